@@ -1,0 +1,1 @@
+"""Convene: the bot, its domain and its composition root."""

@@ -1,0 +1,125 @@
+"""The composition root: builds the Application and registers every handler.
+
+Handler groups run in ascending order; within a group the first matching handler
+wins, and a handler raising ApplicationHandlerStop ends the update.
+
+  -20  drop_duplicates   an update already handled is stopped here
+  -10  resolve_locale    loads the account and puts the translator on the context
+    0  commands and buttons of every feature; handlers/help.py registers last, so
+       its catch-alls only see what no feature claimed
+    1  typed registration answers (stop when taken)
+    2  typed time zone after /timezone (stop when taken)
+    3  typed profile corrections (stop when taken)
+    9  anything still unclaimed: "I did not understand"
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from telegram import LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import BaseRequest
+
+from bot.config import Settings
+from bot.context import SERVICES_KEY, ConveneContext
+from bot.domain.clock import Clock, SystemClock
+from bot.domain.models import Role
+from bot.i18n import I18n
+from bot.services import Services
+from handlers import admin, approval, common, menus, onboarding, preferences, profile
+from handlers import help as help_handlers
+from storage.db import Database
+
+logger = logging.getLogger(__name__)
+
+# How long update ids are remembered for de-duplication. Telegram keeps undelivered
+# updates for 24 hours, so a week is ample.
+PROCESSED_UPDATES_KEPT = timedelta(days=7)
+
+
+def build_application(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    request: BaseRequest | None = None,
+    updates_request: BaseRequest | None = None,
+) -> Application:  # type: ignore[type-arg]
+    """Everything wired, nothing started. `request`s let tests record the Bot API calls."""
+    clock = clock or SystemClock()
+    i18n = I18n(settings.default_locale)  # fails now, not mid-conversation, without catalogs
+    db = Database(settings.database_url)
+    services = Services.build(settings, db, clock, i18n)
+
+    builder = (
+        ApplicationBuilder()
+        .token(settings.require_token())
+        .base_url(settings.base_url)
+        .base_file_url(settings.base_file_url)
+        .context_types(ContextTypes(context=ConveneContext))
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if request is not None:
+        builder = builder.request(request)
+    if updates_request is not None:
+        builder = builder.get_updates_request(updates_request)
+    app = builder.build()
+    app.bot_data[SERVICES_KEY] = services
+
+    common.register(app)
+    onboarding.register(app)
+    approval.register(app)
+    preferences.register(app)
+    profile.register(app)
+    admin.register(app)
+    help_handlers.register(app)  # last: its catch-alls take only what the others left
+    return app
+
+
+async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
+    """Migrate, seed the admins, publish the command menus, start the housekeeping job."""
+    services: Services = app.bot_data[SERVICES_KEY]
+    await services.db.upgrade()
+    for admin_id in services.settings.admins:
+        if await services.roster.grant(admin_id, Role.ADMIN):
+            logger.info("Admin %s added from CONVENE_ADMINS", admin_id)
+    async with services.db.transaction() as tx:
+        await tx.meta.set("bot_username", app.bot.username)
+    await menus.set_default_menus(app.bot, services.i18n)
+    for recipient in await services.roster.admins():
+        principal = await services.roster.principal(recipient.telegram_user_id)
+        translator = services.i18n.translator(recipient.locale)
+        await menus.set_chat_menu(app.bot, translator, recipient.chat_id, principal)
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(
+            _prune_processed_updates, interval=timedelta(hours=1), first=60, name="prune-updates"
+        )
+    logger.info("Convene started as @%s", app.bot.username)
+
+
+async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+    services: Services = app.bot_data[SERVICES_KEY]
+    await services.db.close()
+
+
+async def _prune_processed_updates(context: Any) -> None:
+    services: Services = context.application.bot_data[SERVICES_KEY]
+    async with services.db.transaction() as tx:
+        removed = await tx.updates.prune(services.clock.now() - PROCESSED_UPDATES_KEPT)
+    if removed:
+        logger.debug("Pruned %s processed update ids", removed)
+
+
+def run_polling(settings: Settings) -> None:
+    app = build_application(settings)
+    app.run_polling(allowed_updates=["message", "callback_query", "my_chat_member"])

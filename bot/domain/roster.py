@@ -1,0 +1,235 @@
+"""The roster: approving, revoking and listing members; teams; roles; preferences."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.domain.access import Principal, load_principal
+from bot.domain.clock import Clock
+from bot.domain.countries import normalize_country
+from bot.domain.models import Account, Member, MemberStatus, Recipient, Role, Team
+from bot.domain.registration import MAX_LENGTH, _check_text
+from bot.domain.timezones import resolve_timezone
+from bot.i18n import SUPPORTED_LOCALES
+from storage.db import Database
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+
+
+class DecisionKind(StrEnum):
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    FORBIDDEN = "forbidden"
+    ALREADY_DECIDED = "already_decided"
+    GONE = "gone"  # rejected earlier (the record was deleted) or never existed
+
+
+@dataclass(frozen=True)
+class Decision:
+    kind: DecisionKind
+    member: Member | None = None
+    applicant: Recipient | None = None
+    messages: tuple[tuple[int, int], ...] = ()  # (chat_id, message_id) of the approval requests
+
+
+class RosterError(ValueError):
+    def __init__(self, code: str, value: str = "") -> None:
+        self.code = code
+        self.value = value
+        super().__init__(f"{code}: {value}")
+
+
+def slugify(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return slug[:64] or "team"
+
+
+class Roster:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    async def principal(self, telegram_user_id: int) -> Principal:
+        async with self.db.transaction() as tx:
+            return await load_principal(tx, telegram_user_id)
+
+    async def account(self, telegram_user_id: int) -> Account | None:
+        async with self.db.transaction() as tx:
+            return await tx.accounts.get(telegram_user_id)
+
+    # -- approval ----------------------------------------------------------------------
+
+    async def record_approval_message(self, member_id: int, chat_id: int, message_id: int) -> None:
+        async with self.db.transaction() as tx:
+            await tx.approvals.add(member_id, chat_id, message_id)
+
+    async def decide(self, member_id: int, decided_by: int, approve: bool) -> Decision:
+        """Approve or reject a pending registration; the first approver to press wins.
+
+        A rejection deletes the applicant's record: personal data of someone who was not
+        admitted is not kept. They may apply again with a new link.
+        """
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            member = await tx.members.get(member_id)
+            if member is None:
+                return Decision(DecisionKind.GONE)
+            principal = await load_principal(tx, decided_by)
+            if not principal.may_decide_for(member.country):
+                return Decision(DecisionKind.FORBIDDEN, member)
+            if member.status is not MemberStatus.PENDING:
+                return Decision(DecisionKind.ALREADY_DECIDED, member)
+            messages = tuple(await tx.approvals.of_member(member_id))
+            applicant = (
+                Recipient(member.telegram_user_id, member.chat_id, member.locale, member.timezone)
+                if member.chat_id is not None
+                else None
+            )
+            if approve:
+                won = await tx.members.set_status_if(
+                    member_id, MemberStatus.PENDING, MemberStatus.ACTIVE, now, decided_by
+                )
+                if not won:
+                    return Decision(DecisionKind.ALREADY_DECIDED, member)
+                await tx.approvals.clear(member_id)
+                member = await tx.members.get(member_id)
+                return Decision(DecisionKind.APPROVED, member, applicant, messages)
+            await tx.members.delete(member_id)
+            return Decision(DecisionKind.REJECTED, member, applicant, messages)
+
+    async def revoke(self, member_id: int, revoked_by: int) -> Decision:
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            principal = await load_principal(tx, revoked_by)
+            if not principal.is_admin:
+                return Decision(DecisionKind.FORBIDDEN)
+            member = await tx.members.get(member_id)
+            if member is None:
+                return Decision(DecisionKind.GONE)
+            if member.status is MemberStatus.REVOKED:
+                return Decision(DecisionKind.ALREADY_DECIDED, member)
+            await tx.members.set_status_if(
+                member_id, member.status, MemberStatus.REVOKED, now, revoked_by
+            )
+            updated = await tx.members.get(member_id)
+            applicant = (
+                Recipient(member.telegram_user_id, member.chat_id, member.locale, member.timezone)
+                if member.chat_id is not None
+                else None
+            )
+            return Decision(DecisionKind.REJECTED, updated, applicant)
+
+    # -- listing -----------------------------------------------------------------------
+
+    async def members(
+        self,
+        *,
+        team: str | None = None,
+        country: str | None = None,
+        status: str | None = None,
+    ) -> list[Member]:
+        """Filtered roster. Bad filter values raise RosterError with the offending value."""
+        country_code = None
+        if country:
+            country_code = normalize_country(country)
+            if country_code is None:
+                raise RosterError("bad_country", country)
+        status_value = None
+        if status:
+            try:
+                status_value = MemberStatus(status.lower())
+            except ValueError:
+                raise RosterError("bad_status", status) from None
+        async with self.db.transaction() as tx:
+            if team and await tx.teams.by_slug(team) is None:
+                raise RosterError("unknown_team", team)
+            return await tx.members.search(
+                team_slug=team, country=country_code, status=status_value
+            )
+
+    async def teams(self) -> list[Team]:
+        async with self.db.transaction() as tx:
+            return await tx.teams.all()
+
+    async def teams_of(self, member_id: int) -> list[tuple[Team, str]]:
+        async with self.db.transaction() as tx:
+            return [(team, role.value) for team, role in await tx.teams.of_member(member_id)]
+
+    # -- set-up (CLI) ------------------------------------------------------------------
+
+    async def create_team(self, name: str, slug: str | None = None) -> Team:
+        name = " ".join(name.split())
+        if not 2 <= len(name) <= 200:
+            raise RosterError("bad_team_name", name)
+        slug = slug or slugify(name)
+        if not _SLUG.match(slug):
+            raise RosterError("bad_slug", slug)
+        async with self.db.transaction() as tx:
+            if await tx.teams.by_slug(slug) is not None:
+                raise RosterError("team_exists", slug)
+            return await tx.teams.create(slug, name, self.clock.now())
+
+    async def grant(self, telegram_user_id: int, role: Role, country: str = "") -> bool:
+        if role is Role.FOCAL_POINT:
+            code = normalize_country(country)
+            if code is None:
+                raise RosterError("bad_country", country)
+            country = code
+        async with self.db.transaction() as tx:
+            return await tx.roles.grant(telegram_user_id, role, self.clock.now(), country)
+
+    async def withdraw(self, telegram_user_id: int, role: Role, country: str = "") -> bool:
+        async with self.db.transaction() as tx:
+            return await tx.roles.revoke(telegram_user_id, role, country.upper())
+
+    async def admins(self) -> list[Recipient]:
+        async with self.db.transaction() as tx:
+            return await tx.roles.recipients(await tx.roles.holders(Role.ADMIN))
+
+    # -- preferences and profile ---------------------------------------------------------
+
+    async def remember_chat(self, telegram_user_id: int, chat_id: int) -> None:
+        async with self.db.transaction() as tx:
+            await tx.accounts.ensure(telegram_user_id, chat_id, self.clock.now())
+
+    async def set_locale(self, telegram_user_id: int, chat_id: int, locale: str) -> bool:
+        if locale not in SUPPORTED_LOCALES:
+            return False
+        async with self.db.transaction() as tx:
+            now = self.clock.now()
+            await tx.accounts.ensure(telegram_user_id, chat_id, now)
+            await tx.accounts.set_preferences(telegram_user_id, now, locale=locale)
+        return True
+
+    async def set_timezone(self, telegram_user_id: int, text: str) -> str | None:
+        """Store the zone the member typed or picked; None if it is not one."""
+        resolved = resolve_timezone(text)
+        if resolved is None:
+            return None
+        async with self.db.transaction() as tx:
+            await tx.accounts.set_preferences(telegram_user_id, self.clock.now(), timezone=resolved)
+        return resolved
+
+    async def set_awaiting(self, telegram_user_id: int, awaiting: str | None) -> None:
+        """Remember what typed text the member's next message answers (survives restarts)."""
+        async with self.db.transaction() as tx:
+            await tx.accounts.set_preferences(telegram_user_id, self.clock.now(), awaiting=awaiting)
+
+    async def update_profile(self, member_id: int, field: str, text: str) -> str | None:
+        """Change one profile field; returns a problem code, or None when saved."""
+        if field not in {"full_name", "institution", "position", "email"}:
+            return "bad_field"
+        value = " ".join(text.split())
+        if field == "email" and value == "-":
+            value = ""
+        problem = _check_text(field, value) if value or field != "email" else None
+        if problem:
+            return problem.value
+        async with self.db.transaction() as tx:
+            await tx.members.update(member_id, self.clock.now(), **{field: value or None})
+        return None
+
+
+__all__ = ["MAX_LENGTH", "Decision", "DecisionKind", "Roster", "RosterError", "slugify"]

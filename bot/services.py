@@ -1,0 +1,36 @@
+"""Everything a handler may call, built once in the composition root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.config import Settings
+from bot.domain.clock import Clock
+from bot.domain.invites import Invites
+from bot.domain.registration import Registrations
+from bot.domain.roster import Roster
+from bot.i18n import I18n
+from storage.db import Database
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    db: Database
+    clock: Clock
+    i18n: I18n
+    roster: Roster
+    registrations: Registrations
+    invites: Invites
+
+    @classmethod
+    def build(cls, settings: Settings, db: Database, clock: Clock, i18n: I18n) -> Services:
+        return cls(
+            settings=settings,
+            db=db,
+            clock=clock,
+            i18n=i18n,
+            roster=Roster(db, clock),
+            registrations=Registrations(db, clock, settings.timezone),
+            invites=Invites(db, clock),
+        )

@@ -1,0 +1,217 @@
+"""The secretariat's commands: `/invite`, `/members`, `/revoke`.
+
+Each checks the person's role in the database on every use; a person without it
+gets a localized refusal and nothing changes.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import Forbidden
+from telegram.ext import Application, CommandHandler, filters
+
+from bot.context import ConveneContext
+from bot.domain.access import Principal
+from bot.domain.invites import DEFAULT_EXPIRY, InviteSpecError, deep_link, parse_duration
+from bot.domain.models import Approval, TeamRole
+from bot.domain.roster import DecisionKind, RosterError
+from bot.i18n import Translator
+from handlers.common import reply, split_message
+from handlers.menus import set_chat_menu
+from handlers.onboarding import revoked_text
+from handlers.profile import status_label
+
+logger = logging.getLogger(__name__)
+
+
+async def _admin(update: Update, context: ConveneContext) -> Principal | None:
+    """The admin behind the update, or None after telling them they may not."""
+    user = update.effective_user
+    assert user is not None
+    principal = await context.services.roster.principal(user.id)
+    if not principal.is_admin:
+        await reply(update, context.t.gettext("You are not allowed to use this command."))
+        return None
+    return principal
+
+
+def parse_options(args: list[str]) -> tuple[list[str], dict[str, str]]:
+    """`a,b key=value …` -> (["a", "b"], {"key": "value"})."""
+    positional: list[str] = []
+    options: dict[str, str] = {}
+    for arg in args:
+        key, sep, value = arg.partition("=")
+        if sep:
+            options[key.lower()] = value
+        else:
+            positional += [part for part in arg.split(",") if part]
+    return positional, options
+
+
+async def invite_usage(context: ConveneContext) -> str:
+    t = context.t
+    teams = await context.services.roster.teams()
+    listing = ", ".join(team.slug for team in teams) or "—"
+    return t.gettext(
+        "Usage: /invite TEAM[,TEAM…] [country=CC] [uses=N] [expires=7d] [approval=auto|manual] "
+        "[role=member|chair|observer]\n\nTeams: {teams}",
+        teams=listing,
+    )
+
+
+def invite_error_text(t: Translator, error: InviteSpecError) -> str:
+    if error.code == "unknown_team":
+        return t.gettext("There is no team “{team}”.", team=error.value)
+    if error.code == "bad_country":
+        return t.gettext("“{value}” is not a two-letter ISO country code.", value=error.value)
+    if error.code == "bad_uses":
+        return t.gettext("The number of uses must be between 1 and 10000.")
+    if error.code == "bad_expiry":
+        return t.gettext("The expiry must be like 12h, 7d or 2w, and at most a year.")
+    if error.code == "bad_option":
+        return t.gettext("Unknown option “{value}”.", value=error.value)
+    return t.gettext("Please name at least one team.")
+
+
+async def invite(update: Update, context: ConveneContext) -> None:
+    """Create an invitation link and show it, once, to the admin."""
+    principal = await _admin(update, context)
+    if principal is None:
+        return
+    t = context.t
+    services = context.services
+    teams, options = parse_options(context.args or [])
+    if not teams and not options:
+        await reply(update, await invite_usage(context))
+        return
+    try:
+        unknown = set(options) - {"country", "uses", "expires", "approval", "role"}
+        if unknown:
+            raise InviteSpecError("bad_option", sorted(unknown)[0])
+        uses_text = options.get("uses", "1")
+        if not uses_text.isdigit():
+            raise InviteSpecError("bad_uses", uses_text)
+        expires = parse_duration(options["expires"]) if "expires" in options else DEFAULT_EXPIRY
+        if expires is None:
+            raise InviteSpecError("bad_expiry", options["expires"])
+        try:
+            approval = Approval(options.get("approval", Approval.MANUAL.value).lower())
+            role = TeamRole(options.get("role", TeamRole.MEMBER.value).lower())
+        except ValueError as error:
+            raise InviteSpecError("bad_option", str(error).split("'")[1]) from None
+        created = await services.invites.create(
+            team_slugs=teams,
+            country=options.get("country"),
+            uses=int(uses_text),
+            expires_in=expires,
+            approval=approval,
+            team_role=role,
+            created_by=principal.telegram_user_id,
+        )
+    except InviteSpecError as error:
+        await reply(update, invite_error_text(t, error) + "\n\n" + await invite_usage(context))
+        return
+    item = created.invite
+    timezone = (context.account and context.account.timezone) or services.settings.timezone
+    approval_text = (
+        t.gettext("automatic")
+        if item.approval is Approval.AUTO
+        else t.gettext("by the secretariat or a focal point")
+    )
+    text = t.gettext(
+        "<b>Invitation link</b>\n{link}\n\nTeams: {teams}\nCountry: {country}\nUses: {uses}\n"
+        "Expires: {expires}\nApproval: {approval}\n\nThe link is shown only this once: forward "
+        "it to the person it is meant for.",
+        link=deep_link(context.bot.username, created.token),
+        teams=", ".join(team.name for team in item.teams),
+        country=t.country(item.country) if item.country else t.gettext("any"),
+        uses=item.max_uses,
+        expires=t.datetime(item.expires_at, timezone),
+        approval=approval_text,
+    )
+    logger.info("Admin %s created invitation #%s", principal.telegram_user_id, item.id)
+    await reply(update, text)
+
+
+async def members(update: Update, context: ConveneContext) -> None:
+    """List members, filtered by team=, country= and status=."""
+    if await _admin(update, context) is None:
+        return
+    t = context.t
+    _, options = parse_options(context.args or [])
+    try:
+        found = await context.services.roster.members(
+            team=options.get("team"), country=options.get("country"), status=options.get("status")
+        )
+    except RosterError as error:
+        await reply(
+            update,
+            t.gettext(
+                "Unknown filter value “{value}”. Usage: /members [team=SLUG] [country=CC] "
+                "[status=pending|active|revoked|unreachable]",
+                value=error.value,
+            ),
+        )
+        return
+    if not found:
+        await reply(update, t.gettext("No members match."))
+        return
+    lines = [t.ngettext("<b>{n} member</b>", "<b>{n} members</b>", len(found))]
+    for member in found:
+        lines.append(
+            t.gettext(
+                "#{number} {name} ({country}), {institution}, {position}; {teams}; {status}",
+                number=str(member.id),
+                name=member.full_name,
+                country=member.country,
+                institution=member.institution,
+                position=member.position,
+                teams=", ".join(member.teams) or "—",
+                status=status_label(t, member.status),
+            )
+        )
+    for part in split_message(lines):
+        await reply(update, part)
+
+
+async def revoke(update: Update, context: ConveneContext) -> None:
+    """Withdraw a member's access and tell them."""
+    principal = await _admin(update, context)
+    if principal is None:
+        return
+    t = context.t
+    services = context.services
+    args = context.args or []
+    if len(args) != 1 or not args[0].lstrip("#").isdigit():
+        await reply(update, t.gettext("Usage: /revoke NUMBER (the member's number from /members)."))
+        return
+    number = int(args[0].lstrip("#"))
+    decision = await services.roster.revoke(number, principal.telegram_user_id)
+    if decision.kind is DecisionKind.GONE:
+        await reply(update, t.gettext("There is no member #{number}.", number=str(number)))
+        return
+    assert decision.member is not None
+    if decision.kind is DecisionKind.ALREADY_DECIDED:
+        await reply(
+            update, t.gettext("{name} has no access already.", name=decision.member.full_name)
+        )
+        return
+    logger.info("Admin %s revoked member #%s", principal.telegram_user_id, number)
+    await reply(update, t.gettext("Access withdrawn: {name}.", name=decision.member.full_name))
+    applicant = decision.applicant
+    if applicant is not None:
+        reader = services.i18n.translator(applicant.locale)
+        try:
+            await context.bot.send_message(applicant.chat_id, revoked_text(reader))
+        except Forbidden:
+            logger.info("Revoked member #%s has blocked the bot", number)
+        await set_chat_menu(context.bot, reader, applicant.chat_id, None)
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    private = filters.ChatType.PRIVATE
+    app.add_handler(CommandHandler("invite", invite, filters=private))
+    app.add_handler(CommandHandler("members", members, filters=private))
+    app.add_handler(CommandHandler("revoke", revoke, filters=private))

@@ -1,0 +1,123 @@
+"""What every update goes through: de-duplication, the locale, errors; shared helpers."""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Sequence
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+from telegram.constants import MessageLimit
+from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
+
+from bot.context import ConveneContext
+from bot.i18n import match_locale
+
+logger = logging.getLogger(__name__)
+
+# Handler groups, in the order PTB runs them (lowest first). See bot/app.py.
+GROUP_DEDUP = -20
+GROUP_LOCALE = -10
+
+
+async def drop_duplicates(update: Update, context: ConveneContext) -> None:
+    """Stop an update that was already handled (Telegram may deliver one twice)."""
+    services = context.services
+    async with services.db.transaction() as tx:
+        first = await tx.updates.claim(update.update_id, services.clock.now())
+    if not first:
+        logger.info("Dropping update %s: already handled", update.update_id)
+        raise ApplicationHandlerStop
+
+
+async def resolve_locale(update: Update, context: ConveneContext) -> None:
+    """Pick the language for this update: the stored choice, else Telegram's, else default."""
+    user = update.effective_user
+    services = context.services
+    locale = None
+    if user is not None:
+        context.account = await services.roster.account(user.id)
+        locale = context.account.locale if context.account else None
+        if locale is None:
+            locale = match_locale(user.language_code, services.settings.default_locale)
+    context.t = services.i18n.translator(locale)
+
+
+async def on_error(update: object, context: ConveneContext) -> None:
+    """Log the failure, then tell the person something went wrong, in their language."""
+    logger.error("Error while handling an update", exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            await context.bot.send_message(
+                update.effective_chat.id,
+                context.t.gettext(
+                    "Sorry, something went wrong on our side. Please try again in a moment."
+                ),
+            )
+        except Exception:  # the error may be the network itself; it is logged above
+            logger.warning("Could not tell the user about the error", exc_info=True)
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(TypeHandler(Update, drop_duplicates), group=GROUP_DEDUP)
+    app.add_handler(TypeHandler(Update, resolve_locale), group=GROUP_LOCALE)
+    app.add_error_handler(on_error)
+
+
+# -- helpers shared by the feature modules ---------------------------------------------------
+
+
+def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
+    """Rows of (label, callback_data) pairs. Callback data is checked to fit in 64 bytes."""
+    built = []
+    for row in rows:
+        buttons = []
+        for label, data in row:
+            if len(data.encode()) > 64:
+                raise ValueError(f"callback data longer than 64 bytes: {data!r}")
+            buttons.append(InlineKeyboardButton(label, callback_data=data))
+        built.append(buttons)
+    return InlineKeyboardMarkup(built)
+
+
+def chunked(rows: Sequence[tuple[str, str]], size: int) -> list[list[tuple[str, str]]]:
+    return [list(rows[i : i + size]) for i in range(0, len(rows), size)]
+
+
+def split_message(lines: Sequence[str], limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
+    """Join lines into as few messages as Telegram's length limit allows."""
+    parts: list[str] = []
+    current = ""
+    for line in lines:
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit and current:
+            parts.append(current)
+            current = line[:limit]
+        else:
+            current = candidate[:limit]
+    if current:
+        parts.append(current)
+    return parts
+
+
+async def reply(update: Update, text: str, **kwargs: object) -> Message | None:
+    """Answer in the chat the update came from."""
+    message = update.effective_message
+    if message is None:
+        return None
+    return await message.reply_text(text, **kwargs)  # type: ignore[arg-type]
+
+
+async def alert(update: Update, text: str) -> None:
+    """Answer a button press with a pop-up the person must dismiss."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(text, show_alert=True)
+
+
+def escape(value: str) -> str:
+    return html.escape(value, quote=False)

@@ -1,0 +1,64 @@
+"""Command menus: each person sees only the commands they may use, in their language.
+
+Telegram shows the most specific menu it has: one set for a chat (members,
+focal points, admins, in the language they chose) over the per-language
+default (newcomers). Montenegrin and Serbian Latin have no two-letter code, so
+their readers get the default menu until they register and get their own.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Bot, BotCommand, BotCommandScopeChat
+from telegram.error import TelegramError
+
+from bot.domain.access import Principal, commands_for
+from bot.i18n import LANGUAGES, I18n, Translator
+
+logger = logging.getLogger(__name__)
+
+
+def describe(t: Translator, command: str) -> str:
+    descriptions = {
+        "start": t.pgettext("command", "Start or continue your registration"),
+        "help": t.pgettext("command", "What this bot can do"),
+        "language": t.pgettext("command", "Change your language"),
+        "timezone": t.pgettext("command", "Change your time zone"),
+        "profile": t.pgettext("command", "View and edit your profile"),
+        "invite": t.pgettext("command", "Create an invitation link"),
+        "members": t.pgettext("command", "List members"),
+        "pending": t.pgettext("command", "Registrations waiting for approval"),
+        "revoke": t.pgettext("command", "Withdraw a member's access"),
+    }
+    return descriptions[command]
+
+
+def bot_commands(t: Translator, commands: list[str]) -> list[BotCommand]:
+    return [BotCommand(command, describe(t, command)) for command in commands]
+
+
+async def set_default_menus(bot: Bot, i18n: I18n) -> None:
+    """The newcomers' menu, once per language Telegram can address."""
+    visitor = commands_for(None)
+    await bot.set_my_commands(bot_commands(i18n.translator(None), visitor))
+    for language in LANGUAGES:
+        if language.telegram_code:
+            await bot.set_my_commands(
+                bot_commands(i18n.translator(language.code), visitor),
+                language_code=language.telegram_code,
+            )
+
+
+async def set_chat_menu(bot: Bot, t: Translator, chat_id: int, principal: Principal | None) -> None:
+    """The menu of one person's private chat, for their roles, in their language."""
+    try:
+        commands = commands_for(principal)
+        scope = BotCommandScopeChat(chat_id)
+        if principal is None or commands == commands_for(None):
+            await bot.delete_my_commands(scope=scope)
+        else:
+            await bot.set_my_commands(bot_commands(t, commands), scope=scope)
+    except TelegramError:
+        # A menu is a convenience: never let it fail the action that triggered it.
+        logger.warning("Could not set the command menu of chat %s", chat_id, exc_info=True)

@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy Core on asyncio engines, Alembic migrations, small repositories."""

@@ -1,0 +1,133 @@
+"""The database: engine set-up, transactions and migrations.
+
+Modeled on mautrix-python's async_db: WAL and foreign keys always on for SQLite,
+one connection handed out exclusively for SQLite (it allows one writer anyway),
+explicit transactions, and a migration table that refuses a schema newer than
+the code.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from storage.repositories import Tx
+
+logger = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+class SchemaTooNewError(RuntimeError):
+    """The database was migrated by a newer Convene than this one."""
+
+
+class Database:
+    def __init__(self, url: str, *, schema: str | None = None) -> None:
+        """Open an engine for `url`; `schema` sets PostgreSQL's search_path (used by tests)."""
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        kwargs: dict[str, Any] = {}
+        if self.is_sqlite:
+            # One connection, handed out exclusively: SQLite has a single writer, and a
+            # second pooled connection would only wait on the lock.
+            kwargs.update(pool_size=1, max_overflow=0)
+        elif schema:
+            kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
+        self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        if self.is_sqlite:
+            _configure_sqlite(self.engine)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Tx]:
+        """One transaction; committed when the block ends, rolled back if it raises."""
+        async with self.engine.begin() as connection:
+            yield Tx(connection)
+
+    async def upgrade(self) -> str | None:
+        """Apply every pending migration (one transaction each); return the new revision."""
+        async with self.engine.connect() as connection:
+            revision = await connection.run_sync(_upgrade)
+            await connection.commit()
+        return revision
+
+    async def current_revision(self) -> str | None:
+        async with self.engine.connect() as connection:
+            return await connection.run_sync(_current_revision)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, connection_record: Any) -> None:
+        # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin, so
+        # that DDL in a migration is transactional too.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        # IMMEDIATE takes the write lock up front: a second process (the CLI while the
+        # bot runs) waits on busy_timeout instead of failing on a lock upgrade.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def _current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def _upgrade(connection: Connection) -> str | None:
+    config = alembic_config(connection)
+    scripts = ScriptDirectory.from_config(config)
+    current = _current_revision(connection)
+    if current is not None and not _known(scripts, current):
+        raise SchemaTooNewError(
+            f"The database is at migration {current!r}, which this version of Convene does "
+            f"not know (it knows up to {scripts.get_current_head()!r}). It was upgraded by a "
+            "newer Convene: run that version, or restore a backup taken before the upgrade."
+        )
+    if connection.in_transaction():
+        connection.commit()
+    command.upgrade(config, "head")
+    revision = _current_revision(connection)
+    if revision != current:
+        logger.info("Database migrated from %s to %s", current, revision)
+    return revision
+
+
+def _known(scripts: ScriptDirectory, revision: str) -> bool:
+    try:
+        return scripts.get_revision(revision) is not None
+    except Exception:  # alembic raises several kinds for an unknown revision
+        return False
+
+
+async def is_newest(connection: AsyncConnection) -> bool:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    return await connection.run_sync(_current_revision) == head
