@@ -71,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     create_invite.add_argument("--expires", default="14d", help="e.g. 12h, 7d, 2w (default 14d)")
     create_invite.add_argument("--approval", choices=["auto", "manual"], default="manual")
     create_invite.add_argument("--role", choices=["member", "chair", "observer"], default="member")
+    invite.add_parser("revoke", help="withdraw a link").add_argument("invite_id", type=int)
 
     members = sub.add_parser("members", help="the roster").add_subparsers(
         dest="action", required=True
@@ -235,6 +236,7 @@ async def _invite_create(
     link = deep_link(username, created.token) if username else None
     invite = created.invite
     print(f"Link:     {link or '(start the bot once so that it learns its username)'}")
+    print(f"Number:   {invite.id}")
     print(f"Token:    {created.token}")
     print(f"Teams:    {', '.join(team.slug for team in invite.teams)}")
     print(f"Country:  {invite.country or 'any'}")
@@ -242,6 +244,18 @@ async def _invite_create(
     print(f"Expires:  {invite.expires_at.isoformat(timespec='minutes')}")
     print(f"Approval: {invite.approval.value}")
     return 0
+
+
+async def _invite_revoke(
+    args: argparse.Namespace, settings: Settings, db: Any, roster: Any, clock: Any
+) -> int:
+    from bot.domain.invites import revoke_invite
+
+    if await revoke_invite(db, clock, args.invite_id):
+        print(f"Invitation #{args.invite_id} is withdrawn: its link no longer works.")
+        return 0
+    print(f"error: no active invitation #{args.invite_id}", file=sys.stderr)
+    return 1
 
 
 async def _bot_username(settings: Settings, db: Any) -> str | None:
@@ -311,5 +325,6 @@ _COMMANDS: dict[tuple[str, str], Command] = {
     ("team", "create"): _team_create,
     ("team", "list"): _team_list,
     ("invite", "create"): _invite_create,
+    ("invite", "revoke"): _invite_revoke,
     ("members", "list"): _members_list,
 }

@@ -17,7 +17,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_datetime, get_timezone_location
+from babel.dates import format_date, format_time, get_timezone_location
 from babel.numbers import format_decimal
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
@@ -208,8 +208,12 @@ class Translator:
     def datetime(self, moment: datetime, timezone: str | tzinfo) -> str:
         """A moment in the reader's time zone, e.g. "23 Nov 2026, 16:30 (Europe/Belgrade)"."""
         tz = zone(timezone) if isinstance(timezone, str) else timezone
-        formatted = format_datetime(moment, "medium", tzinfo=tz, locale=self.babel_locale)
-        return f"{formatted} ({getattr(tz, 'key', tz)})"
+        local = moment.astimezone(tz)
+        date = format_date(local, "medium", locale=self.babel_locale)
+        clock = format_time(local, "short", tzinfo=tz, locale=self.babel_locale)
+        # The locale's own way of joining them, e.g. "{1}, {0}" or "{1} в {0}".
+        pattern = str(self.babel_locale.datetime_formats["medium"])
+        return f"{pattern.replace('{1}', date).replace('{0}', clock)} ({getattr(tz, 'key', tz)})"
 
     def country(self, code: str) -> str:
         return self.babel_locale.territories.get(code.upper(), code.upper())

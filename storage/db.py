@@ -19,7 +19,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from storage.repositories import Tx
@@ -34,18 +34,25 @@ class SchemaTooNewError(RuntimeError):
 
 
 class Database:
-    def __init__(self, url: str, *, schema: str | None = None) -> None:
-        """Open an engine for `url`; `schema` sets PostgreSQL's search_path (used by tests)."""
+    def __init__(self, url: str) -> None:
+        """Open an engine for `url`.
+
+        A PostgreSQL URL may end in `?search_path=NAME` to keep Convene's tables in their
+        own schema of a shared database (the tests give each test its own this way).
+        """
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, Any] = {}
+        parsed = make_url(url)
         if self.is_sqlite:
             # One connection, handed out exclusively: SQLite has a single writer, and a
             # second pooled connection would only wait on the lock.
             kwargs.update(pool_size=1, max_overflow=0)
-        elif schema:
-            kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
-        self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        elif "search_path" in parsed.query:
+            search_path = parsed.query["search_path"]
+            parsed = parsed.difference_update_query(["search_path"])
+            kwargs["connect_args"] = {"server_settings": {"search_path": str(search_path)}}
+        self.engine: AsyncEngine = create_async_engine(parsed, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
 

@@ -372,6 +372,14 @@ class InviteRepo(_Repo):
     async def get(self, invite_id: int) -> Invite | None:
         return await self._load(invites.c.id == invite_id)
 
+    async def revoke(self, invite_id: int, now: datetime) -> bool:
+        result = await self.c.execute(
+            sa.update(invites)
+            .where(invites.c.id == invite_id, invites.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        return result.rowcount == 1
+
     async def consume(self, invite_id: int, now: datetime) -> bool:
         """Count one use, atomically, only while uses remain and the link is valid."""
         result = await self.c.execute(

@@ -134,5 +134,11 @@ class Invites:
         return CreatedInvite(token, invite)
 
 
+async def revoke_invite(db: Database, clock: Clock, invite_id: int) -> bool:
+    """Withdraw a link so that nobody can register with it any more."""
+    async with db.transaction() as tx:
+        return await tx.invites.revoke(invite_id, clock.now())
+
+
 def deep_link(bot_username: str, token: str) -> str:
     return f"https://t.me/{bot_username}?start={token}"

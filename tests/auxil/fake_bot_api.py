@@ -1,0 +1,245 @@
+"""A Bot API fake: answers the methods Convene uses and records every call.
+
+Used two ways, with the same state and answers:
+- in process, through `RecordingRequest`, a PTB request object that never
+  touches the network (after PTB's own tests/auxil/networking.py);
+- over HTTP on loopback, through `serve()`, for the end-to-end test that runs
+  the bot in polling mode as a separate process. `python -m tests.auxil.fake_bot_api`
+  serves one by hand, to try the bot locally without Telegram.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram.request import BaseRequest, RequestData
+
+BOT_ID = 7000000001
+BOT_USERNAME = "convene_test_bot"
+TOKEN = f"{BOT_ID}:TEST-token-for-the-fake-bot-api"
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+
+    @property
+    def text(self) -> str:
+        return str(self.params.get("text", ""))
+
+    @property
+    def chat_id(self) -> int | None:
+        value = self.params.get("chat_id")
+        return int(value) if value is not None else None
+
+    @property
+    def buttons(self) -> list[tuple[str, str]]:
+        """(label, callback_data) of the inline keyboard, row by row."""
+        markup = self.params.get("reply_markup")
+        if isinstance(markup, str):
+            markup = json.loads(markup)
+        if not markup:
+            return []
+        return [
+            (button["text"], button.get("callback_data", ""))
+            for row in markup.get("inline_keyboard", [])
+            for button in row
+        ]
+
+
+@dataclass
+class FakeBotApi:
+    username: str = BOT_USERNAME
+    calls: list[Call] = field(default_factory=list)
+    _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
+    _updates: list[dict[str, Any]] = field(default_factory=list)
+    _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _new_update: asyncio.Event | None = None
+
+    # -- what tests read --------------------------------------------------------------
+
+    def sent(self, chat_id: int | None = None, method: str = "sendMessage") -> list[Call]:
+        return [
+            c
+            for c in self.calls
+            if c.method == method and (chat_id is None or c.chat_id == chat_id)
+        ]
+
+    def last(self, chat_id: int, method: str = "sendMessage") -> Call:
+        found = self.sent(chat_id, method)
+        assert found, f"nothing was sent to {chat_id} with {method}"
+        return found[-1]
+
+    def of(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    # -- updates for getUpdates (HTTP mode) -------------------------------------------
+
+    def push_update(self, update: dict[str, Any]) -> int:
+        update = {**update, "update_id": update.get("update_id") or next(self._update_ids)}
+        self._updates.append(update)
+        if self._new_update is not None:
+            self._new_update.set()
+        return int(update["update_id"])
+
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        timeout = min(float(params.get("timeout") or 0), 5.0)
+        deadline = time.monotonic() + timeout
+        while True:
+            ready = [u for u in self._updates if u["update_id"] >= offset]
+            if ready or time.monotonic() >= deadline:
+                return ready
+            self._new_update = asyncio.Event()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._new_update.wait(), deadline - time.monotonic())
+
+    # -- the Bot API --------------------------------------------------------------------
+
+    def bot_user(self) -> dict[str, Any]:
+        return {
+            "id": BOT_ID,
+            "is_bot": True,
+            "first_name": "Convene",
+            "username": self.username,
+            "can_join_groups": False,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
+
+    def _message(self, params: dict[str, Any], message_id: int | None = None) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        message: dict[str, Any] = {
+            "message_id": message_id or next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"},
+            "from": self.bot_user(),
+            "text": params.get("text", ""),
+        }
+        markup = params.get("reply_markup")
+        if markup:
+            message["reply_markup"] = json.loads(markup) if isinstance(markup, str) else markup
+        return message
+
+    async def handle(self, method: str, params: dict[str, Any]) -> Any:
+        """The `result` of a Bot API method; raises KeyError for methods it does not know."""
+        if method != "getUpdates":
+            self.calls.append(Call(method, params))
+        if method == "getMe":
+            return self.bot_user()
+        if method == "getUpdates":
+            return await self._get_updates(params)
+        if method in {"sendMessage", "sendDocument"}:
+            return self._message(params)
+        if method in {"editMessageText", "editMessageReplyMarkup"}:
+            return self._message(params, int(params["message_id"]))
+        if method in {
+            "answerCallbackQuery",
+            "setMyCommands",
+            "deleteMyCommands",
+            "deleteWebhook",
+            "setWebhook",
+            "close",
+            "logOut",
+        }:
+            return True
+        raise KeyError(method)
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in "[{":
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+class RecordingRequest(BaseRequest):
+    """A PTB request that hands every call to a FakeBotApi instead of the network."""
+
+    def __init__(self, api: FakeBotApi) -> None:
+        self.api = api
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+    @property
+    def read_timeout(self) -> float | None:
+        return 1.0
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
+        api_method = url.rsplit("/", 1)[-1]
+        params = {
+            k: _decode(v) for k, v in (request_data.parameters if request_data else {}).items()
+        }
+        try:
+            result = await self.api.handle(api_method, params)
+        except KeyError:
+            body = {"ok": False, "error_code": 404, "description": f"Not Found: {api_method}"}
+            return 404, json.dumps(body).encode()
+        return 200, json.dumps({"ok": True, "result": result}).encode()
+
+
+async def serve(api: FakeBotApi, host: str = "127.0.0.1", port: int = 0) -> Any:
+    """Serve `api` over HTTP like api.telegram.org; returns (runner, base URL)."""
+    from aiohttp import web
+
+    async def endpoint(request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        if request.content_type == "application/json":
+            params = await request.json()
+        else:
+            params = {
+                k: _decode(v) for k, v in (await request.post()).items() if isinstance(v, str)
+            }
+        try:
+            result = await api.handle(method, params)
+        except KeyError:
+            return web.json_response(
+                {"ok": False, "error_code": 404, "description": f"Not Found: {method}"}, status=404
+            )
+        return web.json_response({"ok": True, "result": result})
+
+    app = web.Application()
+    app.router.add_post("/bot{token}/{method}", endpoint)
+    app.router.add_get("/bot{token}/{method}", endpoint)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    bound = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    return runner, f"http://{host}:{bound}"
+
+
+if __name__ == "__main__":  # pragma: no cover - a manual tool
+
+    async def _main() -> None:
+        runner, url = await serve(FakeBotApi(), port=8081)
+        print(f"Fake Bot API on {url}; token {TOKEN}")
+        print(f"Run the bot with CONVENE_TELEGRAM_API_URL={url} TELEGRAM_BOT_TOKEN={TOKEN}")
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()
+
+    asyncio.run(_main())
