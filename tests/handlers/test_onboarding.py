@@ -58,7 +58,11 @@ async def register(
 
 async def count(bot: Harness, table: sa.Table) -> int:
     async with bot.services.db.transaction() as tx:
-        return int((await tx.connection.execute(sa.select(sa.func.count()).select_from(table))).scalar_one())
+        return int(
+            (
+                await tx.connection.execute(sa.select(sa.func.count()).select_from(table))
+            ).scalar_one()
+        )
 
 
 def t(bot: Harness, locale: str) -> Translator:
@@ -96,7 +100,13 @@ async def test_registration_through_deep_link_in_the_members_language(
 
     await bot.press(person, "reg:submit")
     welcome = bot.last_text(person)
-    assert welcome.startswith(reader.gettext("Thank you, {name}. Your registration is complete: you are now a member of {teams}. Use /help to see what you can do.", name=person.first_name + " " + str(person.last_name), teams=TEAM)[:20])
+    assert welcome.startswith(
+        reader.gettext(
+            "Thank you, {name}. Your registration is complete: you are now a member of {teams}. Use /help to see what you can do.",
+            name=person.first_name + " " + str(person.last_name),
+            teams=TEAM,
+        )[:20]
+    )
     if locale != "en":
         english = t(bot, "en").gettext("I agree")
         assert reader.gettext("I agree") != english, f"{locale} catalog is not translated"
@@ -112,11 +122,17 @@ async def test_registration_through_deep_link_in_the_members_language(
     assert [(team.slug, role) for team, role in teams] == [("criminal", "member")]
     assert await count(bot, registrations) == 0
     # The member's own menu, in their language, with member commands.
-    menu = [c for c in bot.api.of("setMyCommands") if c.params.get("scope", {}).get("chat_id") == person.id]
+    menu = [
+        c
+        for c in bot.api.of("setMyCommands")
+        if c.params.get("scope", {}).get("chat_id") == person.id
+    ]
     assert menu, "no chat menu was set"
     commands = [c["command"] for c in menu[-1].params["commands"]]
     assert commands == ["start", "help", "profile", "language", "timezone"]
-    assert menu[-1].params["commands"][1]["description"] == reader.pgettext("command", "What this bot can do")
+    assert menu[-1].params["commands"][1]["description"] == reader.pgettext(
+        "command", "What this bot can do"
+    )
 
 
 async def test_cyrillic_messages_are_cyrillic(bot: Harness) -> None:
@@ -162,7 +178,9 @@ async def test_typed_answers_are_validated_and_change_nothing_when_bad(bot: Harn
     # Edit one field from the summary; the flow returns to the summary.
     await bot.press(person, "reg:edit:institution")
     await bot.say(person, "Special State Prosecutor's Office")
-    assert "Special State Prosecutor&#x27;s Office" in bot.last_text(person) or "Special State Prosecutor's Office" in bot.last_text(person)
+    assert "Special State Prosecutor&#x27;s Office" in bot.last_text(
+        person
+    ) or "Special State Prosecutor's Office" in bot.last_text(person)
     assert t(bot, "en").gettext("Confirm") in [label for label, _ in bot.last_buttons(person)]
     await bot.press(person, "reg:submit")
     principal = await bot.services.roster.principal(person.id)
@@ -194,7 +212,9 @@ async def test_bad_tokens_get_a_clear_answer_and_create_nothing(bot: Harness, ca
         expected = "This invitation link is not valid."
     elif case == "expired":
         bot.clock.advance(timedelta(days=1, seconds=1))
-        expected = en.gettext("This invitation link has expired. Please ask the secretariat for a new one.")
+        expected = en.gettext(
+            "This invitation link has expired. Please ask the secretariat for a new one."
+        )
     elif case == "used_up":
         await register(bot, Person(131, "Ivana", "Ivanović", "en"), token, "en")
         expected = "This invitation link has already been used."
@@ -331,7 +351,10 @@ async def test_a_pressed_step_button_cannot_be_pressed_again(bot: Harness) -> No
     calls = await bot.press(person, "reg:lang:en")
     assert "editMessageReplyMarkup" in [c.method for c in calls]
     again = await bot.press(person, "reg:lang:de")
-    assert again[0].params["text"] == t(bot, "en").gettext("This button is no longer valid.") or again[0].params["show_alert"]
+    assert (
+        again[0].params["text"] == t(bot, "en").gettext("This button is no longer valid.")
+        or again[0].params["show_alert"]
+    )
 
 
 async def test_an_active_member_following_a_new_link_joins_its_teams(bot: Harness) -> None:
@@ -360,4 +383,6 @@ async def test_unregistered_person_without_link_is_told_how_to_join(bot: Harness
     await bot.say(person, "/profile")
     assert "invitation link" in bot.last_text(person) or bot.last_text(person) != ""
     await bot.say(person, "hello")
-    assert bot.last_text(person) == t(bot, "hr").gettext("I did not understand that. Use /help to see what I can do.")
+    assert bot.last_text(person) == t(bot, "hr").gettext(
+        "I did not understand that. Use /help to see what I can do."
+    )

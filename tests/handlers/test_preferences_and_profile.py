@@ -1,0 +1,106 @@
+"""`/language`, `/timezone`, `/profile` and `/help`."""
+
+from __future__ import annotations
+
+from tests.auxil.harness import Harness, Person
+from tests.handlers.test_onboarding import new_invite, register, setup_team, t
+
+MEMBER = Person(500, "Elena", "Popescu", "ro")
+
+
+async def registered(bot: Harness) -> None:
+    await setup_team(bot)
+    await register(bot, MEMBER, await new_invite(bot), "ro", country="RO")
+
+
+async def test_language_change_answers_in_the_new_language_and_updates_the_menu(
+    bot: Harness,
+) -> None:
+    await registered(bot)
+    await bot.say(MEMBER, "/language")
+    labels = [label for label, _ in bot.last_buttons(MEMBER)]
+    assert "• Română" in labels and "Ελληνικά" in labels and "Crnogorski" in labels
+    await bot.press(MEMBER, "lang:cnr")
+    edit = bot.api.of("editMessageText")[-1]
+    assert edit.text == t(bot, "cnr").gettext(
+        "Your language is now {language}.", language="Crnogorski"
+    )
+    menu = [
+        c
+        for c in bot.api.of("setMyCommands")
+        if c.params.get("scope", {}).get("chat_id") == MEMBER.id
+    ][-1]
+    assert menu.params["commands"][0]["description"] == t(bot, "cnr").pgettext(
+        "command", "Start or continue your registration"
+    )
+    await bot.say(MEMBER, "/help")
+    assert t(bot, "cnr").pgettext("command", "View and edit your profile") in bot.last_text(MEMBER)
+
+
+async def test_timezone_change_by_name_or_city_and_bad_input(bot: Harness) -> None:
+    await registered(bot)
+    await bot.say(MEMBER, "/timezone")
+    assert "Europe/Bucharest" in bot.last_text(MEMBER)
+    await bot.say(MEMBER, "Narnia")
+    assert bot.last_text(MEMBER) == t(bot, "ro").gettext(
+        "I could not find that time zone. Please send a name such as Europe/Skopje or a city such as Skopje."
+    )
+    await bot.say(MEMBER, "kyiv")
+    assert "Europe/Kyiv" in bot.last_text(MEMBER)
+    principal = await bot.services.roster.principal(MEMBER.id)
+    assert principal.member is not None and principal.member.timezone == "Europe/Kyiv"
+    # Once answered, text is no longer taken as a time zone.
+    await bot.say(MEMBER, "Europe/Rome")
+    assert bot.last_text(MEMBER) == t(bot, "ro").gettext(
+        "I did not understand that. Use /help to see what I can do."
+    )
+
+
+async def test_timezone_is_for_registered_people_only(bot: Harness) -> None:
+    stranger = Person(501, "S", None, "it")
+    await bot.say(stranger, "/timezone")
+    assert bot.last_text(stranger) == t(bot, "it").gettext(
+        "This command is for registered members. Please open the personal invitation link the "
+        "secretariat sent you."
+    )
+
+
+async def test_profile_shows_and_edits_fields(bot: Harness) -> None:
+    await registered(bot)
+    await bot.say(MEMBER, "/profile")
+    profile = bot.last_text(MEMBER)
+    assert (
+        "Elena Popescu" in profile
+        and "Ministry of Justice" in profile
+        and "Europe/Bucharest" in profile
+    )
+    assert ("prof:institution") in [data for _, data in bot.last_buttons(MEMBER)]
+    await bot.press(MEMBER, "prof:institution")
+    await bot.say(MEMBER, "x")
+    assert bot.last_text(MEMBER) == t(bot, "ro").gettext("That is too short. Please try again.")
+    await bot.say(MEMBER, "Prosecutor's Office attached to the High Court")
+    assert "Prosecutor's Office attached to the High Court" in bot.last_text(MEMBER)
+    await bot.press(MEMBER, "prof:email")
+    await bot.say(MEMBER, "elena@example.ro")
+    await bot.press(MEMBER, "prof:email")
+    await bot.say(MEMBER, "-")
+    principal = await bot.services.roster.principal(MEMBER.id)
+    assert principal.member is not None
+    assert principal.member.institution == "Prosecutor's Office attached to the High Court"
+    assert principal.member.email is None
+
+
+async def test_unknown_command_and_help_for_a_visitor(bot: Harness) -> None:
+    visitor = Person(502, "V", None, "tr")
+    await bot.say(visitor, "/frobnicate")
+    assert bot.last_text(visitor) == t(bot, "tr").gettext(
+        "I do not know that command. Use /help to see what I can do."
+    )
+    await bot.say(visitor, "/help")
+    text = bot.last_text(visitor)
+    assert (
+        "/start" in text
+        and "/language" in text
+        and "/invite" not in text
+        and "/profile" not in text
+    )

@@ -1,0 +1,108 @@
+"""End to end: the bot as its own process, long-polling a Bot API fake over HTTP on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+
+from bot.domain.clock import SystemClock
+from bot.domain.invites import Invites
+from bot.domain.models import Approval, MemberStatus
+from bot.domain.roster import Roster
+from storage.db import Database
+from tests.auxil.fake_bot_api import TOKEN, FakeBotApi, serve
+from tests.auxil.harness import Person, callback_update, message_update
+
+ROOT = Path(__file__).resolve().parent.parent
+WAIT = 30.0  # an upper bound for a slow CI machine, not an expected duration
+
+
+async def until(condition: Callable[[], bool], what: str) -> None:
+    """Wait for the bot's answer; fail with `what` if it never comes."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + WAIT
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.02)
+
+
+@pytest.fixture
+async def fake_api() -> AsyncIterator[tuple[FakeBotApi, str]]:
+    api = FakeBotApi()
+    runner, url = await serve(api)
+    yield api, url
+    await runner.cleanup()
+
+
+async def test_registration_against_a_bot_api_over_http(
+    fake_api: tuple[FakeBotApi, str], database_url: str, tmp_path: Path
+) -> None:
+    api, url = fake_api
+    db = Database(database_url)
+    await db.upgrade()
+    await Roster(db, SystemClock()).create_team("Executive board", "board")
+    token = (
+        await Invites(db, SystemClock()).create(team_slugs=["board"], approval=Approval.AUTO)
+    ).token
+    await db.close()
+
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "CONVENE_TELEGRAM_API_URL": url,
+        "CONVENE_DATABASE_URL": database_url,
+        "CONVENE_ADMINS": "",
+        "PYTHONPATH": str(ROOT),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run",
+        cwd=tmp_path, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    person = Person(8080, "Ελένη", "Παπαδοπούλου", "el")
+    try:
+
+        async def step(update: dict[str, object], what: str) -> None:
+            sent = len(api.sent(person.id))
+            api.push_update(update)
+            await until(lambda: len(api.sent(person.id)) > sent, what)
+
+        await step(message_update(person, f"/start {token}"), "the greeting")
+        assert "• Ελληνικά" in [label for label, _ in api.last(person.id).buttons]
+        await step(callback_update(person, "reg:lang:el"), "the privacy notice")
+        await step(callback_update(person, "reg:consent:yes"), "the name question")
+        await step(callback_update(person, "reg:name:keep"), "the country question")
+        await step(callback_update(person, "reg:country:GR"), "the institution question")
+        await step(message_update(person, "Hellenic Police"), "the position question")
+        await step(message_update(person, "Liaison officer"), "the e-mail question")
+        await step(callback_update(person, "reg:email:skip"), "the time zone question")
+        assert "Europe/Athens" in api.last(person.id).text
+        await step(callback_update(person, "reg:tz:keep"), "the summary")
+        await step(callback_update(person, "reg:submit"), "the welcome")
+        assert "Executive board" in api.last(person.id).text
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                await asyncio.wait_for(process.wait(), WAIT)
+            except TimeoutError:
+                process.kill()
+        output = (await process.stdout.read()).decode() if process.stdout else ""
+    assert process.returncode == 0, output
+    assert TOKEN not in output  # the token never reaches the logs
+    assert "getMe" in [c.method for c in api.calls]
+
+    db = Database(database_url)
+    principal = await Roster(db, SystemClock()).principal(person.id)
+    await db.close()
+    assert principal.member is not None
+    assert principal.member.status is MemberStatus.ACTIVE
+    assert principal.member.locale == "el"
+    assert principal.member.institution == "Hellenic Police"

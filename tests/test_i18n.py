@@ -1,0 +1,99 @@
+"""Languages, plural forms per CLDR, the translator, and the catalogs themselves."""
+
+from __future__ import annotations
+
+import gettext
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from babel import Locale
+
+from bot import i18n_tools
+from bot.i18n import (
+    LANGUAGES,
+    LOCALES_DIR,
+    PLURAL_FORMS,
+    SUPPORTED_LOCALES,
+    I18n,
+    Raw,
+    match_locale,
+)
+
+CLDR_ORDER = ["zero", "one", "two", "few", "many", "other"]
+
+
+@pytest.mark.parametrize("code", SUPPORTED_LOCALES)
+def test_plural_forms_follow_cldr(code: str) -> None:
+    language = next(lang for lang in LANGUAGES if lang.code == code)
+    rule = Locale.parse(language.babel_id).plural_form
+    expression = PLURAL_FORMS[code].split("plural=", 1)[1].rstrip(";")
+    choose = gettext.c2py(expression)
+    categories = sorted({rule(n) for n in range(0, 1000)} | {"other"}, key=CLDR_ORDER.index)
+    assert len(categories) == i18n_tools.plural_count(code)
+    for n in range(0, 1000):
+        assert categories[choose(n)] == rule(n), (code, n)
+
+
+def test_language_picker_names_and_matching() -> None:
+    assert [lang.native_name for lang in LANGUAGES][:6] == [
+        "Shqip", "Bosanski", "Hrvatski", "Српски", "Srpski", "Crnogorski",
+    ]  # fmt: skip
+    assert len(LANGUAGES) == 20
+    assert match_locale("sr", "en") == "sr_Cyrl"
+    assert match_locale("sr-Latn", "en") == "sr_Latn"
+    assert match_locale("pt-br", "en") == "en"
+    assert match_locale("uk", "en") == "uk"
+    assert match_locale(None, "it") == "it"
+
+
+def test_translator_escapes_values_and_formats_for_the_reader() -> None:
+    i18n = I18n("en")
+    en = i18n.translator("en")
+    assert en.gettext("Name: {name}", name="<b>x</b>") == "Name: &lt;b&gt;x&lt;/b&gt;"
+    assert en.gettext("Name: {name}", name=Raw("<b>x</b>")) == "Name: <b>x</b>"
+    moment = datetime(2026, 9, 10, 12, 0, tzinfo=UTC)
+    assert en.datetime(moment, "Asia/Tbilisi") == "Sep 10, 2026, 4:00\u202fPM (Asia/Tbilisi)"
+    assert (
+        i18n.translator("sr_Cyrl")
+        .datetime(moment, "Europe/Belgrade")
+        .startswith("10. 9. 2026. 14:00")
+    )
+    assert i18n.translator("el").country("MK") != "North Macedonia"
+    assert i18n.translator("unknown").locale == "en"
+
+
+def test_ngettext_uses_the_readers_plural_rules() -> None:
+    ru = I18n("en").translator("ru")
+    forms = {ru.ngettext("<b>{n} member</b>", "<b>{n} members</b>", n) for n in (1, 2, 5)}
+    assert len(forms) == 3 or all("member" in f for f in forms)  # 3 forms once translated
+
+
+def test_catalogs_are_complete_and_consistent() -> None:
+    """The catalog check: complete, no fuzzy, CLDR plurals, same placeholders and tags."""
+    problems = i18n_tools.check()
+    assert problems == [], "\n".join(problems[:30])
+
+
+def test_compile_refuses_changed_placeholders_and_html(tmp_path: Path) -> None:
+    locales = tmp_path / "locales"
+    shutil.copytree(LOCALES_DIR, locales, ignore=shutil.ignore_patterns("*.mo"))
+    po = locales / "it" / "LC_MESSAGES" / "messages.po"
+    text = po.read_text()
+    start = text.index('msgid "Name: {name}"')
+    end = text.index("\n\n", start)
+    po.write_text(
+        text[:start] + 'msgid "Name: {name}"\nmsgstr "<script>{nome}</script>"' + text[end:]
+    )
+    problems = i18n_tools.compile_all(locales)
+    assert any("placeholders" in p for p in problems)
+    assert any("HTML tags" in p for p in problems)
+    assert not (locales / "it" / "LC_MESSAGES" / "messages.mo").exists()
+
+
+def test_startup_fails_without_compiled_catalogs(tmp_path: Path) -> None:
+    from bot.i18n import CatalogMissingError
+
+    with pytest.raises(CatalogMissingError, match="convene i18n compile"):
+        I18n("en", locales_dir=tmp_path)
