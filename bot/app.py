@@ -30,7 +30,16 @@ from bot.domain.clock import Clock, SystemClock
 from bot.domain.models import Role
 from bot.i18n import I18n
 from bot.services import Services
-from handlers import admin, approval, common, menus, onboarding, preferences, profile
+from handlers import (
+    admin,
+    approval,
+    common,
+    menus,
+    onboarding,
+    preferences,
+    profile,
+    reachability,
+)
 from handlers import help as help_handlers
 from storage.db import Database
 
@@ -82,6 +91,7 @@ def build_application(
     preferences.register(app)
     profile.register(app)
     admin.register(app)
+    reachability.register(app)
     help_handlers.register(app)  # last: its catch-alls take only what the others left
     return app
 

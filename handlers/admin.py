@@ -10,7 +10,7 @@ import logging
 
 from telegram import Update
 from telegram.error import Forbidden
-from telegram.ext import Application, CommandHandler, filters
+from telegram.ext import Application, CommandHandler
 
 from bot.context import ConveneContext
 from bot.domain.access import Principal
@@ -18,7 +18,7 @@ from bot.domain.invites import DEFAULT_EXPIRY, InviteSpecError, deep_link, parse
 from bot.domain.models import Approval, TeamRole
 from bot.domain.roster import DecisionKind, RosterError
 from bot.i18n import Translator
-from handlers.common import reply, split_message
+from handlers.common import PRIVATE, reply, split_message
 from handlers.menus import set_chat_menu
 from handlers.onboarding import revoked_text
 from handlers.profile import status_label
@@ -211,7 +211,7 @@ async def revoke(update: Update, context: ConveneContext) -> None:
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    private = filters.ChatType.PRIVATE
+    private = PRIVATE
     app.add_handler(CommandHandler("invite", invite, filters=private))
     app.add_handler(CommandHandler("members", members, filters=private))
     app.add_handler(CommandHandler("revoke", revoke, filters=private))

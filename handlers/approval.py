@@ -9,13 +9,13 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.context import ConveneContext
 from bot.domain.models import Member, MemberStatus, Recipient
 from bot.domain.roster import DecisionKind
 from bot.i18n import Raw, Translator
-from handlers.common import alert, keyboard, reply
+from handlers.common import PRIVATE, alert, keyboard, reply
 from handlers.menus import set_chat_menu
 
 logger = logging.getLogger(__name__)
@@ -108,6 +108,7 @@ async def on_decision(update: Update, context: ConveneContext) -> None:
     targets = dict(decision.messages)
     if query.message is not None:
         targets[query.message.chat.id] = query.message.message_id
+    teams = list(decision.teams)
     for chat_id, message_id in targets.items():
         account = await services.roster.account(chat_id)
         reader = services.i18n.translator(account.locale if account else None)
@@ -115,9 +116,6 @@ async def on_decision(update: Update, context: ConveneContext) -> None:
             reader.gettext("Approved by {name}.", name=decider_name)
             if approve
             else reader.gettext("Rejected by {name}.", name=decider_name)
-        )
-        teams = (
-            [team.name for team, _ in await services.roster.teams_of(member.id)] if approve else []
         )
         try:
             await context.bot.edit_message_text(
@@ -133,11 +131,10 @@ async def on_decision(update: Update, context: ConveneContext) -> None:
         return
     reader = services.i18n.translator(applicant.locale)
     if approve:
-        teams = ", ".join(team.name for team, _ in await services.roster.teams_of(member.id))
         text = reader.gettext(
             "Good news: your registration was approved. Welcome to {teams}! Use /help to see "
             "what you can do.",
-            teams=teams,
+            teams=", ".join(teams),
         )
     else:
         text = reader.gettext(
@@ -187,4 +184,4 @@ async def pending(update: Update, context: ConveneContext) -> None:
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CallbackQueryHandler(on_decision, pattern=r"^appr:"))
-    app.add_handler(CommandHandler("pending", pending, filters=filters.ChatType.PRIVATE))
+    app.add_handler(CommandHandler("pending", pending, filters=PRIVATE))

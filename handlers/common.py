@@ -13,12 +13,15 @@ from telegram import (
     Update,
 )
 from telegram.constants import MessageLimit
-from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
+from telegram.ext import Application, ApplicationHandlerStop, TypeHandler, filters
 
 from bot.context import ConveneContext
 from bot.i18n import match_locale
 
 logger = logging.getLogger(__name__)
+
+# Private chats only, and new messages only: an edited message is not a new answer.
+PRIVATE = filters.ChatType.PRIVATE & ~filters.UpdateType.EDITED
 
 # Handler groups, in the order PTB runs them (lowest first). See bot/app.py.
 GROUP_DEDUP = -20

@@ -7,7 +7,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from bot.context import ConveneContext
 from bot.domain.access import commands_for
-from handlers.common import alert, reply
+from handlers.common import PRIVATE, alert, reply
 from handlers.menus import describe
 
 # Last: only what every feature module let through arrives here.
@@ -50,12 +50,12 @@ async def unknown_command(update: Update, context: ConveneContext) -> None:
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Register last: in group 0 the first matching handler wins, so the catch-alls added
     here only see commands and buttons that no feature module claimed."""
-    private = filters.ChatType.PRIVATE
+    private = PRIVATE
     app.add_handler(CommandHandler("help", help_command, filters=private))
     app.add_handler(MessageHandler(private & filters.COMMAND, unknown_command))
     app.add_handler(CallbackQueryHandler(unknown_button))
     # Text and other messages that no text handler (groups 1-3) stopped.
     app.add_handler(
-        MessageHandler(private & ~filters.COMMAND & ~filters.UpdateType.EDITED, unknown_text),
+        MessageHandler(private & ~filters.COMMAND, unknown_text),
         group=GROUP_FALLBACK,
     )

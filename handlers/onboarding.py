@@ -23,7 +23,7 @@ from telegram.ext import (
 from bot.context import ConveneContext
 from bot.domain.countries import SEED_COUNTRIES, timezones_of
 from bot.domain.invites import InviteProblem
-from bot.domain.models import Member
+from bot.domain.models import Member, MemberStatus
 from bot.domain.registration import (
     MAX_LENGTH,
     PRIVACY_NOTICE_VERSION,
@@ -35,9 +35,9 @@ from bot.domain.registration import (
     StepOutcome,
     SubmitKind,
 )
-from bot.i18n import LANGUAGE_BY_CODE, LANGUAGES, Raw, Translator, match_locale, zone
+from bot.i18n import LANGUAGE_BY_CODE, LANGUAGES, Raw, Translator, match_locale
 from handlers.approval import send_approval_requests
-from handlers.common import alert, chunked, keyboard, reply
+from handlers.common import PRIVATE, alert, chunked, keyboard, reply
 from handlers.menus import set_chat_menu
 
 logger = logging.getLogger(__name__)
@@ -313,9 +313,9 @@ async def start_without_token(update: Update, context: ConveneContext) -> None:
                     "personal invitation link the secretariat sent you."
                 ),
             )
-    elif member.status.value == "pending":
+    elif member.status is MemberStatus.PENDING:
         await reply(update, pending_text(t))
-    elif member.status.value == "revoked":
+    elif member.status is MemberStatus.REVOKED:
         await reply(update, revoked_text(t))
     else:
         await reply(
@@ -471,13 +471,10 @@ def welcome_text(t: Translator, member: Member, teams: str) -> str:
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    app.add_handler(CommandHandler("start", start, filters=filters.ChatType.PRIVATE))
+    app.add_handler(CommandHandler("start", start, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(on_button, pattern=r"^reg:"))
     # Its own group: text that is not a registration answer falls through to the next one.
     app.add_handler(
-        MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, on_text),
+        MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, on_text),
         group=GROUP_REGISTRATION_TEXT,
     )
-
-
-__all__ = ["register", "render_step", "summary_lines", "zone"]

@@ -15,7 +15,7 @@ from telegram.ext import (
 from bot.context import ConveneContext
 from bot.domain.countries import timezones_of
 from bot.i18n import LANGUAGE_BY_CODE
-from handlers.common import alert, chunked, keyboard, reply
+from handlers.common import PRIVATE, alert, chunked, keyboard, reply
 from handlers.menus import set_chat_menu
 from handlers.onboarding import language_keyboard
 
@@ -133,13 +133,11 @@ def not_registered_text(context: ConveneContext) -> str:
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    app.add_handler(CommandHandler("language", language, filters=filters.ChatType.PRIVATE))
+    app.add_handler(CommandHandler("language", language, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(on_language, pattern=r"^lang:"))
-    app.add_handler(CommandHandler("timezone", timezone, filters=filters.ChatType.PRIVATE))
+    app.add_handler(CommandHandler("timezone", timezone, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(on_timezone_button, pattern=r"^tz:"))
     app.add_handler(
-        MessageHandler(
-            filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, on_timezone_text
-        ),
+        MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, on_timezone_text),
         group=GROUP_TIMEZONE_TEXT,
     )

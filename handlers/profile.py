@@ -16,7 +16,7 @@ from bot.context import ConveneContext
 from bot.domain.models import Member, MemberStatus
 from bot.domain.registration import MAX_LENGTH
 from bot.i18n import LANGUAGE_BY_CODE, Raw, Translator
-from handlers.common import alert, chunked, keyboard, reply
+from handlers.common import PRIVATE, alert, chunked, keyboard, reply
 from handlers.preferences import not_registered_text
 
 GROUP_PROFILE_TEXT = 3
@@ -165,9 +165,9 @@ async def on_text(update: Update, context: ConveneContext) -> None:
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    app.add_handler(CommandHandler("profile", profile, filters=filters.ChatType.PRIVATE))
+    app.add_handler(CommandHandler("profile", profile, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(on_edit, pattern=r"^prof:"))
     app.add_handler(
-        MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, on_text),
+        MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, on_text),
         group=GROUP_PROFILE_TEXT,
     )

@@ -435,8 +435,14 @@ class RegistrationRepo(_Repo):
 
 class ApprovalMessageRepo(_Repo):
     async def add(self, member_id: int, chat_id: int, message_id: int) -> None:
+        """Remember the newest card per approver (a later /pending replaces the older one)."""
         await self.c.execute(
-            _insert_ignore(self.c, approval_messages).values(
+            sa.delete(approval_messages).where(
+                approval_messages.c.member_id == member_id, approval_messages.c.chat_id == chat_id
+            )
+        )
+        await self.c.execute(
+            sa.insert(approval_messages).values(
                 member_id=member_id, chat_id=chat_id, message_id=message_id
             )
         )

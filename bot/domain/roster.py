@@ -32,6 +32,7 @@ class Decision:
     member: Member | None = None
     applicant: Recipient | None = None
     messages: tuple[tuple[int, int], ...] = ()  # (chat_id, message_id) of the approval requests
+    teams: tuple[str, ...] = ()  # names of the member's teams, read before a rejection deletes them
 
 
 class RosterError(ValueError):
@@ -82,6 +83,7 @@ class Roster:
             if member.status is not MemberStatus.PENDING:
                 return Decision(DecisionKind.ALREADY_DECIDED, member)
             messages = tuple(await tx.approvals.of_member(member_id))
+            teams = tuple(team.name for team, _ in await tx.teams.of_member(member_id))
             applicant = (
                 Recipient(member.telegram_user_id, member.chat_id, member.locale, member.timezone)
                 if member.chat_id is not None
@@ -95,9 +97,9 @@ class Roster:
                     return Decision(DecisionKind.ALREADY_DECIDED, member)
                 await tx.approvals.clear(member_id)
                 member = await tx.members.get(member_id)
-                return Decision(DecisionKind.APPROVED, member, applicant, messages)
+                return Decision(DecisionKind.APPROVED, member, applicant, messages, teams)
             await tx.members.delete(member_id)
-            return Decision(DecisionKind.REJECTED, member, applicant, messages)
+            return Decision(DecisionKind.REJECTED, member, applicant, messages, teams)
 
     async def revoke(self, member_id: int, revoked_by: int) -> Decision:
         now = self.clock.now()
@@ -189,6 +191,25 @@ class Roster:
             return await tx.roles.recipients(await tx.roles.holders(Role.ADMIN))
 
     # -- preferences and profile ---------------------------------------------------------
+
+    async def set_reachable(self, telegram_user_id: int, reachable: bool) -> MemberStatus | None:
+        """Follow a member blocking (unreachable) or unblocking (active again) the bot.
+
+        Only active and unreachable members move; a pending or revoked member keeps
+        their status. Returns the new status, or None if nothing changed.
+        """
+        now = self.clock.now()
+        before, after = (
+            (MemberStatus.UNREACHABLE, MemberStatus.ACTIVE)
+            if reachable
+            else (MemberStatus.ACTIVE, MemberStatus.UNREACHABLE)
+        )
+        async with self.db.transaction() as tx:
+            member = await tx.members.by_telegram_id(telegram_user_id)
+            if member is None or member.status is not before:
+                return None
+            await tx.members.update(member.id, now, status=after.value)
+        return after
 
     async def remember_chat(self, telegram_user_id: int, chat_id: int) -> None:
         async with self.db.transaction() as tx:
