@@ -110,17 +110,18 @@ def chat_member_update(person: Person, old: str, new: str) -> dict[str, object]:
     import time
 
     bot_user = {"id": 7000000001, "is_bot": True, "first_name": "Convene"}
+    until = int(time.time()) + 10**6  # "kicked" members carry an until_date
     return {
         "update_id": 10_000_000 + person.id + (1 if new == "kicked" else 2),
         "my_chat_member": {
             "chat": person.as_chat(),
             "from": person.as_user(),
             "date": int(time.time()),
-            "old_chat_member": {"status": old, "user": bot_user},
+            "old_chat_member": {"status": old, "user": bot_user, "until_date": until},
             "new_chat_member": {
                 "status": new,
                 "user": bot_user,
-                "until_date": int(time.time()) + 10**6,
+                "until_date": until,
             },
         },
     }
