@@ -15,7 +15,7 @@ from bot.context import ConveneContext
 from bot.domain.models import Member, MemberStatus, Recipient
 from bot.domain.roster import DecisionKind
 from bot.i18n import Raw, Translator
-from handlers.common import PRIVATE, alert, keyboard, reply
+from handlers.common import PRIVATE, alert, keyboard, member_identity, reply
 from handlers.menus import set_chat_menu
 
 logger = logging.getLogger(__name__)
@@ -25,11 +25,7 @@ CALLBACK = re.compile(r"^appr:(\d{1,12}):([ar])$")
 
 def card_text(t: Translator, member: Member, teams: Sequence[str]) -> str:
     details = [
-        t.gettext("Name: {name}", name=member.full_name),
-        t.gettext("Country: {country}", country=t.country(member.country)),
-        t.gettext("Institution: {institution}", institution=member.institution),
-        t.gettext("Position: {position}", position=member.position),
-        t.gettext("E-mail: {email}", email=member.email or "—"),
+        *member_identity(t, member),
         t.gettext("Teams: {teams}", teams=", ".join(teams)),
     ]
     return t.gettext(

@@ -16,7 +16,8 @@ from telegram.constants import MessageLimit
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler, filters
 
 from bot.context import ConveneContext
-from bot.i18n import match_locale
+from bot.domain.models import Member
+from bot.i18n import Translator, match_locale
 
 logger = logging.getLogger(__name__)
 
@@ -120,6 +121,36 @@ async def alert(update: Update, text: str) -> None:
     """Answer a button press with a pop-up the person must dismiss."""
     if update.callback_query is not None:
         await update.callback_query.answer(text, show_alert=True)
+
+
+def identity_lines(
+    t: Translator,
+    *,
+    name: str,
+    country: str,
+    institution: str,
+    position: str,
+    email: str | None,
+) -> list[str]:
+    """Who someone is, one labelled line each: the summary, the approval card, the profile."""
+    return [
+        t.gettext("Name: {name}", name=name),
+        t.gettext("Country: {country}", country=t.country(country) if country else ""),
+        t.gettext("Institution: {institution}", institution=institution),
+        t.gettext("Position: {position}", position=position),
+        t.gettext("E-mail: {email}", email=email or "—"),
+    ]
+
+
+def member_identity(t: Translator, member: Member) -> list[str]:
+    return identity_lines(
+        t,
+        name=member.full_name,
+        country=member.country,
+        institution=member.institution,
+        position=member.position,
+        email=member.email,
+    )
 
 
 def escape(value: str) -> str:

@@ -37,7 +37,7 @@ from bot.domain.registration import (
 )
 from bot.i18n import LANGUAGE_BY_CODE, LANGUAGES, Raw, Translator, match_locale
 from handlers.approval import send_approval_requests
-from handlers.common import PRIVATE, alert, chunked, keyboard, reply
+from handlers.common import PRIVATE, alert, chunked, identity_lines, keyboard, reply
 from handlers.menus import set_chat_menu
 
 logger = logging.getLogger(__name__)
@@ -112,11 +112,14 @@ def local_time(t: Translator, timezone: str, now: datetime) -> str:
 def summary_lines(t: Translator, data: dict[str, object], teams: list[str]) -> list[str]:
     language = LANGUAGE_BY_CODE.get(str(data.get("locale")))
     return [
-        t.gettext("Name: {name}", name=data.get("full_name") or ""),
-        t.gettext("Country: {country}", country=t.country(str(data.get("country") or ""))),
-        t.gettext("Institution: {institution}", institution=data.get("institution") or ""),
-        t.gettext("Position: {position}", position=data.get("position") or ""),
-        t.gettext("E-mail: {email}", email=data.get("email") or "—"),
+        *identity_lines(
+            t,
+            name=str(data.get("full_name") or ""),
+            country=str(data.get("country") or ""),
+            institution=str(data.get("institution") or ""),
+            position=str(data.get("position") or ""),
+            email=str(data.get("email") or "") or None,
+        ),
         t.gettext("Language: {language}", language=language.native_name if language else ""),
         t.gettext("Time zone: {timezone}", timezone=data.get("timezone") or ""),
         t.gettext("Teams: {teams}", teams=", ".join(teams)),

@@ -16,7 +16,7 @@ from bot.context import ConveneContext
 from bot.domain.models import Member, MemberStatus
 from bot.domain.registration import MAX_LENGTH
 from bot.i18n import LANGUAGE_BY_CODE, Raw, Translator
-from handlers.common import PRIVATE, alert, chunked, keyboard, reply
+from handlers.common import PRIVATE, alert, chunked, keyboard, member_identity, reply
 from handlers.preferences import not_registered_text
 
 GROUP_PROFILE_TEXT = 3
@@ -60,11 +60,7 @@ async def render_profile(context: ConveneContext, member: Member) -> str:
     language = LANGUAGE_BY_CODE.get(member.locale or "")
     timezone = member.timezone or services.settings.timezone
     lines = [
-        t.gettext("Name: {name}", name=member.full_name),
-        t.gettext("Country: {country}", country=t.country(member.country)),
-        t.gettext("Institution: {institution}", institution=member.institution),
-        t.gettext("Position: {position}", position=member.position),
-        t.gettext("E-mail: {email}", email=member.email or "—"),
+        *member_identity(t, member),
         t.gettext("Language: {language}", language=language.native_name if language else "—"),
         t.gettext("Time zone: {timezone}", timezone=timezone),
         t.gettext(
