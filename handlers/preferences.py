@@ -13,6 +13,7 @@ from telegram.ext import (
 )
 
 from bot.context import ConveneContext
+from bot.domain.access import Principal
 from bot.domain.countries import timezones_of
 from bot.i18n import LANGUAGE_BY_CODE
 from handlers.common import PRIVATE, alert, chunked, keyboard, reply
@@ -60,7 +61,7 @@ async def timezone(update: Update, context: ConveneContext) -> None:
     services = context.services
     t = context.t
     principal = await services.roster.principal(user.id)
-    if principal.member is None and not (principal.is_admin or principal.focal_countries):
+    if not may_set_timezone(principal):
         await reply(update, not_registered_text(context))
         return
     await services.roster.remember_chat(user.id, chat.id)
@@ -81,9 +82,19 @@ async def timezone(update: Update, context: ConveneContext) -> None:
     )
 
 
+def may_set_timezone(principal: Principal) -> bool:
+    """Members, and the admins and focal points who may never register, have a time zone."""
+    return principal.member is not None or principal.is_admin or bool(principal.focal_countries)
+
+
 async def on_timezone_button(update: Update, context: ConveneContext) -> None:
+    """A zone from the /timezone buttons; checked like the command itself."""
     query = update.callback_query
-    assert query is not None
+    user = update.effective_user
+    assert query is not None and user is not None
+    if not may_set_timezone(await context.services.roster.principal(user.id)):
+        await alert(update, not_registered_text(context))
+        return
     await query.answer()
     await _set_timezone(update, context, (query.data or "").removeprefix("tz:"))
 

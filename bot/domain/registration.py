@@ -249,7 +249,7 @@ class Registrations:
     async def keep_name(self, telegram_user_id: int) -> StepOutcome:
         def apply(draft: Draft) -> tuple[Draft, Problem | None]:
             name = draft.data.get("full_name") or draft.data.get("suggested_name") or ""
-            problem = _check_text("full_name", name)
+            problem = check_text("full_name", name)
             if problem:
                 return draft, problem
             return self._advance(draft.with_data(full_name=name)), None
@@ -312,7 +312,7 @@ class Registrations:
                 return self._advance(draft.with_data(timezone=resolved)), None
             key = TEXT_STEPS[draft.step]
             value = " ".join(text.split())
-            problem = _check_text(key, value)
+            problem = check_text(key, value)
             if problem:
                 return draft, problem
             return self._advance(draft.with_data(**{key: value})), None
@@ -450,7 +450,7 @@ async def approvers_for(tx: Tx, country: str) -> list[Recipient]:
     return await tx.roles.recipients(ids)
 
 
-def _check_text(key: str, value: str) -> Problem | None:
+def check_text(key: str, value: str) -> Problem | None:
     if key == "email":
         if len(value) > MAX_LENGTH[key]:
             return Problem.TOO_LONG

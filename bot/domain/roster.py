@@ -10,7 +10,7 @@ from bot.domain.access import Principal, load_principal
 from bot.domain.clock import Clock
 from bot.domain.countries import normalize_country
 from bot.domain.models import Account, Member, MemberStatus, Recipient, Role, Team
-from bot.domain.registration import MAX_LENGTH, _check_text
+from bot.domain.registration import MAX_LENGTH, check_text
 from bot.domain.timezones import resolve_timezone
 from bot.i18n import SUPPORTED_LOCALES
 from storage.db import Database
@@ -245,7 +245,7 @@ class Roster:
         value = " ".join(text.split())
         if field == "email" and value == "-":
             value = ""
-        problem = _check_text(field, value) if value or field != "email" else None
+        problem = check_text(field, value) if value or field != "email" else None
         if problem:
             return problem.value
         async with self.db.transaction() as tx:

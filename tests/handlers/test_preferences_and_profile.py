@@ -137,3 +137,10 @@ async def test_blocking_and_unblocking_the_bot_moves_the_member_status(bot: Harn
     await bot.feed(chat_member_update(MEMBER, "kicked", "member"))
     principal = await bot.services.roster.principal(MEMBER.id)
     assert principal.member is not None and principal.member.status is MemberStatus.ACTIVE
+
+
+async def test_a_forged_timezone_button_from_a_stranger_changes_nothing(bot: Harness) -> None:
+    stranger = Person(503, "S", None, "el")
+    calls = await bot.press(stranger, "tz:Europe/Athens")
+    assert calls[0].params["show_alert"] is True
+    assert await bot.services.roster.account(stranger.id) is None
