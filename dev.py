@@ -51,7 +51,11 @@ def ensure_environment() -> Path:
 
 
 def run(python: Path, *args: str) -> int:
-    return subprocess.call([str(python), *args], cwd=ROOT)
+    try:
+        return subprocess.call([str(python), *args], cwd=ROOT)
+    except KeyboardInterrupt:
+        # Ctrl-C reached the child too; it shuts down on its own. No traceback from here.
+        return 130
 
 
 def main(argv: list[str]) -> int:
@@ -69,6 +73,11 @@ def main(argv: list[str]) -> int:
     if status:
         return status
     if command == "run":
+        if os.name == "posix":
+            # Become the bot process, so that signals (Ctrl-C, a service manager's SIGTERM)
+            # go straight to it.
+            os.chdir(ROOT)
+            os.execv(str(python), [str(python), "-m", "bot", "run", *rest])
         return run(python, "-m", "bot", "run", *rest)
     return run(python, "-m", "pytest", *rest)
 

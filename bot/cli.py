@@ -99,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     # httpx logs every request URL at INFO, and the URL contains the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
     if args.command == "i18n":
         from bot import i18n_tools
