@@ -167,36 +167,23 @@ def _cli_error(error: Exception) -> str:
 Command = Callable[[argparse.Namespace, Settings, Any, Any, Any], Awaitable[int]]
 
 
-async def _admin_role(
+async def _role(
     args: argparse.Namespace, settings: Settings, db: Any, roster: Any, clock: Any
 ) -> int:
+    """`admin add|remove ID` and `focal add|remove ID --country CC`."""
     from bot.domain.models import Role
 
-    if args.action == "add":
-        changed = await roster.grant(args.telegram_id, Role.ADMIN)
-        print(f"{args.telegram_id} is {'now' if changed else 'already'} a secretariat admin.")
+    if args.command == "admin":
+        role, country, label = Role.ADMIN, "", "a secretariat admin"
     else:
-        changed = await roster.withdraw(args.telegram_id, Role.ADMIN)
-        print(f"{args.telegram_id} {'is no longer' if changed else 'was not'} a secretariat admin.")
-    return 0
-
-
-async def _focal_role(
-    args: argparse.Namespace, settings: Settings, db: Any, roster: Any, clock: Any
-) -> int:
-    from bot.domain.models import Role
-
-    country = args.country.upper()
+        country = args.country.upper()
+        role, label = Role.FOCAL_POINT, f"a focal point for {country}"
     if args.action == "add":
-        changed = await roster.grant(args.telegram_id, Role.FOCAL_POINT, country)
-        print(
-            f"{args.telegram_id} is {'now' if changed else 'already'} a focal point for {country}."
-        )
+        changed = await roster.grant(args.telegram_id, role, country)
+        print(f"{args.telegram_id} is {'now' if changed else 'already'} {label}.")
     else:
-        changed = await roster.withdraw(args.telegram_id, Role.FOCAL_POINT, country)
-        print(
-            f"{args.telegram_id} {'is no longer' if changed else 'was not'} a focal point for {country}."
-        )
+        changed = await roster.withdraw(args.telegram_id, role, country)
+        print(f"{args.telegram_id} {'is no longer' if changed else 'was not'} {label}.")
     return 0
 
 
@@ -319,10 +306,10 @@ async def _members_list(
 
 
 _COMMANDS: dict[tuple[str, str], Command] = {
-    ("admin", "add"): _admin_role,
-    ("admin", "remove"): _admin_role,
-    ("focal", "add"): _focal_role,
-    ("focal", "remove"): _focal_role,
+    ("admin", "add"): _role,
+    ("admin", "remove"): _role,
+    ("focal", "add"): _role,
+    ("focal", "remove"): _role,
     ("team", "create"): _team_create,
     ("team", "list"): _team_list,
     ("invite", "create"): _invite_create,
