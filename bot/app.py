@@ -10,7 +10,14 @@ wins, and a handler raising ApplicationHandlerStop ends the update.
     1  typed registration answers (stop when taken)
     2  typed time zone after /timezone (stop when taken)
     3  typed profile corrections (stop when taken)
+    4  typed RSVP comment (stop when taken)
+    5  typed answers of the meeting dialog (stop when taken)
+    6  typed text and documents of an announcement (stop when taken)
     9  anything still unclaimed: "I did not understand"
+
+Broadcasts go out through the delivery worker (bot/delivery.py), which drains the
+`deliveries` table in the bulk lane of the rate limiter (bot/ratelimit.py); every other
+request (replies, edits) goes through the interactive lane and never waits behind them.
 """
 
 from __future__ import annotations
@@ -25,20 +32,26 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
 from bot.config import Settings
-from bot.context import SERVICES_KEY, ConveneContext
+from bot.context import SERVICES_KEY, WORKER_KEY, ConveneContext
+from bot.delivery import DeliveryWorker
 from bot.domain.clock import Clock, SystemClock
 from bot.domain.models import Role
 from bot.i18n import I18n
+from bot.ratelimit import TwoLaneRateLimiter
 from bot.services import Services
 from handlers import (
     admin,
     approval,
     common,
+    meetings,
     menus,
+    notices,
     onboarding,
     preferences,
     profile,
     reachability,
+    rsvp,
+    secretariat,
 )
 from handlers import help as help_handlers
 from storage.db import Database
@@ -48,6 +61,9 @@ logger = logging.getLogger(__name__)
 # How long update ids are remembered for de-duplication. Telegram keeps undelivered
 # updates for 24 hours, so a week is ample.
 PROCESSED_UPDATES_KEPT = timedelta(days=7)
+PROGRESS_INTERVAL = timedelta(seconds=3)  # the sender's progress message, edited
+LIMITER_KEY = "rate_limiter"
+AUTOSTART_KEY = "start_worker"
 
 
 def build_application(
@@ -56,12 +72,15 @@ def build_application(
     clock: Clock | None = None,
     request: BaseRequest | None = None,
     updates_request: BaseRequest | None = None,
+    start_worker: bool = True,
 ) -> Application:  # type: ignore[type-arg]
-    """Everything wired, nothing started. `request`s let tests record the Bot API calls."""
+    """Everything wired, nothing started. `request`s let tests record the Bot API calls;
+    with `start_worker=False` the delivery worker is built but not run (tests drain it)."""
     clock = clock or SystemClock()
     i18n = I18n(settings.default_locale)  # fails now, not mid-conversation, without catalogs
     db = Database(settings.database_url)
     services = Services.build(settings, db, clock, i18n)
+    limiter = TwoLaneRateLimiter()
 
     builder = (
         ApplicationBuilder()
@@ -77,6 +96,7 @@ def build_application(
         )
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
+        .rate_limiter(limiter)
     )
     if request is not None:
         builder = builder.request(request)
@@ -84,6 +104,8 @@ def build_application(
         builder = builder.get_updates_request(updates_request)
     app = builder.build()
     app.bot_data[SERVICES_KEY] = services
+    app.bot_data[LIMITER_KEY] = limiter
+    app.bot_data[AUTOSTART_KEY] = start_worker
 
     common.register(app)
     onboarding.register(app)
@@ -91,6 +113,10 @@ def build_application(
     preferences.register(app)
     profile.register(app)
     admin.register(app)
+    meetings.register(app)
+    notices.register(app)
+    rsvp.register(app)
+    secretariat.register(app)
     reachability.register(app)
     help_handlers.register(app)  # last: its catch-alls take only what the others left
     return app
@@ -110,16 +136,39 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
         principal = await services.roster.principal(recipient.telegram_user_id)
         translator = services.i18n.translator(recipient.locale)
         await menus.set_chat_menu(app.bot, translator, recipient.chat_id, principal)
+    worker = DeliveryWorker(
+        services.db,
+        services.clock,
+        app.bot,
+        lambda delivery: notices.render_delivery(services, delivery),
+        app.bot_data[LIMITER_KEY],
+        on_unreachable=lambda user_id: services.roster.set_reachable(user_id, False),
+    )
+    app.bot_data[WORKER_KEY] = worker
+    reporter = notices.ProgressReporter(services, app.bot)
+    app.bot_data["progress"] = reporter
+    if app.bot_data[AUTOSTART_KEY]:
+        await worker.start()
     if app.job_queue is not None:
         app.job_queue.run_repeating(
             _prune_processed_updates, interval=timedelta(hours=1), first=60, name="prune-updates"
+        )
+        app.job_queue.run_repeating(
+            _report_progress, interval=PROGRESS_INTERVAL, first=1, name="broadcast-progress"
         )
     logger.info("Convene started as @%s", app.bot.username)
 
 
 async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
     services: Services = app.bot_data[SERVICES_KEY]
+    worker: DeliveryWorker | None = app.bot_data.get(WORKER_KEY)
+    if worker is not None:
+        await worker.stop()
     await services.db.close()
+
+
+async def _report_progress(context: Any) -> None:
+    await context.application.bot_data["progress"].tick()
 
 
 async def _prune_processed_updates(context: Any) -> None:

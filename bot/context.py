@@ -11,6 +11,7 @@ from bot.i18n import Translator
 from bot.services import Services
 
 SERVICES_KEY = "services"
+WORKER_KEY = "delivery_worker"
 
 
 class ConveneContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

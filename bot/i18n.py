@@ -205,6 +205,9 @@ class Translator:
             return value.text
         return html.escape(str(value), quote=False)
 
+    def number(self, value: int) -> str:
+        return format_decimal(value, locale=self.babel_locale)
+
     def datetime(self, moment: datetime, timezone: str | tzinfo) -> str:
         """A moment in the reader's time zone, e.g. "23 Nov 2026, 16:30 (Europe/Belgrade)"."""
         tz = zone(timezone) if isinstance(timezone, str) else timezone
@@ -214,6 +217,23 @@ class Translator:
         # The locale's own way of joining them, e.g. "{1}, {0}" or "{1} в {0}".
         pattern = str(self.babel_locale.datetime_formats["medium"])
         return f"{pattern.replace('{1}', date).replace('{0}', clock)} ({getattr(tz, 'key', tz)})"
+
+    def period(self, start: datetime, end: datetime, timezone: str) -> str:
+        """A meeting's span: one date when it starts and ends on the same local day."""
+        tz = zone(timezone)
+        local_start, local_end = start.astimezone(tz), end.astimezone(tz)
+        if local_start.date() != local_end.date():
+            return f"{self.datetime(start, tz)} – {self.datetime(end, tz)}"
+        date = format_date(local_start, "medium", locale=self.babel_locale)
+        first = format_time(local_start, "short", tzinfo=tz, locale=self.babel_locale)
+        last = format_time(local_end, "short", tzinfo=tz, locale=self.babel_locale)
+        pattern = str(self.babel_locale.datetime_formats["medium"])
+        joined = pattern.replace("{1}", date).replace("{0}", f"{first}–{last}")
+        return f"{joined} ({tz.key})"
+
+    def language_name(self, code: str) -> str:
+        language = LANGUAGE_BY_CODE.get(code)
+        return language.native_name if language else code
 
     def country(self, code: str) -> str:
         return self.babel_locale.territories.get(code.upper(), code.upper())

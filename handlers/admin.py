@@ -13,12 +13,11 @@ from telegram.error import Forbidden
 from telegram.ext import Application, CommandHandler
 
 from bot.context import ConveneContext
-from bot.domain.access import Principal
 from bot.domain.invites import DEFAULT_EXPIRY, InviteSpecError, deep_link, parse_duration
 from bot.domain.models import Approval, TeamRole
 from bot.domain.roster import DecisionKind, RosterError
 from bot.i18n import Translator
-from handlers.common import PRIVATE, reply, split_message
+from handlers.common import PRIVATE, reply, require_admin, split_message
 from handlers.menus import set_chat_menu
 from handlers.onboarding import revoked_text
 from handlers.profile import status_label
@@ -26,15 +25,7 @@ from handlers.profile import status_label
 logger = logging.getLogger(__name__)
 
 
-async def _admin(update: Update, context: ConveneContext) -> Principal | None:
-    """The admin behind the update, or None after telling them they may not."""
-    user = update.effective_user
-    assert user is not None
-    principal = await context.services.roster.principal(user.id)
-    if not principal.is_admin:
-        await reply(update, context.t.gettext("You are not allowed to use this command."))
-        return None
-    return principal
+_admin = require_admin
 
 
 def parse_options(args: list[str]) -> tuple[list[str], dict[str, str]]:

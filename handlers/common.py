@@ -16,6 +16,7 @@ from telegram.constants import MessageLimit
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler, filters
 
 from bot.context import ConveneContext
+from bot.domain.access import Principal
 from bot.domain.models import Member
 from bot.i18n import Translator, match_locale
 
@@ -151,6 +152,24 @@ def member_identity(t: Translator, member: Member) -> list[str]:
         position=member.position,
         email=member.email,
     )
+
+
+async def require_admin(update: Update, context: ConveneContext) -> Principal | None:
+    """The secretariat admin behind the update, or None after telling them they may not.
+
+    Checked against the database on every use: a role withdrawn a second ago counts.
+    """
+    user = update.effective_user
+    assert user is not None
+    principal = await context.services.roster.principal(user.id)
+    if not principal.is_admin:
+        text = context.t.gettext("You are not allowed to use this command.")
+        if update.callback_query is not None:
+            await alert(update, text)
+        else:
+            await reply(update, text)
+        return None
+    return principal
 
 
 def escape(value: str) -> str:

@@ -30,6 +30,14 @@ def describe(t: Translator, command: str) -> str:
         "members": t.pgettext("command", "List members"),
         "pending": t.pgettext("command", "Registrations waiting for approval"),
         "revoke": t.pgettext("command", "Withdraw a member's access"),
+        "meetings": t.pgettext("command", "Your upcoming meetings and answers"),
+        "newmeeting": t.pgettext("command", "Announce a new meeting"),
+        "editmeeting": t.pgettext("command", "Change a meeting"),
+        "cancelmeeting": t.pgettext("command", "Cancel a meeting"),
+        "status": t.pgettext("command", "Answers and deliveries of a meeting"),
+        "export": t.pgettext("command", "Export a meeting as CSV and XLSX"),
+        "announce": t.pgettext("command", "Send an announcement"),
+        "cancel": t.pgettext("command", "Stop what you are writing"),
     }
     return descriptions[command]
 

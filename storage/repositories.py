@@ -17,10 +17,23 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.models import (
     Account,
+    Answer,
     Approval,
+    Audience,
+    Delivery,
+    DeliveryCounts,
+    DeliveryState,
+    Invitation,
     Invite,
+    Meeting,
+    MeetingMode,
+    MeetingStatus,
+    MeetingText,
     Member,
     MemberStatus,
+    Notice,
+    NoticeKind,
+    NoticeStatus,
     Recipient,
     Role,
     Team,
@@ -30,9 +43,14 @@ from storage.schema import (
     accounts,
     approval_messages,
     bot_meta,
+    deliveries,
+    dialogs,
+    invitations,
     invite_teams,
     invites,
+    meetings,
     members,
+    notices,
     processed_updates,
     registrations,
     roles,
@@ -53,6 +71,12 @@ class Tx:
         self.approvals = ApprovalMessageRepo(connection)
         self.updates = ProcessedUpdateRepo(connection)
         self.meta = MetaRepo(connection)
+        self.meetings = MeetingRepo(connection)
+        self.invitations = InvitationRepo(connection)
+        self.notices = NoticeRepo(connection)
+        self.deliveries = DeliveryRepo(connection)
+        self.dialogs = DialogRepo(connection)
+        self.audience = AudienceRepo(connection)
 
 
 class _Repo:
@@ -488,3 +512,559 @@ class MetaRepo(_Repo):
         )
         if updated.rowcount == 0:
             await self.c.execute(sa.insert(bot_meta).values(key=key, value=value))
+
+
+# -- meetings, invitations, notices, deliveries (issue 3) --------------------------------
+
+
+def _chunks(values: Sequence[Any], size: int = 500) -> Iterable[Sequence[Any]]:
+    # SQLite and asyncpg both cap the number of bound parameters.
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _meeting(row: Any) -> Meeting:
+    translations = {
+        locale: MeetingText(t.get("title", ""), t.get("description", ""), t.get("agenda", ""))
+        for locale, t in json.loads(row.translations).items()
+    }
+    return Meeting(
+        id=row.id,
+        title=row.title,
+        description=row.description,
+        agenda=row.agenda,
+        ref_locale=row.ref_locale,
+        translations=translations,
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        timezone=row.timezone,
+        mode=MeetingMode(row.mode),
+        venue=row.venue,
+        city=row.city,
+        host_country=row.host_country,
+        online_url=row.online_url,
+        audience=Audience.from_json(json.loads(row.audience)),
+        rsvp_deadline=row.rsvp_deadline,
+        tentative=bool(row.tentative),
+        ask_comment=bool(row.ask_comment),
+        status=MeetingStatus(row.status),
+        date_version=row.date_version,
+        created_by=row.created_by,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def meeting_values(meeting: Meeting) -> dict[str, Any]:
+    """The columns of a meeting record, for insert and update."""
+    return {
+        "title": meeting.title,
+        "description": meeting.description,
+        "agenda": meeting.agenda,
+        "ref_locale": meeting.ref_locale,
+        "translations": json.dumps(
+            {
+                locale: {"title": t.title, "description": t.description, "agenda": t.agenda}
+                for locale, t in meeting.translations.items()
+            },
+            ensure_ascii=False,
+            sort_keys=True,
+        ),
+        "starts_at": meeting.starts_at,
+        "ends_at": meeting.ends_at,
+        "timezone": meeting.timezone,
+        "mode": meeting.mode.value,
+        "venue": meeting.venue,
+        "city": meeting.city,
+        "host_country": meeting.host_country,
+        "online_url": meeting.online_url,
+        "audience": json.dumps(meeting.audience.as_json(), sort_keys=True),
+        "rsvp_deadline": meeting.rsvp_deadline,
+        "tentative": meeting.tentative,
+        "ask_comment": meeting.ask_comment,
+        "status": meeting.status.value,
+        "date_version": meeting.date_version,
+    }
+
+
+class MeetingRepo(_Repo):
+    async def create(self, meeting: Meeting, now: datetime) -> int:
+        result = await self.c.execute(
+            sa.insert(meetings)
+            .values(
+                created_by=meeting.created_by,
+                created_at=now,
+                updated_at=now,
+                **meeting_values(meeting),
+            )
+            .returning(meetings.c.id)
+        )
+        return int(result.scalar_one())
+
+    async def get(self, meeting_id: int, *, lock: bool = False) -> Meeting | None:
+        query = sa.select(meetings).where(meetings.c.id == meeting_id)
+        if lock and _is_postgres(self.c):
+            query = query.with_for_update()
+        row = (await self.c.execute(query)).first()
+        return _meeting(row) if row else None
+
+    async def save(self, meeting: Meeting, now: datetime) -> None:
+        await self.c.execute(
+            sa.update(meetings)
+            .where(meetings.c.id == meeting.id)
+            .values(updated_at=now, **meeting_values(meeting))
+        )
+
+    async def listing(self, *, ending_after: datetime | None = None) -> list[Meeting]:
+        query = sa.select(meetings).order_by(meetings.c.starts_at, meetings.c.id)
+        if ending_after is not None:
+            query = query.where(meetings.c.ends_at > ending_after)
+        return [_meeting(row) for row in await self.c.execute(query)]
+
+    async def of_member(self, member_id: int, ending_after: datetime) -> list[Meeting]:
+        rows = await self.c.execute(
+            sa.select(meetings)
+            .join(invitations, invitations.c.meeting_id == meetings.c.id)
+            .where(
+                invitations.c.member_id == member_id,
+                meetings.c.ends_at > ending_after,
+                meetings.c.status == MeetingStatus.ANNOUNCED.value,
+            )
+            .order_by(meetings.c.starts_at, meetings.c.id)
+        )
+        return [_meeting(row) for row in rows]
+
+
+def _invitation(row: Any) -> Invitation:
+    return Invitation(
+        id=row.id,
+        meeting_id=row.meeting_id,
+        member_id=row.member_id,
+        answer=Answer(row.answer) if row.answer else None,
+        comment=row.comment,
+        answered_at=row.answered_at,
+        needs_confirmation=bool(row.needs_confirmation),
+        stands_in_for=row.stands_in_for,
+        substitute_id=row.substitute_id,
+        substitute_requested_at=row.substitute_requested_at,
+        invited_at=row.invited_at,
+    )
+
+
+class InvitationRepo(_Repo):
+    async def add_many(
+        self, meeting_id: int, member_ids: Sequence[int], now: datetime, stands_in_for: int | None
+    ) -> None:
+        for chunk in _chunks(list(member_ids)):
+            await self.c.execute(
+                _insert_ignore(self.c, invitations),
+                [
+                    {
+                        "meeting_id": meeting_id,
+                        "member_id": member_id,
+                        "needs_confirmation": False,
+                        "stands_in_for": stands_in_for,
+                        "invited_at": now,
+                    }
+                    for member_id in chunk
+                ],
+            )
+
+    async def get(self, invitation_id: int) -> Invitation | None:
+        row = (
+            await self.c.execute(sa.select(invitations).where(invitations.c.id == invitation_id))
+        ).first()
+        return _invitation(row) if row else None
+
+    async def of(self, meeting_id: int, member_id: int) -> Invitation | None:
+        row = (
+            await self.c.execute(
+                sa.select(invitations).where(
+                    invitations.c.meeting_id == meeting_id, invitations.c.member_id == member_id
+                )
+            )
+        ).first()
+        return _invitation(row) if row else None
+
+    async def of_meeting(self, meeting_id: int) -> list[Invitation]:
+        rows = await self.c.execute(
+            sa.select(invitations)
+            .where(invitations.c.meeting_id == meeting_id)
+            .order_by(invitations.c.id)
+        )
+        return [_invitation(row) for row in rows]
+
+    async def update(self, invitation_id: int, **values: Any) -> None:
+        await self.c.execute(
+            sa.update(invitations).where(invitations.c.id == invitation_id).values(**values)
+        )
+
+    async def ask_reconfirmation(self, meeting_id: int) -> int:
+        """The date moved: every answer given so far must be confirmed again."""
+        result = await self.c.execute(
+            sa.update(invitations)
+            .where(invitations.c.meeting_id == meeting_id, invitations.c.answer.is_not(None))
+            .values(needs_confirmation=True)
+        )
+        return result.rowcount
+
+
+def _notice(row: Any) -> Notice:
+    return Notice(
+        id=row.id,
+        kind=NoticeKind(row.kind),
+        meeting_id=row.meeting_id,
+        body=row.body,
+        ref_locale=row.ref_locale,
+        translations=json.loads(row.translations),
+        changes=json.loads(row.changes),
+        audience=Audience.from_json(json.loads(row.audience)),
+        document_file_id=row.document_file_id,
+        document_name=row.document_name,
+        document_path=row.document_path,
+        ack_required=bool(row.ack_required),
+        restricted=bool(row.restricted),
+        status=NoticeStatus(row.status),
+        total=row.total,
+        created_by=row.created_by,
+        progress_chat_id=row.progress_chat_id,
+        progress_message_id=row.progress_message_id,
+        created_at=row.created_at,
+        finished_at=row.finished_at,
+    )
+
+
+class NoticeRepo(_Repo):
+    async def create(
+        self,
+        *,
+        kind: NoticeKind,
+        now: datetime,
+        meeting_id: int | None = None,
+        body: str = "",
+        ref_locale: str = "en",
+        translations: dict[str, str] | None = None,
+        changes: dict[str, Any] | None = None,
+        audience: Audience | None = None,
+        document_file_id: str | None = None,
+        document_name: str | None = None,
+        document_path: str | None = None,
+        ack_required: bool = False,
+        restricted: bool = False,
+        created_by: int | None = None,
+        progress_chat_id: int | None = None,
+    ) -> int:
+        result = await self.c.execute(
+            sa.insert(notices)
+            .values(
+                kind=kind.value,
+                meeting_id=meeting_id,
+                body=body,
+                ref_locale=ref_locale,
+                translations=json.dumps(translations or {}, ensure_ascii=False, sort_keys=True),
+                changes=json.dumps(changes or {}, ensure_ascii=False, sort_keys=True),
+                audience=json.dumps((audience or Audience()).as_json(), sort_keys=True),
+                document_file_id=document_file_id,
+                document_name=document_name,
+                document_path=document_path,
+                ack_required=ack_required,
+                restricted=restricted,
+                status=NoticeStatus.SENDING.value,
+                total=0,
+                created_by=created_by,
+                progress_chat_id=progress_chat_id,
+                created_at=now,
+            )
+            .returning(notices.c.id)
+        )
+        return int(result.scalar_one())
+
+    async def get(self, notice_id: int) -> Notice | None:
+        row = (await self.c.execute(sa.select(notices).where(notices.c.id == notice_id))).first()
+        return _notice(row) if row else None
+
+    async def update(self, notice_id: int, **values: Any) -> None:
+        await self.c.execute(sa.update(notices).where(notices.c.id == notice_id).values(**values))
+
+    async def of_meeting(self, meeting_id: int) -> list[Notice]:
+        rows = await self.c.execute(
+            sa.select(notices).where(notices.c.meeting_id == meeting_id).order_by(notices.c.id)
+        )
+        return [_notice(row) for row in rows]
+
+    async def sending(self) -> list[Notice]:
+        rows = await self.c.execute(
+            sa.select(notices)
+            .where(notices.c.status == NoticeStatus.SENDING.value)
+            .order_by(notices.c.id)
+        )
+        return [_notice(row) for row in rows]
+
+    async def finish(self, notice_id: int, now: datetime) -> bool:
+        """Mark a notice done, once: of two workers that notice the end, one wins."""
+        result = await self.c.execute(
+            sa.update(notices)
+            .where(notices.c.id == notice_id, notices.c.status == NoticeStatus.SENDING.value)
+            .values(status=NoticeStatus.DONE.value, finished_at=now)
+        )
+        return result.rowcount == 1
+
+    async def reopen(self, notice_id: int) -> None:
+        await self.c.execute(
+            sa.update(notices)
+            .where(notices.c.id == notice_id)
+            .values(status=NoticeStatus.SENDING.value, finished_at=None)
+        )
+
+
+def _delivery(row: Any) -> Delivery:
+    return Delivery(
+        id=row.id,
+        notice_id=row.notice_id,
+        telegram_user_id=row.telegram_user_id,
+        chat_id=row.chat_id,
+        state=DeliveryState(row.state),
+        parts_sent=row.parts_sent,
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        claimed_at=row.claimed_at,
+        message_id=row.message_id,
+        sent_at=row.sent_at,
+        last_error=row.last_error,
+        acknowledged_at=row.acknowledged_at,
+    )
+
+
+class DeliveryRepo(_Repo):
+    async def add_many(
+        self, notice_id: int, recipients: Sequence[tuple[int, int]], now: datetime
+    ) -> int:
+        """Queue the notice for (telegram_user_id, chat_id) pairs; returns how many were new."""
+        added = 0
+        for chunk in _chunks(list(recipients)):
+            result = await self.c.execute(
+                _insert_ignore(self.c, deliveries),
+                [
+                    {
+                        "notice_id": notice_id,
+                        "telegram_user_id": user_id,
+                        "chat_id": chat_id,
+                        "state": DeliveryState.PENDING.value,
+                        "parts_sent": 0,
+                        "attempts": 0,
+                        "next_attempt_at": now,
+                        "created_at": now,
+                    }
+                    for user_id, chat_id in chunk
+                ],
+            )
+            added += max(result.rowcount, 0)
+        total = (
+            await self.c.execute(
+                sa.select(sa.func.count())
+                .select_from(deliveries)
+                .where(deliveries.c.notice_id == notice_id)
+            )
+        ).scalar_one()
+        await self.c.execute(
+            sa.update(notices).where(notices.c.id == notice_id).values(total=total)
+        )
+        return added
+
+    async def get(self, delivery_id: int) -> Delivery | None:
+        row = (
+            await self.c.execute(sa.select(deliveries).where(deliveries.c.id == delivery_id))
+        ).first()
+        return _delivery(row) if row else None
+
+    async def claim_next(self, now: datetime) -> Delivery | None:
+        """Take the next due row for sending, atomically: no two workers get the same one."""
+        due = (
+            sa.select(deliveries.c.id)
+            .where(
+                deliveries.c.state == DeliveryState.PENDING.value,
+                deliveries.c.next_attempt_at <= now,
+            )
+            .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
+            .limit(1)
+        )
+        if _is_postgres(self.c):
+            due = due.with_for_update(skip_locked=True)
+        row = (
+            await self.c.execute(
+                sa.update(deliveries)
+                .where(
+                    deliveries.c.id == due.scalar_subquery(),
+                    deliveries.c.state == DeliveryState.PENDING.value,
+                )
+                .values(state=DeliveryState.SENDING.value, claimed_at=now)
+                .returning(*deliveries.c)
+            )
+        ).first()
+        return _delivery(row) if row else None
+
+    async def next_due_at(self) -> datetime | None:
+        return (
+            await self.c.execute(
+                sa.select(sa.func.min(deliveries.c.next_attempt_at)).where(
+                    deliveries.c.state == DeliveryState.PENDING.value
+                )
+            )
+        ).scalar_one_or_none()
+
+    async def finish(self, delivery_id: int, **values: Any) -> None:
+        """Record the outcome of a claimed row."""
+        await self.c.execute(
+            sa.update(deliveries)
+            .where(
+                deliveries.c.id == delivery_id,
+                deliveries.c.state == DeliveryState.SENDING.value,
+            )
+            .values(claimed_at=None, **values)
+        )
+
+    async def mark_unreachable(self, delivery_id: int, now: datetime) -> None:
+        await self.c.execute(
+            sa.update(deliveries)
+            .where(deliveries.c.id == delivery_id)
+            .values(state=DeliveryState.UNREACHABLE.value, sent_at=None, last_error="blocked")
+        )
+
+    async def release_claims(self, claimed_before: datetime) -> int:
+        """Rows claimed by a worker that died: due again (a send in flight may repeat)."""
+        result = await self.c.execute(
+            sa.update(deliveries)
+            .where(
+                deliveries.c.state == DeliveryState.SENDING.value,
+                deliveries.c.claimed_at < claimed_before,
+            )
+            .values(state=DeliveryState.PENDING.value, claimed_at=None)
+        )
+        return result.rowcount
+
+    async def acknowledge(self, delivery_id: int, now: datetime) -> bool:
+        result = await self.c.execute(
+            sa.update(deliveries)
+            .where(deliveries.c.id == delivery_id, deliveries.c.acknowledged_at.is_(None))
+            .values(acknowledged_at=now)
+        )
+        return result.rowcount == 1
+
+    async def counts(self, notice_ids: Sequence[int]) -> DeliveryCounts:
+        if not notice_ids:
+            return DeliveryCounts()
+        rows = await self.c.execute(
+            sa.select(
+                deliveries.c.state,
+                sa.func.count(),
+                sa.func.count(deliveries.c.acknowledged_at),
+            )
+            .where(deliveries.c.notice_id.in_(list(notice_ids)))
+            .group_by(deliveries.c.state)
+        )
+        by_state: dict[str, int] = {}
+        acknowledged = 0
+        for state, count, acks in rows:
+            by_state[state] = count
+            acknowledged += acks
+        return DeliveryCounts(
+            pending=by_state.get("pending", 0) + by_state.get("sending", 0),
+            sent=by_state.get("sent", 0),
+            failed=by_state.get("failed", 0),
+            unreachable=by_state.get("unreachable", 0),
+            acknowledged=acknowledged,
+        )
+
+    async def of_notices(self, notice_ids: Sequence[int]) -> list[Delivery]:
+        if not notice_ids:
+            return []
+        rows = await self.c.execute(
+            sa.select(deliveries)
+            .where(deliveries.c.notice_id.in_(list(notice_ids)))
+            .order_by(deliveries.c.notice_id, deliveries.c.id)
+        )
+        return [_delivery(row) for row in rows]
+
+    async def latest_for(self, notice_ids: Sequence[int], telegram_user_id: int) -> list[Delivery]:
+        if not notice_ids:
+            return []
+        rows = await self.c.execute(
+            sa.select(deliveries)
+            .where(
+                deliveries.c.notice_id.in_(list(notice_ids)),
+                deliveries.c.telegram_user_id == telegram_user_id,
+            )
+            .order_by(deliveries.c.id)
+        )
+        return [_delivery(row) for row in rows]
+
+
+class DialogRepo(_Repo):
+    async def get(self, telegram_user_id: int) -> tuple[str, str, dict[str, Any]] | None:
+        row = (
+            await self.c.execute(
+                sa.select(dialogs).where(dialogs.c.telegram_user_id == telegram_user_id)
+            )
+        ).first()
+        if row is None:
+            return None
+        return row.kind, row.step, json.loads(row.data)
+
+    async def save(
+        self, telegram_user_id: int, kind: str, step: str, data: dict[str, Any], now: datetime
+    ) -> None:
+        encoded = json.dumps(data, ensure_ascii=False, sort_keys=True)
+        updated = await self.c.execute(
+            sa.update(dialogs)
+            .where(dialogs.c.telegram_user_id == telegram_user_id)
+            .values(kind=kind, step=step, data=encoded, updated_at=now)
+        )
+        if updated.rowcount == 0:
+            await self.c.execute(
+                sa.insert(dialogs).values(
+                    telegram_user_id=telegram_user_id,
+                    kind=kind,
+                    step=step,
+                    data=encoded,
+                    updated_at=now,
+                )
+            )
+
+    async def delete(self, telegram_user_id: int) -> None:
+        await self.c.execute(
+            sa.delete(dialogs).where(dialogs.c.telegram_user_id == telegram_user_id)
+        )
+
+
+class AudienceRepo(_Repo):
+    """Who an audience reaches: members with their team roles, and focal points."""
+
+    async def members(
+        self, statuses: Sequence[MemberStatus]
+    ) -> list[tuple[Member, dict[str, str]]]:
+        query = (
+            sa.select(*_MEMBER_COLUMNS)
+            .join_from(members, accounts, members.c.telegram_user_id == accounts.c.telegram_user_id)
+            .where(members.c.status.in_([s.value for s in statuses]))
+            .order_by(members.c.id)
+        )
+        rows = (await self.c.execute(query)).all()
+        team_rows = await self.c.execute(
+            sa.select(team_members.c.member_id, teams.c.slug, team_members.c.role).join(
+                teams, teams.c.id == team_members.c.team_id
+            )
+        )
+        roles_of: dict[int, dict[str, str]] = {}
+        for member_id, slug, role in team_rows:
+            roles_of.setdefault(member_id, {})[slug] = role
+        return [
+            (_member(row, sorted(roles_of.get(row.id, {}))), roles_of.get(row.id, {}))
+            for row in rows
+        ]
+
+    async def focal_points(self, countries: Sequence[str]) -> list[Recipient]:
+        query = sa.select(roles.c.telegram_user_id).where(roles.c.role == Role.FOCAL_POINT.value)
+        if countries:
+            query = query.where(roles.c.country.in_(list(countries)))
+        ids = list((await self.c.execute(query)).scalars())
+        return await RoleRepo(self.c).recipients(ids)

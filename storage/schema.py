@@ -198,3 +198,147 @@ bot_meta = sa.Table(
     sa.Column("key", sa.String(64), primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
 )
+
+# -- meetings, notices and deliveries (migration 0002) -----------------------------------
+
+# A meeting as the secretariat announced it. Texts are in `ref_locale`; `translations` is
+# JSON {locale: {"title", "description", "agenda"}}. `audience` is JSON {"teams": [slugs],
+# "countries": [codes], "members": [ids]}, resolved into `invitations` when announced.
+# `date_version` grows whenever the calendar date moves, so answers given for an older
+# date can be told apart.
+meetings = sa.Table(
+    "meetings",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("title", sa.String(300), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("agenda", sa.Text, nullable=False),
+    sa.Column("ref_locale", sa.String(16), nullable=False),
+    sa.Column("translations", sa.Text, nullable=False),
+    sa.Column("starts_at", UTCDateTime, nullable=False),
+    sa.Column("ends_at", UTCDateTime, nullable=False),
+    sa.Column("timezone", sa.String(64), nullable=False),
+    sa.Column("mode", sa.String(16), nullable=False),
+    sa.Column("venue", sa.String(300), nullable=True),
+    sa.Column("city", sa.String(120), nullable=True),
+    sa.Column("host_country", sa.String(2), nullable=True),
+    sa.Column("online_url", sa.String(500), nullable=True),
+    sa.Column("audience", sa.Text, nullable=False),
+    sa.Column("rsvp_deadline", UTCDateTime, nullable=False),
+    sa.Column("tentative", sa.Boolean, nullable=False),
+    sa.Column("ask_comment", sa.Boolean, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("date_version", sa.Integer, nullable=False),
+    sa.Column("created_by", sa.BigInteger, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# One member invited to one meeting, and their answer. `needs_confirmation` is set when the
+# date moved after they answered. `stands_in_for` names the member this invitee replaces;
+# `substitute_id` the member who replaces this one.
+invitations = sa.Table(
+    "invitations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "meeting_id", sa.Integer, sa.ForeignKey("meetings.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column(
+        "member_id", sa.Integer, sa.ForeignKey("members.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("answer", sa.String(16), nullable=True),
+    sa.Column("comment", sa.Text, nullable=True),
+    sa.Column("answered_at", UTCDateTime, nullable=True),
+    sa.Column("needs_confirmation", sa.Boolean, nullable=False),
+    sa.Column(
+        "stands_in_for",
+        sa.Integer,
+        sa.ForeignKey("members.id", ondelete="SET NULL"),
+        nullable=True,
+    ),
+    sa.Column(
+        "substitute_id",
+        sa.Integer,
+        sa.ForeignKey("members.id", ondelete="SET NULL"),
+        nullable=True,
+    ),
+    sa.Column("substitute_requested_at", UTCDateTime, nullable=True),
+    sa.Column("invited_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("meeting_id", "member_id", name="uq_invitations_meeting_member"),
+)
+
+# Something sent to many people: a meeting invitation, update or cancellation, or an
+# announcement. `changes` (JSON) says what an update changed; `audience` (JSON) whom an
+# announcement was for. The sender's progress message is edited while it goes out.
+notices = sa.Table(
+    "notices",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column(
+        "meeting_id", sa.Integer, sa.ForeignKey("meetings.id", ondelete="CASCADE"), nullable=True
+    ),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("ref_locale", sa.String(16), nullable=False),
+    sa.Column("translations", sa.Text, nullable=False),
+    sa.Column("changes", sa.Text, nullable=False),
+    sa.Column("audience", sa.Text, nullable=False),
+    sa.Column("document_file_id", sa.String(300), nullable=True),
+    sa.Column("document_name", sa.String(255), nullable=True),
+    sa.Column("document_path", sa.Text, nullable=True),
+    sa.Column("ack_required", sa.Boolean, nullable=False),
+    sa.Column("restricted", sa.Boolean, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("total", sa.Integer, nullable=False),
+    sa.Column("created_by", sa.BigInteger, nullable=True),
+    sa.Column("progress_chat_id", sa.BigInteger, nullable=True),
+    sa.Column("progress_message_id", sa.BigInteger, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("finished_at", UTCDateTime, nullable=True),
+)
+
+# One row per recipient of a notice: the delivery worker's queue and the record of who was
+# told what and when. States: pending (due at next_attempt_at), sending (claimed by a
+# worker at claimed_at), sent, failed, unreachable. A notice may take several messages
+# (the text, then a calendar file or document): `parts_sent` counts those already out.
+deliveries = sa.Table(
+    "deliveries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "notice_id", sa.Integer, sa.ForeignKey("notices.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("telegram_user_id", sa.BigInteger, nullable=False),
+    sa.Column("chat_id", sa.BigInteger, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("parts_sent", sa.Integer, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("next_attempt_at", UTCDateTime, nullable=False),
+    sa.Column("claimed_at", UTCDateTime, nullable=True),
+    sa.Column("message_id", sa.BigInteger, nullable=True),
+    sa.Column("sent_at", UTCDateTime, nullable=True),
+    sa.Column("last_error", sa.String(200), nullable=True),
+    sa.Column("acknowledged_at", UTCDateTime, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("notice_id", "telegram_user_id", name="uq_deliveries_notice_recipient"),
+    sa.Index("ix_deliveries_state_due", "state", "next_attempt_at"),
+)
+
+# A secretariat dialog in progress (a meeting being written or edited, an announcement),
+# kept in the database so that a restart does not lose what was typed.
+dialogs = sa.Table(
+    "dialogs",
+    metadata,
+    sa.Column(
+        "telegram_user_id",
+        sa.BigInteger,
+        sa.ForeignKey("accounts.telegram_user_id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("step", sa.String(32), nullable=False),
+    sa.Column("data", sa.Text, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)

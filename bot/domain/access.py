@@ -37,8 +37,20 @@ async def load_principal(tx: Tx, telegram_user_id: int) -> Principal:
 
 
 VISITOR_COMMANDS = ["start", "help", "language"]
-MEMBER_COMMANDS = ["start", "help", "profile", "language", "timezone"]
-ADMIN_COMMANDS = ["invite", "members", "pending", "revoke"]
+MEMBER_COMMANDS = ["start", "help", "meetings", "profile", "language", "timezone"]
+ADMIN_COMMANDS = [
+    "invite",
+    "members",
+    "pending",
+    "revoke",
+    "newmeeting",
+    "editmeeting",
+    "cancelmeeting",
+    "status",
+    "export",
+    "announce",
+    "cancel",
+]
 
 
 def commands_for(principal: Principal | None) -> list[str]:
@@ -49,6 +61,8 @@ def commands_for(principal: Principal | None) -> list[str]:
     if principal.is_admin:
         if "timezone" not in commands:
             commands.append("timezone")
+        if "meetings" not in commands:
+            commands.append("meetings")
         commands += ADMIN_COMMANDS
     elif principal.focal_countries:
         if "timezone" not in commands:

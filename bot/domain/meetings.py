@@ -1,0 +1,463 @@
+"""Meetings: what the secretariat announces, who is invited, what changes tell them.
+
+A meeting is announced in one go: the record, an invitation per invited member, and an
+invitation notice queued for each of them (the delivery worker sends it). Editing the
+date, time or place queues an update notice; a change of calendar date also asks
+everyone who answered to confirm again. Cancelling queues a cancellation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import datetime, time, timedelta
+from enum import StrEnum
+from typing import Any
+
+from bot.config import is_valid_timezone
+from bot.domain.clock import Clock
+from bot.domain.countries import normalize_country
+from bot.domain.models import (
+    Audience,
+    Meeting,
+    MeetingMode,
+    MeetingStatus,
+    MeetingText,
+    Member,
+    MemberStatus,
+    NoticeKind,
+)
+from bot.domain.notices import queue_notice, resolve_members
+from bot.domain.timezones import resolve_timezone
+from bot.i18n import SUPPORTED_LOCALES, zone
+from storage.db import Database
+from storage.repositories import Tx
+
+MAX_TITLE = 300
+MAX_TEXT = 3000  # a Telegram message holds 4096 characters; the rest of the card needs room
+MAX_PLACE = 300
+
+# Typed dates: ISO ("2026-12-10 09:30") or the region's day-first style ("10.12.2026 9:30").
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2})[:.](\d{2}))?$")
+_DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})\.?(?:\s+(\d{1,2})[:.](\d{2}))?$")
+
+
+def parse_local_datetime(text: str, timezone: str, *, end_of_day: bool = False) -> datetime | None:
+    """A typed date and time, read in `timezone`, as aware UTC; None if it is not one.
+
+    Without a time, `end_of_day` gives 23:59 (a deadline "by 10 September" means the whole
+    day); otherwise a time is required.
+    """
+    text = " ".join(text.strip().split())
+    match = _ISO.match(text)
+    if match:
+        year, month, day, hour, minute = match.groups()
+    else:
+        match = _DOTTED.match(text)
+        if not match:
+            return None
+        day, month, year, hour, minute = match.groups()
+    if hour is None:
+        if not end_of_day:
+            return None
+        hour, minute = "23", "59"
+    try:
+        local = datetime(int(year), int(month), int(day), int(hour), int(minute))
+    except ValueError:
+        return None
+    tz = zone(timezone)
+    aware = local.replace(tzinfo=tz)
+    # A wall time that does not exist (skipped by a DST change) is refused, not shifted.
+    if aware.astimezone(tz).replace(tzinfo=None) != local:
+        return None
+    return aware.astimezone(zone("UTC"))
+
+
+class Problem(StrEnum):
+    TITLE = "title"
+    TEXT_TOO_LONG = "text_too_long"
+    START = "start"
+    START_PAST = "start_past"
+    END = "end"
+    END_BEFORE_START = "end_before_start"
+    TIMEZONE = "timezone"
+    MODE = "mode"
+    PLACE_MISSING = "place_missing"
+    LINK = "link"
+    COUNTRY = "country"
+    AUDIENCE_EMPTY = "audience_empty"
+    UNKNOWN_TEAM = "unknown_team"
+    UNKNOWN_MEMBER = "unknown_member"
+    DEADLINE = "deadline"
+    DEADLINE_PAST = "deadline_past"
+    DEADLINE_AFTER_START = "deadline_after_start"
+    LOCALE = "locale"
+    CANCELLED = "cancelled"
+    NOT_FOUND = "not_found"
+
+
+class MeetingError(ValueError):
+    def __init__(self, problem: Problem, value: str = "") -> None:
+        self.problem = problem
+        self.value = value
+        super().__init__(f"{problem.value}: {value}")
+
+
+@dataclass(frozen=True)
+class MeetingSpec:
+    """A meeting as written by the secretariat, before it is checked and stored."""
+
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    mode: MeetingMode
+    rsvp_deadline: datetime
+    audience: Audience
+    description: str = ""
+    agenda: str = ""
+    ref_locale: str = "en"
+    translations: dict[str, MeetingText] = field(default_factory=dict)
+    venue: str | None = None
+    city: str | None = None
+    host_country: str | None = None
+    online_url: str | None = None
+    tentative: bool = False
+    ask_comment: bool = False
+
+
+# What an update reports when it changes, in this order.
+NOTIFIED_FIELDS = ("starts_at", "ends_at", "mode", "venue", "city", "host_country", "online_url")
+
+
+def clean(text: str | None) -> str | None:
+    if text is None:
+        return None
+    value = text.strip()
+    return value or None
+
+
+async def check_spec(tx: Tx, spec: MeetingSpec, now: datetime, *, is_new: bool) -> MeetingSpec:
+    """Raise MeetingError for the first problem; return the spec normalised."""
+    title = " ".join(spec.title.split())
+    if not 2 <= len(title) <= MAX_TITLE:
+        raise MeetingError(Problem.TITLE, title)
+    for text in (spec.description, spec.agenda):
+        if len(text) > MAX_TEXT:
+            raise MeetingError(Problem.TEXT_TOO_LONG, str(MAX_TEXT))
+    if not is_valid_timezone(spec.timezone):
+        raise MeetingError(Problem.TIMEZONE, spec.timezone)
+    if is_new and spec.starts_at <= now:
+        raise MeetingError(Problem.START_PAST)
+    if spec.ends_at <= spec.starts_at:
+        raise MeetingError(Problem.END_BEFORE_START)
+    if spec.rsvp_deadline > spec.starts_at:
+        raise MeetingError(Problem.DEADLINE_AFTER_START)
+    if is_new and spec.rsvp_deadline <= now:
+        raise MeetingError(Problem.DEADLINE_PAST)
+    venue, city, online_url = clean(spec.venue), clean(spec.city), clean(spec.online_url)
+    host_country = None
+    if spec.host_country:
+        host_country = normalize_country(spec.host_country)
+        if host_country is None:
+            raise MeetingError(Problem.COUNTRY, spec.host_country)
+    if spec.mode in (MeetingMode.IN_PERSON, MeetingMode.HYBRID):
+        if not (venue or city):
+            raise MeetingError(Problem.PLACE_MISSING)
+    else:
+        venue = city = host_country = None
+    if spec.mode in (MeetingMode.ONLINE, MeetingMode.HYBRID):
+        if not online_url or not re.match(r"^https?://\S+$", online_url):
+            raise MeetingError(Problem.LINK, online_url or "")
+    else:
+        online_url = None
+    for value in (venue, city, online_url):
+        if value and len(value) > MAX_PLACE:
+            raise MeetingError(Problem.TEXT_TOO_LONG, str(MAX_PLACE))
+    for locale in [spec.ref_locale, *spec.translations]:
+        if locale not in SUPPORTED_LOCALES:
+            raise MeetingError(Problem.LOCALE, locale)
+    audience = await check_audience(tx, spec.audience)
+    return replace(
+        spec,
+        title=title,
+        description=spec.description.strip(),
+        agenda=spec.agenda.strip(),
+        venue=venue,
+        city=city,
+        host_country=host_country,
+        online_url=online_url,
+        audience=audience,
+    )
+
+
+async def check_audience(tx: Tx, audience: Audience) -> Audience:
+    if audience.is_empty:
+        raise MeetingError(Problem.AUDIENCE_EMPTY)
+    for slug in audience.teams:
+        if await tx.teams.by_slug(slug) is None:
+            raise MeetingError(Problem.UNKNOWN_TEAM, slug)
+    countries = []
+    for country in audience.countries:
+        code = normalize_country(country)
+        if code is None:
+            raise MeetingError(Problem.COUNTRY, country)
+        countries.append(code)
+    for member_id in audience.members:
+        if await tx.members.get(member_id) is None:
+            raise MeetingError(Problem.UNKNOWN_MEMBER, str(member_id))
+    return replace(audience, countries=tuple(dict.fromkeys(countries)))
+
+
+def spec_of(meeting: Meeting) -> MeetingSpec:
+    return MeetingSpec(
+        title=meeting.title,
+        starts_at=meeting.starts_at,
+        ends_at=meeting.ends_at,
+        timezone=meeting.timezone,
+        mode=meeting.mode,
+        rsvp_deadline=meeting.rsvp_deadline,
+        audience=meeting.audience,
+        description=meeting.description,
+        agenda=meeting.agenda,
+        ref_locale=meeting.ref_locale,
+        translations=dict(meeting.translations),
+        venue=meeting.venue,
+        city=meeting.city,
+        host_country=meeting.host_country,
+        online_url=meeting.online_url,
+        tentative=meeting.tentative,
+        ask_comment=meeting.ask_comment,
+    )
+
+
+def date_moved(old: Meeting | MeetingSpec, new: Meeting | MeetingSpec) -> bool:
+    """Did the calendar day of the start or the end change (in the meeting's zone)?"""
+
+    def days(m: Meeting | MeetingSpec) -> tuple[Any, Any]:
+        tz = zone(m.timezone)
+        return m.starts_at.astimezone(tz).date(), m.ends_at.astimezone(tz).date()
+
+    return days(old) != days(new)
+
+
+def _serialise(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, StrEnum):
+        return value.value
+    return value
+
+
+@dataclass(frozen=True)
+class Announced:
+    meeting: Meeting
+    notice_id: int | None
+    invited: int
+    changes: dict[str, Any] = field(default_factory=dict)
+
+
+class Meetings:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    async def announce(
+        self, spec: MeetingSpec, *, created_by: int | None, progress_chat_id: int | None = None
+    ) -> Announced:
+        """Store the meeting, invite its audience, and queue the invitation notice."""
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            spec = await check_spec(tx, spec, now, is_new=True)
+            draft = Meeting(
+                id=0,
+                status=MeetingStatus.ANNOUNCED,
+                date_version=1,
+                created_by=created_by,
+                created_at=now,
+                updated_at=now,
+                **_spec_fields(spec),
+            )
+            meeting_id = await tx.meetings.create(draft, now)
+            meeting = replace(draft, id=meeting_id)
+            invited = await resolve_members(tx, spec.audience)
+            await tx.invitations.add_many(meeting_id, [m.id for m in invited], now, None)
+            notice_id = await queue_notice(
+                tx,
+                now,
+                invited,
+                kind=NoticeKind.INVITATION,
+                meeting_id=meeting_id,
+                audience=spec.audience,
+                created_by=created_by,
+                progress_chat_id=progress_chat_id,
+            )
+        return Announced(meeting, notice_id, len(invited))
+
+    async def get(self, meeting_id: int) -> Meeting | None:
+        async with self.db.transaction() as tx:
+            return await tx.meetings.get(meeting_id)
+
+    async def listing(self, *, upcoming: bool = True) -> list[Meeting]:
+        async with self.db.transaction() as tx:
+            return await tx.meetings.listing(ending_after=self.clock.now() if upcoming else None)
+
+    async def edit(
+        self,
+        meeting_id: int,
+        spec: MeetingSpec,
+        *,
+        edited_by: int | None,
+        progress_chat_id: int | None = None,
+    ) -> Announced:
+        """Save changes; tell every invitee what changed in date, time or place.
+
+        New teams, countries or members in the audience are invited (they receive the
+        invitation); nobody already invited is dropped, since they may have answered and
+        made travel plans; a member no longer meant to come is told by the secretariat.
+        """
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            old = await tx.meetings.get(meeting_id, lock=True)
+            if old is None:
+                raise MeetingError(Problem.NOT_FOUND, str(meeting_id))
+            if old.status is MeetingStatus.CANCELLED:
+                raise MeetingError(Problem.CANCELLED, str(meeting_id))
+            spec = await check_spec(tx, spec, now, is_new=False)
+            reconfirm = date_moved(old, spec)
+            meeting = replace(
+                old,
+                date_version=old.date_version + (1 if reconfirm else 0),
+                **_spec_fields(spec),
+            )
+            await tx.meetings.save(meeting, now)
+            changes = {
+                name: [_serialise(getattr(old, name)), _serialise(getattr(meeting, name))]
+                for name in NOTIFIED_FIELDS
+                if getattr(old, name) != getattr(meeting, name)
+            }
+            invitations = await tx.invitations.of_meeting(meeting_id)
+            if reconfirm:
+                await tx.invitations.ask_reconfirmation(meeting_id)
+            else:
+                # An answer the meeting no longer offers (online, after it went in-person
+                # only) must be given again too.
+                for invitation in invitations:
+                    if invitation.answer and invitation.answer not in meeting.answers:
+                        await tx.invitations.update(invitation.id, needs_confirmation=True)
+            notice_id = None
+            if changes:
+                everyone = [
+                    m
+                    for m in await _members(tx, [i.member_id for i in invitations])
+                    if m.status in (MemberStatus.ACTIVE, MemberStatus.UNREACHABLE)
+                ]
+                notice_id = await queue_notice(
+                    tx,
+                    now,
+                    everyone,
+                    kind=NoticeKind.UPDATE,
+                    meeting_id=meeting_id,
+                    changes={"fields": changes, "reconfirm": reconfirm},
+                    created_by=edited_by,
+                    progress_chat_id=progress_chat_id,
+                )
+            # Newly added audience: invite them, with the invitation notice.
+            already = {i.member_id for i in invitations}
+            newcomers = [m for m in await resolve_members(tx, spec.audience) if m.id not in already]
+            if newcomers:
+                await tx.invitations.add_many(meeting_id, [m.id for m in newcomers], now, None)
+                notices = await tx.notices.of_meeting(meeting_id)
+                invitation_notice = next(
+                    (n for n in notices if n.kind is NoticeKind.INVITATION), None
+                )
+                if invitation_notice is not None:
+                    await queue_more(tx, invitation_notice.id, newcomers, now)
+        return Announced(meeting, notice_id, len(newcomers), changes)
+
+    async def cancel(
+        self, meeting_id: int, *, cancelled_by: int | None, progress_chat_id: int | None = None
+    ) -> Announced:
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            meeting = await tx.meetings.get(meeting_id, lock=True)
+            if meeting is None:
+                raise MeetingError(Problem.NOT_FOUND, str(meeting_id))
+            if meeting.status is MeetingStatus.CANCELLED:
+                raise MeetingError(Problem.CANCELLED, str(meeting_id))
+            meeting = replace(meeting, status=MeetingStatus.CANCELLED)
+            await tx.meetings.save(meeting, now)
+            invitations = await tx.invitations.of_meeting(meeting_id)
+            everyone = [
+                m
+                for m in await _members(tx, [i.member_id for i in invitations])
+                if m.status in (MemberStatus.ACTIVE, MemberStatus.UNREACHABLE)
+            ]
+            notice_id = await queue_notice(
+                tx,
+                now,
+                everyone,
+                kind=NoticeKind.CANCELLATION,
+                meeting_id=meeting_id,
+                created_by=cancelled_by,
+                progress_chat_id=progress_chat_id,
+            )
+        return Announced(meeting, notice_id, len(everyone))
+
+
+def _spec_fields(spec: MeetingSpec) -> dict[str, Any]:
+    return {
+        "title": spec.title,
+        "description": spec.description,
+        "agenda": spec.agenda,
+        "ref_locale": spec.ref_locale,
+        "translations": dict(spec.translations),
+        "starts_at": spec.starts_at,
+        "ends_at": spec.ends_at,
+        "timezone": spec.timezone,
+        "mode": spec.mode,
+        "venue": spec.venue,
+        "city": spec.city,
+        "host_country": spec.host_country,
+        "online_url": spec.online_url,
+        "audience": spec.audience,
+        "rsvp_deadline": spec.rsvp_deadline,
+        "tentative": spec.tentative,
+        "ask_comment": spec.ask_comment,
+    }
+
+
+async def _members(tx: Tx, member_ids: list[int]) -> list[Member]:
+    found = []
+    for member_id in member_ids:
+        member = await tx.members.get(member_id)
+        if member is not None:
+            found.append(member)
+    return found
+
+
+async def queue_more(tx: Tx, notice_id: int, members: list[Member], now: datetime) -> None:
+    """Add recipients to a notice that went out already (a substitute, a late addition)."""
+    from bot.domain.notices import add_recipients
+
+    await add_recipients(tx, notice_id, members, now)
+
+
+def default_deadline(starts_at: datetime, timezone: str) -> datetime:
+    """Seven days before the start, at the end of that day: the usual lead time."""
+    tz = zone(timezone)
+    day = (starts_at.astimezone(tz) - timedelta(days=7)).date()
+    return datetime.combine(day, time(23, 59), tz).astimezone(zone("UTC"))
+
+
+__all__ = [
+    "Announced",
+    "MeetingError",
+    "MeetingSpec",
+    "Meetings",
+    "Problem",
+    "date_moved",
+    "parse_local_datetime",
+    "resolve_timezone",
+    "spec_of",
+]

@@ -1,0 +1,327 @@
+"""Notices and their recipients: who an audience reaches, and the delivery queue.
+
+Every send is a row in `deliveries` (see storage/schema.py); the delivery worker drains
+them. Creating a notice and queueing all its rows is one transaction, so a notice is
+either queued for everyone or for no one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from bot.domain.clock import Clock
+from bot.domain.countries import normalize_country
+from bot.domain.models import (
+    Audience,
+    Delivery,
+    DeliveryCounts,
+    DeliveryState,
+    Member,
+    MemberStatus,
+    Notice,
+    NoticeKind,
+    TeamRole,
+)
+from bot.i18n import SUPPORTED_LOCALES
+from storage.db import Database
+from storage.repositories import Tx
+
+MAX_BODY = 3500  # leaves room in Telegram's 4096 characters for the heading and marker
+FOCAL_POINT_ROLE = "focal_point"
+AUDIENCE_ROLES = (*[role.value for role in TeamRole], FOCAL_POINT_ROLE)
+
+
+class NoticeProblem(StrEnum):
+    EMPTY = "empty"
+    TOO_LONG = "too_long"
+    AUDIENCE_EMPTY = "audience_empty"
+    UNKNOWN_TEAM = "unknown_team"
+    COUNTRY = "country"
+    ROLE = "role"
+    LOCALE = "locale"
+    NOBODY = "nobody"
+
+
+class NoticeError(ValueError):
+    def __init__(self, problem: NoticeProblem, value: str = "") -> None:
+        self.problem = problem
+        self.value = value
+        super().__init__(f"{problem.value}: {value}")
+
+
+async def resolve_members(tx: Tx, audience: Audience) -> list[Member]:
+    """The members an audience reaches: active ones, and unreachable ones (to record them).
+
+    Teams, countries and named members add up (a union); roles narrow it down to the
+    members holding that role in a team (in the named teams, if any). Everyone means
+    every active member.
+    """
+    team_roles = {r for r in audience.roles if r != FOCAL_POINT_ROLE}
+    selected: list[Member] = []
+    for member, roles_by_team in await tx.audience.members(
+        (MemberStatus.ACTIVE, MemberStatus.UNREACHABLE)
+    ):
+        in_teams = bool(set(audience.teams) & set(roles_by_team))
+        chosen = (
+            audience.everyone
+            or in_teams
+            or member.country in audience.countries
+            or member.id in audience.members
+        )
+        if team_roles:
+            relevant = (
+                [roles_by_team[t] for t in audience.teams if t in roles_by_team]
+                if audience.teams
+                else list(roles_by_team.values())
+            )
+            has_role = bool(team_roles & set(relevant))
+            # Roles alone ("all chairs") select; with other parts they narrow.
+            only_roles = not (audience.teams or audience.countries or audience.members)
+            chosen = has_role if only_roles or audience.everyone else chosen and has_role
+        if chosen:
+            selected.append(member)
+    return selected
+
+
+async def resolve_recipients(tx: Tx, audience: Audience) -> list[tuple[int, int, bool]]:
+    """(telegram_user_id, chat_id, reachable) for everyone an announcement reaches."""
+    found: dict[int, tuple[int, int, bool]] = {}
+    for member in await resolve_members(tx, audience):
+        if member.chat_id is not None:
+            found[member.telegram_user_id] = (
+                member.telegram_user_id,
+                member.chat_id,
+                member.status is MemberStatus.ACTIVE,
+            )
+    if FOCAL_POINT_ROLE in audience.roles:
+        for recipient in await tx.audience.focal_points(audience.countries):
+            found.setdefault(
+                recipient.telegram_user_id, (recipient.telegram_user_id, recipient.chat_id, True)
+            )
+    return list(found.values())
+
+
+async def add_recipients(tx: Tx, notice_id: int, members: list[Member], now: datetime) -> None:
+    rows = [
+        (m.telegram_user_id, m.chat_id, m.status is MemberStatus.ACTIVE)
+        for m in members
+        if m.chat_id is not None
+    ]
+    await _queue(tx, notice_id, rows, now)
+
+
+async def _queue(tx: Tx, notice_id: int, rows: list[tuple[int, int, bool]], now: datetime) -> None:
+    await tx.deliveries.add_many(notice_id, [(user, chat) for user, chat, _ in rows], now)
+    # A member known to have blocked the bot is recorded as unreachable at once instead of
+    # spending a send on a certain 403; unblocking makes them active again (reachability).
+    blocked = {user for user, _, reachable in rows if not reachable}
+    if blocked:
+        for delivery in await tx.deliveries.of_notices([notice_id]):
+            if delivery.telegram_user_id in blocked and delivery.state is DeliveryState.PENDING:
+                await tx.deliveries.mark_unreachable(delivery.id, now)
+    await tx.notices.reopen(notice_id)
+
+
+async def queue_notice(
+    tx: Tx,
+    now: datetime,
+    members: list[Member],
+    *,
+    kind: NoticeKind,
+    meeting_id: int | None = None,
+    audience: Audience | None = None,
+    changes: dict[str, Any] | None = None,
+    created_by: int | None = None,
+    progress_chat_id: int | None = None,
+) -> int:
+    """Create a meeting notice and queue it for `members`."""
+    notice_id = await tx.notices.create(
+        kind=kind,
+        now=now,
+        meeting_id=meeting_id,
+        audience=audience,
+        changes=changes,
+        created_by=created_by,
+        progress_chat_id=progress_chat_id,
+    )
+    await add_recipients(tx, notice_id, members, now)
+    return notice_id
+
+
+@dataclass(frozen=True)
+class AnnouncementSpec:
+    body: str
+    audience: Audience
+    ref_locale: str = "en"
+    translations: dict[str, str] | None = None
+    document_file_id: str | None = None
+    document_name: str | None = None
+    document_path: str | None = None
+    ack_required: bool = False
+    restricted: bool = False
+
+
+@dataclass(frozen=True)
+class Progress:
+    notice: Notice
+    counts: DeliveryCounts
+
+
+class Notices:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    async def check_audience(self, audience: Audience) -> Audience:
+        async with self.db.transaction() as tx:
+            return await _check_audience(tx, audience)
+
+    async def count_members(self, audience: Audience) -> int:
+        """How many members an audience reaches now (0 if it names unknown teams)."""
+        async with self.db.transaction() as tx:
+            try:
+                audience = await _check_audience(tx, audience)
+            except NoticeError:
+                return 0
+            return len(await resolve_members(tx, audience)) if not audience.is_empty else 0
+
+    async def announce(
+        self, spec: AnnouncementSpec, *, created_by: int | None, progress_chat_id: int | None
+    ) -> tuple[int, int]:
+        """Queue an announcement; returns (notice id, number of recipients)."""
+        body = spec.body.strip()
+        if not body:
+            raise NoticeError(NoticeProblem.EMPTY)
+        for text in [body, *(spec.translations or {}).values()]:
+            if len(text) > MAX_BODY:
+                raise NoticeError(NoticeProblem.TOO_LONG, str(MAX_BODY))
+        for locale in [spec.ref_locale, *(spec.translations or {})]:
+            if locale not in SUPPORTED_LOCALES:
+                raise NoticeError(NoticeProblem.LOCALE, locale)
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            audience = await _check_audience(tx, spec.audience)
+            rows = await resolve_recipients(tx, audience)
+            if not rows:
+                raise NoticeError(NoticeProblem.NOBODY)
+            notice_id = await tx.notices.create(
+                kind=NoticeKind.ANNOUNCEMENT,
+                now=now,
+                body=body,
+                ref_locale=spec.ref_locale,
+                translations=spec.translations,
+                audience=audience,
+                document_file_id=spec.document_file_id,
+                document_name=spec.document_name,
+                document_path=spec.document_path,
+                ack_required=spec.ack_required,
+                restricted=spec.restricted,
+                created_by=created_by,
+                progress_chat_id=progress_chat_id,
+            )
+            await _queue(tx, notice_id, rows, now)
+        return notice_id, len(rows)
+
+    async def get(self, notice_id: int) -> Notice | None:
+        async with self.db.transaction() as tx:
+            return await tx.notices.get(notice_id)
+
+    async def set_progress_message(self, notice_id: int, chat_id: int, message_id: int) -> None:
+        async with self.db.transaction() as tx:
+            await tx.notices.update(
+                notice_id, progress_chat_id=chat_id, progress_message_id=message_id
+            )
+
+    async def acknowledge(self, delivery_id: int, telegram_user_id: int) -> Delivery | None:
+        """Record that the recipient confirmed receipt; None if the button is not theirs."""
+        async with self.db.transaction() as tx:
+            delivery = await tx.deliveries.get(delivery_id)
+            if delivery is None or delivery.telegram_user_id != telegram_user_id:
+                return None
+            notice = await tx.notices.get(delivery.notice_id)
+            if notice is None or not notice.ack_required:
+                return None
+            await tx.deliveries.acknowledge(delivery_id, self.clock.now())
+            return await tx.deliveries.get(delivery_id)
+
+    async def in_progress(self) -> list[Progress]:
+        async with self.db.transaction() as tx:
+            return [
+                Progress(notice, await tx.deliveries.counts([notice.id]))
+                for notice in await tx.notices.sending()
+            ]
+
+    async def finish(self, notice_id: int) -> bool:
+        async with self.db.transaction() as tx:
+            return await tx.notices.finish(notice_id, self.clock.now())
+
+    async def counts(self, notice_id: int) -> DeliveryCounts:
+        async with self.db.transaction() as tx:
+            return await tx.deliveries.counts([notice_id])
+
+
+async def _check_audience(tx: Tx, audience: Audience) -> Audience:
+    if audience.is_empty:
+        raise NoticeError(NoticeProblem.AUDIENCE_EMPTY)
+    for slug in audience.teams:
+        if await tx.teams.by_slug(slug) is None:
+            raise NoticeError(NoticeProblem.UNKNOWN_TEAM, slug)
+    countries = []
+    for country in audience.countries:
+        code = normalize_country(country)
+        if code is None:
+            raise NoticeError(NoticeProblem.COUNTRY, country)
+        countries.append(code)
+    for role in audience.roles:
+        if role not in AUDIENCE_ROLES:
+            raise NoticeError(NoticeProblem.ROLE, role)
+    return Audience(
+        teams=audience.teams,
+        countries=tuple(dict.fromkeys(countries)),
+        members=audience.members,
+        roles=audience.roles,
+        everyone=audience.everyone,
+    )
+
+
+def parse_audience(words: list[str]) -> Audience:
+    """`team=a,b country=RS,MK role=chair member=12 all` (chat and CLI alike)."""
+    teams: list[str] = []
+    countries: list[str] = []
+    members: list[int] = []
+    roles: list[str] = []
+    everyone = False
+    for word in words:
+        key, sep, value = word.partition("=")
+        key = key.lower()
+        parts = [p.strip() for p in value.split(",") if p.strip()]
+        if not sep and key in {"all", "everyone"}:
+            everyone = True
+        elif key in {"team", "teams"}:
+            teams += [p.lower() for p in parts]
+        elif key in {"country", "countries"}:
+            countries += [p.upper() for p in parts]
+        elif key in {"role", "roles"}:
+            roles += [
+                FOCAL_POINT_ROLE
+                if p.lower() in {"focal", "focal_point", "focalpoint"}
+                else p.lower()
+                for p in parts
+            ]
+        elif key in {"member", "members"}:
+            for part in parts:
+                if not part.lstrip("#").isdigit():
+                    raise NoticeError(NoticeProblem.AUDIENCE_EMPTY, part)
+                members.append(int(part.lstrip("#")))
+        else:
+            raise NoticeError(NoticeProblem.AUDIENCE_EMPTY, word)
+    return Audience(
+        teams=tuple(dict.fromkeys(teams)),
+        countries=tuple(dict.fromkeys(countries)),
+        members=tuple(dict.fromkeys(members)),
+        roles=tuple(dict.fromkeys(roles)),
+        everyone=everyone,
+    )

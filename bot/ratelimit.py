@@ -1,0 +1,104 @@
+"""Two lanes under one flood limit: paced broadcasts, and replies that never wait behind them.
+
+Telegram allows about 30 messages a second overall. PTB's AIORateLimiter lets bursts
+of 30 through and queues replies behind broadcasts (see shared/TELEGRAM_NOTES.md), so
+Convene uses its own limiter, given to PTB through ApplicationBuilder.rate_limiter:
+
+- the bulk lane (the delivery worker) is paced evenly at `bulk_per_second`, never in
+  bursts, and only while the last second holds fewer than `bulk_per_second` messages,
+  which leaves room for replies;
+- the interactive lane (everything else) goes at once, and waits only in the rare case
+  that the last second already holds `overall_per_second` messages.
+
+Only methods that post or change messages count; answering a button press, setting
+menus or polling for updates does not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram.ext import BaseRateLimiter
+
+BULK = "bulk"  # rate_limit_args of a broadcast send: wait for a paced slot
+PREPAID = "prepaid"  # a broadcast send whose slot the worker already took
+
+_COUNTED_PREFIXES = ("send", "edit", "copy", "forward")
+
+
+def counted(endpoint: str) -> bool:
+    return endpoint.startswith(_COUNTED_PREFIXES)
+
+
+class TwoLaneRateLimiter(BaseRateLimiter[str]):
+    def __init__(
+        self,
+        overall_per_second: int = 30,
+        bulk_per_second: float = 29.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.overall = overall_per_second
+        self.bulk_rate = bulk_per_second
+        self._clock = clock
+        self._window: deque[float] = deque()
+        self._next_bulk = 0.0
+        self._paused_until = 0.0
+        self._bulk_lock = asyncio.Lock()
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+    def _prune(self, now: float) -> None:
+        while self._window and self._window[0] <= now - 1.0:
+            self._window.popleft()
+
+    def pause(self, seconds: float) -> None:
+        """Telegram said retry_after: the bulk lane waits that long (replies do not)."""
+        self._paused_until = max(self._paused_until, self._clock() + seconds)
+
+    async def bulk_slot(self) -> None:
+        """Wait for the next evenly paced broadcast slot, then take it."""
+        async with self._bulk_lock:
+            while True:
+                now = self._clock()
+                self._prune(now)
+                wait = max(self._paused_until - now, self._next_bulk - now, 0.0)
+                if len(self._window) >= int(self.bulk_rate):
+                    wait = max(wait, self._window[0] + 1.0 - now)
+                if wait <= 0:
+                    break
+                await asyncio.sleep(wait)
+            self._window.append(now)
+            self._next_bulk = now + 1.0 / self.bulk_rate
+
+    async def interactive_slot(self) -> None:
+        while True:
+            now = self._clock()
+            self._prune(now)
+            if len(self._window) < self.overall:
+                self._window.append(now)
+                return
+            await asyncio.sleep(self._window[0] + 1.0 - now)
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | None]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: str | None,
+    ) -> bool | dict[str, Any] | None:
+        if counted(endpoint):
+            if rate_limit_args == BULK:
+                await self.bulk_slot()
+            elif rate_limit_args != PREPAID:
+                await self.interactive_slot()
+        return await callback(*args, **kwargs)

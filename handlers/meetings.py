@@ -1,0 +1,673 @@
+"""The secretariat writes a meeting in a guided dialog: `/newmeeting`, `/editmeeting`, `/cancelmeeting`.
+
+One question per step; what is typed is kept in the `dialogs` table, so a restart
+loses nothing. The last step is a preview of the card exactly as an invitee will read
+it, with buttons to change any field, switch options, and publish. Publishing (or
+saving an edit) goes through the domain, which checks everything again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from telegram import Update
+from telegram.error import BadRequest
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.context import ConveneContext
+from bot.domain.countries import normalize_country
+from bot.domain.meetings import (
+    MeetingError,
+    MeetingSpec,
+    Problem,
+    default_deadline,
+    parse_local_datetime,
+)
+from bot.domain.models import Audience, Meeting, MeetingMode, MeetingStatus
+from bot.domain.notices import NoticeError, parse_audience
+from bot.domain.timezones import resolve_timezone
+from bot.i18n import Translator, zone
+from handlers.common import PRIVATE, alert, keyboard, reply, require_admin
+from handlers.meeting_cards import card_text, mode_label
+from handlers.notices import start_progress, wake_worker
+
+logger = logging.getLogger(__name__)
+
+GROUP_MEETING_INPUT = 5
+DIALOG = "meeting"
+STEPS = (
+    "title",
+    "description",
+    "agenda",
+    "timezone",
+    "start",
+    "end",
+    "mode",
+    "venue",
+    "city",
+    "country",
+    "link",
+    "audience",
+    "deadline",
+)
+SKIPPABLE = {"description", "agenda", "venue", "city", "country", "deadline"}
+CANCEL = re.compile(r"^mtgc:(\d{1,12})$")
+
+
+def prompt(t: Translator, step: str, data: dict[str, Any]) -> str:
+    timezone = data.get("timezone", "")
+    prompts = {
+        "title": t.gettext("What is the title of the meeting?"),
+        "description": t.gettext("A short description (or press “Skip”)."),
+        "agenda": t.gettext("The agenda, one item per line (or press “Skip”)."),
+        "timezone": t.gettext(
+            "In which time zone are the times of the meeting? Send a city or a zone such as "
+            "Europe/Belgrade, or press the button."
+        ),
+        "start": t.gettext(
+            "When does it start? For example 2026-12-10 09:30 or 10.12.2026 9:30 ({timezone}).",
+            timezone=timezone,
+        ),
+        "end": t.gettext(
+            "When does it end? A date and time, or only a time (such as 17:00) for the same "
+            "day ({timezone}).",
+            timezone=timezone,
+        ),
+        "mode": t.gettext("How will it be held?"),
+        "venue": t.gettext("The venue, e.g. “Palace of Justice, room 3” (or press “Skip”)."),
+        "city": t.gettext("The city (or press “Skip”)."),
+        "country": t.gettext(
+            "The host country, as a two-letter code such as RS (or press “Skip”)."
+        ),
+        "link": t.gettext("The link to join online (https://…)."),
+        "audience": t.gettext(
+            "Who is invited? Any of team=SLUG,… country=CC,… member=NUMBER,… or all. For "
+            "example: team=criminal country=MK"
+        ),
+        "deadline": t.gettext(
+            "By when must members answer? A date, or a date and time ({timezone}). Press "
+            "“Skip” for seven days before the start.",
+            timezone=timezone,
+        ),
+    }
+    return prompts[step]
+
+
+def step_buttons(t: Translator, step: str, context: ConveneContext) -> Any:
+    if step == "mode":
+        return keyboard([[(mode_label(t, mode), f"mtg:mode:{mode.value}")] for mode in MeetingMode])
+    if step == "timezone":
+        default = _default_timezone(context)
+        return keyboard([[(t.gettext("Use {timezone}", timezone=default), "mtg:tz")]])
+    if step in SKIPPABLE:
+        return keyboard([[(t.gettext("Skip"), "mtg:skip")]])
+    return None
+
+
+def _default_timezone(context: ConveneContext) -> str:
+    account = context.account
+    return (account.timezone if account else None) or context.services.settings.timezone
+
+
+def _next_step(step: str, data: dict[str, Any]) -> str:
+    """The step after `step`, skipping those the chosen format does not need."""
+    if data.get("until") == step:
+        del data["until"]
+        data["review"] = True
+    if data.get("review"):
+        return "preview"
+    index = STEPS.index(step) + 1
+    while index < len(STEPS):
+        candidate = STEPS[index]
+        mode = data.get("mode")
+        if candidate in {"venue", "city", "country"} and mode == MeetingMode.ONLINE.value:
+            index += 1
+            continue
+        if candidate == "link" and mode == MeetingMode.IN_PERSON.value:
+            index += 1
+            continue
+        return candidate
+    return "preview"
+
+
+# -- storage of the dialog ------------------------------------------------------------------
+
+
+async def _save(context: ConveneContext, user_id: int, step: str, data: dict[str, Any]) -> None:
+    services = context.services
+    async with services.db.transaction() as tx:
+        await tx.accounts.ensure(user_id, None, services.clock.now())
+        await tx.dialogs.save(user_id, DIALOG, step, data, services.clock.now())
+
+
+async def _load(context: ConveneContext, user_id: int) -> tuple[str, dict[str, Any]] | None:
+    async with context.services.db.transaction() as tx:
+        found = await tx.dialogs.get(user_id)
+    if found is None or found[0] != DIALOG:
+        return None
+    return found[1], found[2]
+
+
+async def _drop(context: ConveneContext, user_id: int) -> None:
+    async with context.services.db.transaction() as tx:
+        await tx.dialogs.delete(user_id)
+
+
+def _data_of(meeting: Meeting) -> dict[str, Any]:
+    return {
+        "meeting_id": meeting.id,
+        "title": meeting.title,
+        "description": meeting.description,
+        "agenda": meeting.agenda,
+        "ref_locale": meeting.ref_locale,
+        "timezone": meeting.timezone,
+        "start": meeting.starts_at.isoformat(),
+        "end": meeting.ends_at.isoformat(),
+        "mode": meeting.mode.value,
+        "venue": meeting.venue,
+        "city": meeting.city,
+        "country": meeting.host_country,
+        "link": meeting.online_url,
+        "audience": meeting.audience.as_json(),
+        "deadline": meeting.rsvp_deadline.isoformat(),
+        "tentative": meeting.tentative,
+        "ask_comment": meeting.ask_comment,
+        "review": True,
+    }
+
+
+def _spec(data: dict[str, Any], original: Meeting | None) -> MeetingSpec:
+    starts_at = datetime.fromisoformat(data["start"])
+    timezone = data["timezone"]
+    deadline = (
+        datetime.fromisoformat(data["deadline"])
+        if data.get("deadline")
+        else default_deadline(starts_at, timezone)
+    )
+    spec = MeetingSpec(
+        title=data.get("title", ""),
+        description=data.get("description") or "",
+        agenda=data.get("agenda") or "",
+        ref_locale=data.get("ref_locale", "en"),
+        timezone=timezone,
+        starts_at=starts_at,
+        ends_at=datetime.fromisoformat(data["end"]),
+        mode=MeetingMode(data["mode"]),
+        venue=data.get("venue"),
+        city=data.get("city"),
+        host_country=data.get("country"),
+        online_url=data.get("link"),
+        audience=Audience.from_json(data.get("audience") or {}),
+        rsvp_deadline=deadline,
+        tentative=bool(data.get("tentative")),
+        ask_comment=bool(data.get("ask_comment")),
+    )
+    if original is not None:
+        spec = replace(spec, translations=dict(original.translations))
+    return spec
+
+
+# -- the steps ------------------------------------------------------------------------------
+
+
+async def new_meeting(update: Update, context: ConveneContext) -> None:
+    """Start writing a meeting: the first question."""
+    principal = await require_admin(update, context)
+    if principal is None:
+        return
+    data: dict[str, Any] = {"ref_locale": context.t.locale}
+    await _save(context, principal.telegram_user_id, "title", data)
+    await reply(
+        update,
+        context.t.gettext("A new meeting. Send /cancel at any time to stop.")
+        + "\n\n"
+        + prompt(context.t, "title", data),
+    )
+
+
+async def _ask(update: Update, context: ConveneContext, step: str, data: dict[str, Any]) -> None:
+    user = update.effective_user
+    assert user is not None
+    await _save(context, user.id, step, data)
+    if step == "preview":
+        await _preview(update, context, data)
+        return
+    t = context.t
+    await reply(update, prompt(t, step, data), reply_markup=step_buttons(t, step, context))
+
+
+def _meeting_problem(t: Translator, error: MeetingError) -> str:
+    problem = error.problem
+    texts = {
+        Problem.TITLE: t.gettext("A title needs 2 to 300 characters."),
+        Problem.TEXT_TOO_LONG: t.gettext(
+            "That is too long (at most {max} characters). Please try again.",
+            max=int(error.value or 0),
+        ),
+        Problem.START: t.gettext(
+            "I could not read that date and time. Please write it like 2026-12-10 09:30 or "
+            "10.12.2026 9:30."
+        ),
+        Problem.START_PAST: t.gettext("The meeting must start in the future."),
+        Problem.END_BEFORE_START: t.gettext("The end must be after the start."),
+        Problem.TIMEZONE: t.gettext(
+            "I could not find that time zone. Please send a name such as Europe/Skopje "
+            "or a city such as Skopje."
+        ),
+        Problem.PLACE_MISSING: t.gettext("An in-person meeting needs a venue or a city."),
+        Problem.LINK: t.gettext("Please send a link starting with https:// or http://."),
+        Problem.COUNTRY: t.gettext(
+            "“{value}” is not a two-letter ISO country code.", value=error.value
+        ),
+        Problem.AUDIENCE_EMPTY: t.gettext(
+            "Please say who is invited: team=SLUG,… country=CC,… member=NUMBER,… or all."
+        ),
+        Problem.UNKNOWN_TEAM: t.gettext("There is no team “{team}”.", team=error.value),
+        Problem.UNKNOWN_MEMBER: t.gettext("There is no member #{number}.", number=error.value),
+        Problem.DEADLINE_PAST: t.gettext("The deadline for answers must be in the future."),
+        Problem.DEADLINE_AFTER_START: t.gettext(
+            "The deadline for answers must be before the meeting starts."
+        ),
+        Problem.CANCELLED: t.gettext("This meeting has been cancelled."),
+        Problem.NOT_FOUND: t.gettext("There is no meeting #{number}.", number=error.value),
+    }
+    return texts.get(problem, t.gettext("Please check the meeting's details."))
+
+
+async def _take(
+    update: Update, context: ConveneContext, step: str, data: dict[str, Any], text: str | None
+) -> None:
+    """Store the answer to `step` (None: skipped) and move on, or say what is wrong."""
+    t = context.t
+    timezone = data.get("timezone") or _default_timezone(context)
+    now = context.services.clock.now()
+    try:
+        if step == "title":
+            title = " ".join((text or "").split())
+            if not 2 <= len(title) <= 300:
+                raise MeetingError(Problem.TITLE)
+            data["title"] = title
+        elif step in {"description", "agenda"}:
+            if text and len(text) > 3000:
+                raise MeetingError(Problem.TEXT_TOO_LONG, "3000")
+            data[step] = (text or "").strip()
+        elif step == "timezone":
+            resolved = resolve_timezone(text or "")
+            if resolved is None:
+                raise MeetingError(Problem.TIMEZONE)
+            data["timezone"] = resolved
+        elif step == "start":
+            moment = parse_local_datetime(text or "", timezone)
+            if moment is None:
+                raise MeetingError(Problem.START)
+            if moment <= now:
+                raise MeetingError(Problem.START_PAST)
+            data["start"] = moment.isoformat()
+        elif step == "end":
+            value = (text or "").strip()
+            if re.match(r"^\d{1,2}[:.]\d{2}$", value) and data.get("start"):
+                start_local = datetime.fromisoformat(data["start"]).astimezone(zone(timezone))
+                value = f"{start_local.date().isoformat()} {value.replace('.', ':')}"
+            moment = parse_local_datetime(value, timezone)
+            if moment is None:
+                raise MeetingError(Problem.START)
+            if data.get("start") and moment <= datetime.fromisoformat(data["start"]):
+                raise MeetingError(Problem.END_BEFORE_START)
+            data["end"] = moment.isoformat()
+        elif step in {"venue", "city"}:
+            if text and len(text) > 300:
+                raise MeetingError(Problem.TEXT_TOO_LONG, "300")
+            data[step] = (text or "").strip() or None
+        elif step == "country":
+            if text is None:
+                data["country"] = None
+            else:
+                code = normalize_country(text)
+                if code is None:
+                    raise MeetingError(Problem.COUNTRY, text.strip())
+                data["country"] = code
+        elif step == "link":
+            value = (text or "").strip()
+            if not re.match(r"^https?://\S+$", value) or len(value) > 300:
+                raise MeetingError(Problem.LINK)
+            data["link"] = value
+        elif step == "audience":
+            try:
+                audience = parse_audience((text or "").split())
+            except NoticeError:
+                raise MeetingError(Problem.AUDIENCE_EMPTY) from None
+            if audience.roles:
+                raise MeetingError(Problem.AUDIENCE_EMPTY)
+            data["audience"] = audience.as_json()
+        elif step == "deadline":
+            if text is None:
+                data["deadline"] = None
+            else:
+                moment = parse_local_datetime(text, timezone, end_of_day=True)
+                if moment is None:
+                    raise MeetingError(Problem.START)
+                if moment <= now:
+                    raise MeetingError(Problem.DEADLINE_PAST)
+                if data.get("start") and moment > datetime.fromisoformat(data["start"]):
+                    raise MeetingError(Problem.DEADLINE_AFTER_START)
+                data["deadline"] = moment.isoformat()
+    except MeetingError as error:
+        await reply(update, _meeting_problem(t, error))
+        return
+    await _ask(update, context, _next_step(step, data), data)
+
+
+async def on_meeting_input(update: Update, context: ConveneContext) -> None:
+    """Typed answers to the dialog's questions; other text passes on."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or message.text is None or user is None:
+        return
+    found = await _load(context, user.id)
+    if found is None:
+        return
+    if await require_admin(update, context) is None:
+        await _drop(context, user.id)
+        raise ApplicationHandlerStop
+    step, data = found
+    if step == "preview":
+        await reply(update, context.t.gettext("Please use the buttons under the preview."))
+    elif step == "mode":
+        await reply(update, context.t.gettext("Please choose one of the buttons."))
+    else:
+        await _take(update, context, step, data, message.text)
+    raise ApplicationHandlerStop
+
+
+async def _preview(update: Update, context: ConveneContext, data: dict[str, Any]) -> None:
+    """The card as invitees will read it, the audience size, and the buttons."""
+    t = context.t
+    services = context.services
+    original = await services.meetings.get(data["meeting_id"]) if data.get("meeting_id") else None
+    spec = _spec(data, original)
+    now = services.clock.now()
+    sample = Meeting(
+        id=original.id if original else 0,
+        status=MeetingStatus.ANNOUNCED,
+        date_version=1,
+        created_by=None,
+        created_at=now,
+        updated_at=now,
+        **{
+            "title": spec.title,
+            "description": spec.description,
+            "agenda": spec.agenda,
+            "ref_locale": spec.ref_locale,
+            "translations": spec.translations,
+            "starts_at": spec.starts_at,
+            "ends_at": spec.ends_at,
+            "timezone": spec.timezone,
+            "mode": spec.mode,
+            "venue": spec.venue,
+            "city": spec.city,
+            "host_country": spec.host_country,
+            "online_url": spec.online_url,
+            "audience": spec.audience,
+            "rsvp_deadline": spec.rsvp_deadline,
+            "tentative": spec.tentative,
+            "ask_comment": spec.ask_comment,
+        },
+    )
+    invited = await services.notices.count_members(spec.audience)
+    lines = [
+        t.gettext("<b>Preview</b>: this is what each invitee will read, in their language."),
+        "",
+        card_text(t, sample, None, _default_timezone(context), now),
+        "",
+        t.ngettext("Invited: {n} member", "Invited: {n} members", invited),
+    ]
+    on, off = t.gettext("on"), t.gettext("off")
+    publish = t.gettext("Save and notify") if original else t.gettext("Publish")
+    buttons = [
+        [
+            (
+                t.gettext("“Not sure yet”: {state}", state=on if spec.tentative else off),
+                "mtg:opt:tentative",
+            ),
+            (
+                t.gettext("Ask for a comment: {state}", state=on if spec.ask_comment else off),
+                "mtg:opt:comment",
+            ),
+        ],
+        [
+            (t.gettext("Title"), "mtg:edit:title"),
+            (t.gettext("Description"), "mtg:edit:description"),
+            (t.gettext("Agenda"), "mtg:edit:agenda"),
+        ],
+        [
+            (t.gettext("Start"), "mtg:edit:start"),
+            (t.gettext("End"), "mtg:edit:end"),
+            (t.gettext("Time zone"), "mtg:edit:timezone"),
+        ],
+        [
+            (t.gettext("Format"), "mtg:edit:mode"),
+            (t.gettext("Place"), "mtg:edit:venue"),
+            (t.gettext("Link"), "mtg:edit:link"),
+        ],
+        [
+            (t.gettext("Invited"), "mtg:edit:audience"),
+            (t.gettext("Deadline"), "mtg:edit:deadline"),
+        ],
+        [(publish, "mtg:publish"), (t.gettext("Discard"), "mtg:discard")],
+    ]
+    await reply(update, "\n".join(lines), reply_markup=keyboard(buttons))
+
+
+async def on_meeting_button(update: Update, context: ConveneContext) -> None:
+    """Skip, a choice, an option switch, a field to change, publish or discard."""
+    query = update.callback_query
+    user = update.effective_user
+    assert query is not None and user is not None
+    t = context.t
+    if await require_admin(update, context) is None:
+        return
+    found = await _load(context, user.id)
+    if found is None:
+        await alert(update, t.gettext("This button is no longer valid."))
+        return
+    step, data = found
+    action = (query.data or "").removeprefix("mtg:")
+    if action == "skip" and step in SKIPPABLE:
+        await query.answer()
+        await _take(update, context, step, data, None)
+    elif action == "tz" and step == "timezone":
+        await query.answer()
+        await _take(update, context, step, data, _default_timezone(context))
+    elif action.startswith("mode:") and step == "mode":
+        try:
+            data["mode"] = MeetingMode(action.removeprefix("mode:")).value
+        except ValueError:
+            await alert(update, t.gettext("This button is no longer valid."))
+            return
+        await query.answer()
+        if data.get("review"):
+            # A new format may need a place or a link that was not asked before: ask for
+            # them, then come back to the preview.
+            data["review"] = False
+            data["until"] = "country" if data["mode"] == MeetingMode.IN_PERSON.value else "link"
+        await _ask(update, context, _next_step("mode", data), data)
+    elif action.startswith("opt:") and step == "preview":
+        key = {"opt:tentative": "tentative", "opt:comment": "ask_comment"}.get(action)
+        if key is None:
+            await alert(update, t.gettext("This button is no longer valid."))
+            return
+        await query.answer()
+        data[key] = not data.get(key)
+        await _save(context, user.id, step, data)
+        with contextlib.suppress(BadRequest):
+            await query.edit_message_reply_markup(None)
+        await _preview(update, context, data)
+    elif action.startswith("edit:") and step == "preview":
+        field = action.removeprefix("edit:")
+        if field not in STEPS:
+            await alert(update, t.gettext("This button is no longer valid."))
+            return
+        await query.answer()
+        data["review"] = True
+        await _ask(update, context, field, data)
+    elif action == "discard":
+        await query.answer()
+        await _drop(context, user.id)
+        with contextlib.suppress(BadRequest):
+            await query.edit_message_reply_markup(None)
+        await reply(update, t.gettext("Discarded: nothing was sent."))
+    elif action == "publish" and step == "preview":
+        await query.answer()
+        await _publish(update, context, data)
+    else:
+        await alert(update, t.gettext("This button is no longer valid."))
+
+
+async def _publish(update: Update, context: ConveneContext, data: dict[str, Any]) -> None:
+    user = update.effective_user
+    assert user is not None
+    t = context.t
+    services = context.services
+    meeting_id = data.get("meeting_id")
+    try:
+        if meeting_id:
+            original = await services.meetings.get(meeting_id)
+            outcome = await services.meetings.edit(
+                meeting_id, _spec(data, original), edited_by=user.id
+            )
+        else:
+            outcome = await services.meetings.announce(_spec(data, None), created_by=user.id)
+    except MeetingError as error:
+        await reply(update, _meeting_problem(t, error))
+        return
+    await _drop(context, user.id)
+    query = update.callback_query
+    if query is not None:
+        with contextlib.suppress(BadRequest):
+            await query.edit_message_reply_markup(None)
+    number = str(outcome.meeting.id)
+    if meeting_id and outcome.notice_id is None:
+        await reply(
+            update,
+            t.gettext(
+                "Meeting #{number} saved. Nothing that invitees must be told changed, so no "
+                "update was sent.",
+                number=number,
+            ),
+        )
+        if outcome.invited:
+            wake_worker(context)  # the newly invited get the invitation
+        return
+    await reply(
+        update,
+        t.gettext("Meeting #{number} saved.", number=number)
+        if meeting_id
+        else t.gettext(
+            "Meeting #{number} published. Use /status {number} to follow the answers.",
+            number=number,
+        ),
+    )
+    if outcome.notice_id is not None:
+        notice = await services.notices.get(outcome.notice_id)
+        await start_progress(context, update, outcome.notice_id, notice.total if notice else 0)
+
+
+def _meeting_number(context: ConveneContext) -> int | None:
+    args = context.args or []
+    if len(args) != 1 or not args[0].lstrip("#").isdigit():
+        return None
+    return int(args[0].lstrip("#"))
+
+
+async def edit_meeting(update: Update, context: ConveneContext) -> None:
+    """Open a meeting's preview with its buttons, to change it."""
+    principal = await require_admin(update, context)
+    if principal is None:
+        return
+    t = context.t
+    number = _meeting_number(context)
+    if number is None:
+        await reply(update, t.gettext("Usage: /editmeeting NUMBER (see /meetings)."))
+        return
+    meeting = await context.services.meetings.get(number)
+    if meeting is None:
+        await reply(update, t.gettext("There is no meeting #{number}.", number=str(number)))
+        return
+    if meeting.status is MeetingStatus.CANCELLED:
+        await reply(update, t.gettext("This meeting has been cancelled."))
+        return
+    data = _data_of(meeting)
+    await _save(context, principal.telegram_user_id, "preview", data)
+    await _preview(update, context, data)
+
+
+async def cancel_meeting(update: Update, context: ConveneContext) -> None:
+    """Ask for confirmation before cancelling a meeting."""
+    principal = await require_admin(update, context)
+    if principal is None:
+        return
+    t = context.t
+    number = _meeting_number(context)
+    if number is None:
+        await reply(update, t.gettext("Usage: /cancelmeeting NUMBER (see /meetings)."))
+        return
+    meeting = await context.services.meetings.get(number)
+    if meeting is None:
+        await reply(update, t.gettext("There is no meeting #{number}.", number=str(number)))
+        return
+    if meeting.status is MeetingStatus.CANCELLED:
+        await reply(update, t.gettext("This meeting has been cancelled."))
+        return
+    await reply(
+        update,
+        t.gettext("Cancel “{title}”? Every invitee will be told.", title=meeting.title),
+        reply_markup=keyboard([[(t.gettext("Yes, cancel the meeting"), f"mtgc:{meeting.id}")]]),
+    )
+
+
+async def on_cancel_button(update: Update, context: ConveneContext) -> None:
+    query = update.callback_query
+    user = update.effective_user
+    assert query is not None and user is not None
+    t = context.t
+    if await require_admin(update, context) is None:
+        return
+    match = CANCEL.match(query.data or "")
+    if match is None:
+        await alert(update, t.gettext("This button is no longer valid."))
+        return
+    try:
+        outcome = await context.services.meetings.cancel(int(match.group(1)), cancelled_by=user.id)
+    except MeetingError as error:
+        await alert(update, _meeting_problem(t, error))
+        return
+    await query.answer()
+    with contextlib.suppress(BadRequest):
+        await query.edit_message_reply_markup(None)
+    await reply(update, t.gettext("Meeting #{number} cancelled.", number=str(outcome.meeting.id)))
+    if outcome.notice_id is not None:
+        await start_progress(context, update, outcome.notice_id, outcome.invited)
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(CommandHandler("newmeeting", new_meeting, filters=PRIVATE))
+    app.add_handler(CommandHandler("editmeeting", edit_meeting, filters=PRIVATE))
+    app.add_handler(CommandHandler("cancelmeeting", cancel_meeting, filters=PRIVATE))
+    app.add_handler(CallbackQueryHandler(on_meeting_button, pattern=r"^mtg:"))
+    app.add_handler(CallbackQueryHandler(on_cancel_button, pattern=r"^mtgc:"))
+    app.add_handler(
+        MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, on_meeting_input),
+        group=GROUP_MEETING_INPUT,
+    )

@@ -1,0 +1,508 @@
+"""Notices: what each recipient's message says, the sender's progress, `/announce`, receipts.
+
+`render_delivery` turns one `deliveries` row into the messages for that recipient, in
+their language and time zone; the delivery worker (bot/delivery.py) sends them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from telegram import Update
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.context import WORKER_KEY, ConveneContext
+from bot.delivery import DocumentPart, Part, TextPart
+from bot.domain.calendar import meeting_ics
+from bot.domain.models import (
+    Audience,
+    Delivery,
+    DeliveryCounts,
+    DeliveryState,
+    Meeting,
+    Notice,
+    NoticeKind,
+    NoticeStatus,
+)
+from bot.domain.notices import AnnouncementSpec, NoticeError, NoticeProblem, parse_audience
+from bot.i18n import Translator
+from bot.services import Services
+from handlers.common import PRIVATE, alert, escape, keyboard, reply, require_admin
+from handlers.meeting_cards import (
+    cancellation_text,
+    card_buttons,
+    card_text,
+    heading_for,
+    update_text,
+)
+
+logger = logging.getLogger(__name__)
+
+GROUP_ANNOUNCE_INPUT = 6
+ACK = re.compile(r"^ack:(\d{1,12})$")
+DIALOG = "announce"
+
+
+# -- what a recipient gets ------------------------------------------------------------------
+
+
+def ics_part(
+    services: Services, t: Translator, meeting: Meeting, sequence: int, protect: bool = False
+) -> DocumentPart:
+    text, _ = meeting.text_for(t.locale)
+    content = meeting_ics(
+        meeting, text, sequence=sequence, now=services.clock.now(), domain="convene.invalid"
+    )
+    return DocumentPart(filename=f"meeting-{meeting.id}.ics", content=content, protect=protect)
+
+
+async def render_delivery(services: Services, delivery: Delivery) -> list[Part] | None:
+    """The messages of one delivery, for its recipient; None if there is nothing to send."""
+    async with services.db.transaction() as tx:
+        notice = await tx.notices.get(delivery.notice_id)
+        if notice is None:
+            return None
+        account = await tx.accounts.get(delivery.telegram_user_id)
+        meeting = invitation = None
+        sequence = 0
+        if notice.meeting_id is not None:
+            meeting = await tx.meetings.get(notice.meeting_id)
+            member = await tx.members.by_telegram_id(delivery.telegram_user_id)
+            if meeting is None or member is None:
+                return None
+            invitation = await tx.invitations.of(meeting.id, member.id)
+            sequence = sum(1 for n in await tx.notices.of_meeting(meeting.id) if n.id <= notice.id)
+    t = services.i18n.translator(account.locale if account else None)
+    timezone = (account.timezone if account else None) or services.settings.timezone
+    now = services.clock.now()
+    if notice.kind is NoticeKind.ANNOUNCEMENT:
+        return announcement_parts(t, notice, delivery)
+    assert meeting is not None
+    if notice.kind is NoticeKind.CANCELLATION:
+        text, markup = cancellation_text(t, meeting, timezone), None
+    elif notice.kind is NoticeKind.UPDATE:
+        text = update_text(t, notice, meeting, invitation, timezone, now)
+        markup = card_buttons(t, meeting, invitation) if invitation else None
+    else:
+        text = card_text(t, meeting, invitation, timezone, now, heading_for(t, notice, meeting))
+        markup = card_buttons(t, meeting, invitation) if invitation else None
+    return [TextPart(text, markup), ics_part(services, t, meeting, sequence)]
+
+
+def announcement_parts(t: Translator, notice: Notice, delivery: Delivery) -> list[Part]:
+    body, untranslated = notice.body_for(t.locale)
+    lines = [t.gettext("📢 <b>Announcement from the secretariat</b>"), ""]
+    if untranslated:
+        lines += [
+            t.gettext(
+                "<i>Not translated into your language; the original ({language}) follows.</i>",
+                language=t.language_name(notice.ref_locale),
+            ),
+            "",
+        ]
+    lines.append(escape(body))
+    if notice.restricted:
+        lines += ["", t.gettext("<i>Restricted: this message cannot be forwarded or saved.</i>")]
+    markup = None
+    if notice.ack_required:
+        lines += ["", t.gettext("Please confirm that you received this.")]
+        markup = keyboard([[(t.gettext("Acknowledge receipt"), f"ack:{delivery.id}")]])
+    parts: list[Part] = [TextPart("\n".join(lines), markup, protect=notice.restricted)]
+    if notice.document_file_id or notice.document_path:
+        parts.append(
+            DocumentPart(
+                filename=notice.document_name or "document",
+                file_id=notice.document_file_id,
+                path=None if notice.document_file_id else notice.document_path,
+                notice_id=notice.id,
+                protect=notice.restricted,
+            )
+        )
+    return parts
+
+
+# -- the sender's progress ----------------------------------------------------------------------
+
+
+def notice_label(t: Translator, notice: Notice, meeting: Meeting | None) -> str:
+    if meeting is not None:
+        title = meeting.text_for(t.locale)[0].title
+        if notice.kind is NoticeKind.UPDATE:
+            return t.gettext("update of “{title}”", title=title)
+        if notice.kind is NoticeKind.CANCELLATION:
+            return t.gettext("cancellation of “{title}”", title=title)
+        return t.gettext("invitation to “{title}”", title=title)
+    excerpt = notice.body if len(notice.body) <= 40 else notice.body[:39] + "…"
+    return t.gettext("announcement “{excerpt}”", excerpt=excerpt)
+
+
+def progress_text(t: Translator, label: str, counts: DeliveryCounts, total: int) -> str:
+    if counts.finished:
+        return t.gettext(
+            "<b>Sent:</b> {what}\n{sent} of {total} delivered, {failed} failed, "
+            "{unreachable} unreachable (they blocked the bot).",
+            what=label,
+            sent=counts.sent,
+            total=total,
+            failed=counts.failed,
+            unreachable=counts.unreachable,
+        )
+    return t.gettext(
+        "<b>Sending:</b> {what}\n{sent} of {total} sent, {failed} failed, "
+        "{unreachable} unreachable, {pending} waiting…",
+        what=label,
+        sent=counts.sent,
+        total=total,
+        failed=counts.failed,
+        unreachable=counts.unreachable,
+        pending=counts.pending,
+    )
+
+
+class ProgressReporter:
+    """Edits each sender's progress message while a notice goes out; the final summary.
+
+    Run by a repeating job. It reads only the database, so it picks up where it was after a
+    restart, and marking a notice finished is conditional, so of two processes one reports.
+    """
+
+    def __init__(self, services: Services, bot: Any) -> None:
+        self.services = services
+        self.bot = bot
+        self._shown: dict[int, str] = {}
+
+    async def tick(self) -> None:
+        services = self.services
+        for progress in await services.notices.in_progress():
+            notice, counts = progress.notice, progress.counts
+            finished = counts.finished and await services.notices.finish(notice.id)
+            if notice.progress_chat_id is None or notice.progress_message_id is None:
+                continue
+            if counts.finished and not finished:
+                continue
+            account = await services.roster.account(notice.progress_chat_id)
+            t = services.i18n.translator(account.locale if account else None)
+            meeting = await services.meetings.get(notice.meeting_id) if notice.meeting_id else None
+            text = progress_text(t, notice_label(t, notice, meeting), counts, notice.total)
+            if self._shown.get(notice.id) == text:
+                continue
+            self._shown[notice.id] = text
+            with contextlib.suppress(BadRequest):  # "message is not modified"
+                try:
+                    await self.bot.edit_message_text(
+                        text,
+                        chat_id=notice.progress_chat_id,
+                        message_id=notice.progress_message_id,
+                    )
+                except TelegramError:
+                    logger.info("Could not update the progress of notice %s", notice.id)
+            if finished:
+                self._shown.pop(notice.id, None)
+
+
+async def start_progress(
+    context: ConveneContext, update: Update, notice_id: int, total: int
+) -> None:
+    """Send the message the progress reporter edits, and wake the worker."""
+    services = context.services
+    notice = await services.notices.get(notice_id)
+    if notice is None:
+        return
+    meeting = await services.meetings.get(notice.meeting_id) if notice.meeting_id else None
+    t = context.t
+    text = progress_text(
+        t, notice_label(t, notice, meeting), DeliveryCounts(pending=total), notice.total
+    )
+    sent = await reply(update, text)
+    if sent is not None:
+        await services.notices.set_progress_message(notice_id, sent.chat_id, sent.message_id)
+    wake_worker(context)
+
+
+def wake_worker(context: ConveneContext) -> None:
+    worker = context.application.bot_data.get(WORKER_KEY)
+    if worker is not None:
+        worker.wake()
+
+
+# -- acknowledging receipt ------------------------------------------------------------------
+
+
+async def on_ack(update: Update, context: ConveneContext) -> None:
+    """Record that the member received the notice; the button then shows it."""
+    query = update.callback_query
+    user = update.effective_user
+    assert query is not None and user is not None
+    t = context.t
+    match = ACK.match(query.data or "")
+    delivery = (
+        await context.services.notices.acknowledge(int(match.group(1)), user.id) if match else None
+    )
+    if delivery is None or delivery.acknowledged_at is None:
+        await alert(update, t.gettext("This button is not valid for you."))
+        return
+    await query.answer(t.gettext("Thank you: your receipt is recorded."))
+    account = context.account
+    timezone = (account.timezone if account else None) or context.services.settings.timezone
+    label = t.gettext("✓ Received {time}", time=t.datetime(delivery.acknowledged_at, timezone))
+    with contextlib.suppress(BadRequest):
+        await query.edit_message_reply_markup(keyboard([[(label, f"ack:{delivery.id}")]]))
+
+
+# -- /announce ------------------------------------------------------------------------------
+
+
+def notice_problem_text(t: Translator, error: NoticeError) -> str:
+    problem = error.problem
+    if problem is NoticeProblem.UNKNOWN_TEAM:
+        return t.gettext("There is no team “{team}”.", team=error.value)
+    if problem is NoticeProblem.COUNTRY:
+        return t.gettext("“{value}” is not a two-letter ISO country code.", value=error.value)
+    if problem is NoticeProblem.ROLE:
+        return t.gettext(
+            "“{value}” is not a role; use chair, member, observer or focal.", value=error.value
+        )
+    if problem is NoticeProblem.TOO_LONG:
+        return t.gettext(
+            "That is too long (at most {max} characters). Please try again.",
+            max=int(error.value or 0),
+        )
+    if problem is NoticeProblem.EMPTY:
+        return t.gettext("That is too short. Please try again.")
+    if problem is NoticeProblem.NOBODY:
+        return t.gettext("Nobody matches this audience, so nothing was sent.")
+    return t.gettext(
+        "Usage: /announce AUDIENCE [ack] [restricted], where AUDIENCE is any of "
+        "team=SLUG,… country=CC,… role=chair|member|observer|focal member=NUMBER,… or all."
+    )
+
+
+async def announce(update: Update, context: ConveneContext) -> None:
+    """Start an announcement: check the audience, then ask for the text."""
+    principal = await require_admin(update, context)
+    if principal is None:
+        return
+    t = context.t
+    words = list(context.args or [])
+    ack = "ack" in [w.lower() for w in words]
+    restricted = "restricted" in [w.lower() for w in words]
+    words = [w for w in words if w.lower() not in {"ack", "restricted"}]
+    try:
+        audience = await context.services.notices.check_audience(parse_audience(words))
+    except NoticeError as error:
+        await reply(update, notice_problem_text(t, error))
+        return
+    data = {
+        "audience": audience.as_json(),
+        "ack": ack,
+        "restricted": restricted,
+        "locale": t.locale,
+    }
+    await _save(context, principal.telegram_user_id, "text", data)
+    await reply(
+        update,
+        t.gettext(
+            "Send me the text of the announcement, in {language}. Send /cancel to stop.",
+            language=t.language_name(t.locale),
+        ),
+    )
+
+
+async def _save(context: ConveneContext, user_id: int, step: str, data: dict[str, Any]) -> None:
+    services = context.services
+    async with services.db.transaction() as tx:
+        await tx.accounts.ensure(user_id, None, services.clock.now())
+        await tx.dialogs.save(user_id, DIALOG, step, data, services.clock.now())
+
+
+async def _load(context: ConveneContext, user_id: int) -> tuple[str, dict[str, Any]] | None:
+    async with context.services.db.transaction() as tx:
+        found = await tx.dialogs.get(user_id)
+    if found is None or found[0] != DIALOG:
+        return None
+    return found[1], found[2]
+
+
+async def _drop(context: ConveneContext, user_id: int) -> None:
+    async with context.services.db.transaction() as tx:
+        await tx.dialogs.delete(user_id)
+
+
+def _spec(data: dict[str, Any]) -> AnnouncementSpec:
+    return AnnouncementSpec(
+        body=data.get("body", ""),
+        audience=Audience.from_json(data["audience"]),
+        ref_locale=data.get("locale", "en"),
+        document_file_id=data.get("file_id"),
+        document_name=data.get("file_name"),
+        ack_required=bool(data.get("ack")),
+        restricted=bool(data.get("restricted")),
+    )
+
+
+async def on_announce_input(update: Update, context: ConveneContext) -> None:
+    """The text, then the optional document, of an announcement being written."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None:
+        return
+    found = await _load(context, user.id)
+    if found is None:
+        return
+    step, data = found
+    t = context.t
+    if await require_admin(update, context) is None:
+        await _drop(context, user.id)
+        raise ApplicationHandlerStop
+    if step == "text":
+        if not message.text:
+            await reply(update, t.gettext("Please send the text as a message."))
+            raise ApplicationHandlerStop
+        data["body"] = message.text
+        await _save(context, user.id, "document", data)
+        await reply(
+            update,
+            t.gettext("Send a document to attach (PDF, Word…), or press “No document”."),
+            reply_markup=keyboard([[(t.gettext("No document"), "ann:nodoc")]]),
+        )
+        raise ApplicationHandlerStop
+    if step == "document":
+        if message.document is None:
+            await reply(update, t.gettext("Please send a file, or press “No document”."))
+            raise ApplicationHandlerStop
+        data["file_id"] = message.document.file_id
+        data["file_name"] = message.document.file_name or "document"
+        await _save(context, user.id, "preview", data)
+        await _preview(update, context, data)
+        raise ApplicationHandlerStop
+    await reply(update, t.gettext("Please press “Send” or “Cancel” above."))
+    raise ApplicationHandlerStop
+
+
+async def _preview(update: Update, context: ConveneContext, data: dict[str, Any]) -> None:
+    t = context.t
+    spec = _spec(data)
+    sample = Notice(
+        id=0,
+        kind=NoticeKind.ANNOUNCEMENT,
+        meeting_id=None,
+        body=spec.body,
+        ref_locale=spec.ref_locale,
+        translations={},
+        changes={},
+        audience=spec.audience,
+        document_file_id=spec.document_file_id,
+        document_name=spec.document_name,
+        document_path=None,
+        ack_required=spec.ack_required,
+        restricted=spec.restricted,
+        status=NoticeStatus.SENDING,
+        total=0,
+        created_by=None,
+        progress_chat_id=None,
+        progress_message_id=None,
+        created_at=context.services.clock.now(),
+        finished_at=None,
+    )
+    parts = announcement_parts(t, sample, _preview_delivery())
+    first = parts[0]
+    assert isinstance(first, TextPart)
+    lines = [
+        t.gettext("<b>Preview</b>: this is what each recipient will read, in their language."),
+        "",
+        first.text,
+    ]
+    if spec.document_name:
+        lines += ["", t.gettext("Attached: {name}", name=spec.document_name)]
+    await reply(
+        update,
+        "\n".join(lines),
+        reply_markup=keyboard(
+            [[(t.gettext("Send"), "ann:send"), (t.gettext("Cancel"), "ann:cancel")]]
+        ),
+    )
+
+
+def _preview_delivery() -> Delivery:
+    epoch = datetime(2000, 1, 1, tzinfo=UTC)
+    return Delivery(0, 0, 0, 0, DeliveryState.PENDING, 0, 0, epoch, None, None, None, None, None)
+
+
+async def on_announce_button(update: Update, context: ConveneContext) -> None:
+    """No document, Send, or Cancel."""
+    query = update.callback_query
+    user = update.effective_user
+    assert query is not None and user is not None
+    t = context.t
+    if await require_admin(update, context) is None:
+        return
+    found = await _load(context, user.id)
+    action = (query.data or "").removeprefix("ann:")
+    if found is None:
+        await alert(update, t.gettext("This button is no longer valid."))
+        return
+    step, data = found
+    if action == "cancel":
+        await query.answer()
+        await _drop(context, user.id)
+        await reply(update, t.gettext("Cancelled: nothing was sent."))
+        return
+    if action == "nodoc" and step == "document":
+        await query.answer()
+        await _save(context, user.id, "preview", data)
+        await _preview(update, context, data)
+        return
+    if action == "send" and step == "preview":
+        await query.answer()
+        try:
+            notice_id, total = await context.services.notices.announce(
+                _spec(data), created_by=user.id, progress_chat_id=None
+            )
+        except NoticeError as error:
+            await reply(update, notice_problem_text(t, error))
+            return
+        await _drop(context, user.id)
+        with contextlib.suppress(BadRequest):
+            await query.edit_message_reply_markup(None)
+        await start_progress(context, update, notice_id, total)
+        return
+    await alert(update, t.gettext("This button is no longer valid."))
+
+
+async def cancel_dialog(update: Update, context: ConveneContext) -> None:
+    """`/cancel`: stop whatever the secretariat was writing."""
+    user = update.effective_user
+    assert user is not None
+    async with context.services.db.transaction() as tx:
+        found = await tx.dialogs.get(user.id)
+        await tx.dialogs.delete(user.id)
+    t = context.t
+    if found is None:
+        await reply(update, t.gettext("There is nothing to cancel."))
+    else:
+        await reply(update, t.gettext("Cancelled: nothing was sent."))
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(CommandHandler("announce", announce, filters=PRIVATE))
+    app.add_handler(CommandHandler("cancel", cancel_dialog, filters=PRIVATE))
+    app.add_handler(CallbackQueryHandler(on_announce_button, pattern=r"^ann:"))
+    app.add_handler(CallbackQueryHandler(on_ack, pattern=r"^ack:"))
+    app.add_handler(
+        MessageHandler(
+            PRIVATE & ~filters.COMMAND & (filters.TEXT | filters.Document.ALL), on_announce_input
+        ),
+        group=GROUP_ANNOUNCE_INPUT,
+    )

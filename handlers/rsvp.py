@@ -1,0 +1,347 @@
+"""Answering an invitation: the answer buttons, a comment, a substitute, `/meetings`.
+
+Button data carries the invitation's number (`rsvp:<invitation>:<answer>`); the domain
+checks on every press that it is the presser's own invitation, that the meeting is still
+on and the deadline not passed. The card is then redrawn with the current answer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+
+from telegram import InputFile, Update
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.context import ConveneContext
+from bot.domain.models import ANSWER_BY_CODE, Meeting
+from bot.domain.rsvp import MAX_COMMENT, Outcome, Result
+from bot.i18n import Translator
+from handlers.common import PRIVATE, alert, keyboard, reply
+from handlers.meeting_cards import answer_label, card_buttons, card_text
+from handlers.notices import ics_part, wake_worker
+
+logger = logging.getLogger(__name__)
+
+GROUP_COMMENT_TEXT = 4
+ANSWER = re.compile(r"^rsvp:(\d{1,12}):([a-z])$")
+COMMENT = re.compile(r"^rsvc:(\d{1,12})$")
+SUBSTITUTE = re.compile(r"^rsvs:(\d{1,12})(?::(\d{1,12}|new))?$")
+CALENDAR = re.compile(r"^ics:(\d{1,12})$")
+AWAITING_COMMENT = "rsvc:"
+
+
+def refusal_text(t: Translator, result: Result) -> str:
+    """Why a press changed nothing, in the presser's language."""
+    outcome = result.outcome
+    if outcome is Outcome.DEADLINE_PASSED and result.meeting is not None:
+        return t.gettext("The deadline for answers has passed; your answer was not changed.")
+    if outcome is Outcome.CANCELLED:
+        return t.gettext("This meeting has been cancelled.")
+    if outcome is Outcome.NOT_YOURS:
+        return t.gettext("This invitation is addressed to someone else.")
+    if outcome is Outcome.NOT_ACTIVE:
+        return t.gettext("Your access has been withdrawn.")
+    if outcome is Outcome.NOT_OFFERED:
+        return t.gettext("This answer is not offered for this meeting.")
+    if outcome is Outcome.TOO_LONG:
+        return t.gettext(
+            "That is too long (at most {max} characters). Please try again.", max=MAX_COMMENT
+        )
+    if outcome is Outcome.ALREADY_INVITED:
+        return t.gettext("This person is already invited to the meeting.")
+    if outcome is Outcome.NOT_SAME_COUNTRY:
+        return t.gettext("A substitute must be from your own country's delegation.")
+    return t.gettext("This button is no longer valid.")
+
+
+def _timezone(context: ConveneContext) -> str:
+    account = context.account
+    return (account.timezone if account else None) or context.services.settings.timezone
+
+
+async def _redraw(update: Update, context: ConveneContext, result: Result) -> None:
+    """Show the card again with the current answer, in place of the pressed one."""
+    query = update.callback_query
+    if query is None or result.meeting is None or result.invitation is None:
+        return
+    t = context.t
+    text = card_text(
+        t, result.meeting, result.invitation, _timezone(context), context.services.clock.now()
+    )
+    with contextlib.suppress(BadRequest):  # unchanged, or a message that is not the bot's
+        await query.edit_message_text(
+            text, reply_markup=card_buttons(t, result.meeting, result.invitation)
+        )
+
+
+async def on_answer(update: Update, context: ConveneContext) -> None:
+    """Record the tapped answer; then ask for a comment if the meeting wants one."""
+    query = update.callback_query
+    user = update.effective_user
+    assert query is not None and user is not None
+    t = context.t
+    match = ANSWER.match(query.data or "")
+    answer = ANSWER_BY_CODE.get(match.group(2)) if match else None
+    if match is None or answer is None:
+        await alert(update, t.gettext("This button is no longer valid."))
+        return
+    result = await context.services.rsvp.answer(int(match.group(1)), user.id, answer)
+    if not result.ok:
+        await alert(update, refusal_text(t, result))
+        return
+    await query.answer(t.gettext("Saved: {answer}", answer=answer_label(t, answer)))
+    await _redraw(update, context, result)
+    assert result.meeting is not None and result.invitation is not None
+    if result.outcome is Outcome.SAVED and result.meeting.ask_comment:
+        await _ask_comment(update, context, result.invitation.id)
+
+
+async def _ask_comment(update: Update, context: ConveneContext, invitation_id: int) -> None:
+    user = update.effective_user
+    assert user is not None
+    await context.services.roster.set_awaiting(user.id, f"{AWAITING_COMMENT}{invitation_id}")
+    t = context.t
+    await context.bot.send_message(
+        user.id,
+        t.gettext(
+            "You may add a comment for the secretariat (for example “on mission until "
+            "Tuesday”). Type it now, or press “No comment”."
+        ),
+        reply_markup=keyboard([[(t.gettext("No comment"), f"rsvc:{invitation_id}:none")]]),
+    )
+
+
+async def on_comment_button(update: Update, context: ConveneContext) -> None:
+    """“Comment” on the card asks for one; “No comment” stops asking."""
+    query = update.callback_query
+    user = update.effective_user
+    assert query is not None and user is not None
+    t = context.t
+    data = query.data or ""
+    if data.endswith(":none"):
+        await query.answer()
+        await context.services.roster.set_awaiting(user.id, None)
+        with contextlib.suppress(BadRequest):
+            await query.edit_message_reply_markup(None)
+        return
+    match = COMMENT.match(data)
+    if match is None:
+        await alert(update, t.gettext("This button is no longer valid."))
+        return
+    result = await context.services.rsvp.view(int(match.group(1)), user.id)
+    if not result.ok:
+        await alert(update, refusal_text(t, result))
+        return
+    if context.services.clock.now() >= result.meeting.rsvp_deadline:  # type: ignore[union-attr]
+        await alert(update, refusal_text(t, Result(Outcome.DEADLINE_PASSED, result.meeting)))
+        return
+    await query.answer()
+    await _ask_comment(update, context, int(match.group(1)))
+
+
+async def on_comment_text(update: Update, context: ConveneContext) -> None:
+    """Typed text after “Comment” is the comment; anything else passes on."""
+    message = update.effective_message
+    user = update.effective_user
+    account = context.account
+    if message is None or message.text is None or user is None or account is None:
+        return
+    if not (account.awaiting or "").startswith(AWAITING_COMMENT):
+        return
+    t = context.t
+    invitation_id = int(account.awaiting.removeprefix(AWAITING_COMMENT))  # type: ignore[union-attr]
+    result = await context.services.rsvp.comment(invitation_id, user.id, message.text)
+    if result.outcome is Outcome.TOO_LONG:
+        await reply(update, refusal_text(t, result))
+        raise ApplicationHandlerStop
+    await context.services.roster.set_awaiting(user.id, None)
+    if not result.ok:
+        await reply(update, refusal_text(t, result))
+    else:
+        await reply(update, t.gettext("Thank you: your comment is saved."))
+    raise ApplicationHandlerStop
+
+
+async def on_substitute(update: Update, context: ConveneContext) -> None:
+    """Offer colleagues of the same delegation; name one; or ask for a link for someone new."""
+    query = update.callback_query
+    user = update.effective_user
+    assert query is not None and user is not None
+    t = context.t
+    services = context.services
+    match = SUBSTITUTE.match(query.data or "")
+    if match is None:
+        await alert(update, t.gettext("This button is no longer valid."))
+        return
+    invitation_id, choice = int(match.group(1)), match.group(2)
+    if choice is None:
+        result, candidates = await services.rsvp.substitute_candidates(invitation_id, user.id)
+        if not result.ok:
+            await alert(update, refusal_text(t, result))
+            return
+        await query.answer()
+        rows = [[(m.full_name, f"rsvs:{invitation_id}:{m.id}")] for m in candidates[:30]]
+        rows.append([(t.gettext("Someone not yet registered"), f"rsvs:{invitation_id}:new")])
+        await reply(
+            update,
+            t.gettext(
+                "Who will attend in your place? Choose a colleague of your delegation, or ask "
+                "the secretariat for an invitation link for someone not yet registered."
+            ),
+            reply_markup=keyboard(rows),
+        )
+        return
+    if choice == "new":
+        result = await services.rsvp.request_link(invitation_id, user.id)
+        if not result.ok:
+            await alert(update, refusal_text(t, result))
+            return
+        await query.answer()
+        await _tell_secretariat(context, result)
+        with contextlib.suppress(BadRequest):
+            await query.edit_message_reply_markup(None)
+        await reply(
+            update,
+            t.gettext(
+                "The secretariat has been asked for an invitation link for your substitute. "
+                "Forward it to them when you receive it."
+            ),
+        )
+        return
+    result = await services.rsvp.name_substitute(invitation_id, user.id, int(choice))
+    if not result.ok:
+        await alert(update, refusal_text(t, result))
+        return
+    await query.answer()
+    with contextlib.suppress(BadRequest):
+        await query.edit_message_reply_markup(None)
+    assert result.substitute is not None
+    await reply(
+        update,
+        t.gettext(
+            "{name} is invited in your place and will receive the invitation. Your answer is "
+            "now “{answer}”.",
+            name=result.substitute.full_name,
+            answer=answer_label(t, result.invitation.answer),  # type: ignore[union-attr,arg-type]
+        ),
+    )
+    wake_worker(context)
+
+
+async def _tell_secretariat(context: ConveneContext, result: Result) -> None:
+    member, meeting = result.member, result.meeting
+    assert member is not None and meeting is not None
+    for recipient in result.notify:
+        reader = context.services.i18n.translator(recipient.locale)
+        text = reader.gettext(
+            "{name} ({country}) cannot attend “{title}” and asks for an invitation link for a "
+            "substitute from their delegation. Create one with /invite.",
+            name=member.full_name,
+            country=reader.country(member.country),
+            title=meeting.text_for(reader.locale)[0].title,
+        )
+        try:
+            await context.bot.send_message(recipient.chat_id, text)
+        except TelegramError:
+            logger.warning("Could not tell %s about a substitute request", recipient.chat_id)
+
+
+async def on_calendar(update: Update, context: ConveneContext) -> None:
+    """Send the meeting's calendar file again."""
+    query = update.callback_query
+    user = update.effective_user
+    assert query is not None and user is not None
+    t = context.t
+    match = CALENDAR.match(query.data or "")
+    result = await context.services.rsvp.view(int(match.group(1)), user.id) if match else None
+    if result is None or not result.ok:
+        await alert(
+            update,
+            refusal_text(t, result) if result else t.gettext("This button is no longer valid."),
+        )
+        return
+    await query.answer()
+    part = ics_part(context.services, t, result.meeting, sequence=result.meeting.date_version)  # type: ignore[arg-type]
+    assert part.content is not None
+    await context.bot.send_document(user.id, InputFile(part.content, filename=part.filename))
+
+
+async def my_meetings(update: Update, context: ConveneContext) -> None:
+    """The member's upcoming meetings, each with their answer, the deadline and the buttons."""
+    user = update.effective_user
+    assert user is not None
+    t = context.t
+    services = context.services
+    principal = await services.roster.principal(user.id)
+    upcoming = await services.rsvp.mine(user.id)
+    if principal.is_admin:
+        await _secretariat_listing(update, context)
+    if not principal.is_active_member:
+        if not principal.is_admin:
+            await reply(
+                update,
+                t.gettext(
+                    "This command is for registered members. Please open the personal "
+                    "invitation link the secretariat sent you."
+                ),
+            )
+        return
+    if not upcoming:
+        await reply(update, t.gettext("You have no upcoming meetings."))
+        return
+    await reply(
+        update,
+        t.ngettext(
+            "<b>Your upcoming meeting</b>", "<b>Your {n} upcoming meetings</b>", len(upcoming)
+        ),
+    )
+    now = services.clock.now()
+    for meeting, invitation in upcoming:
+        await reply(
+            update,
+            card_text(t, meeting, invitation, _timezone(context), now),
+            reply_markup=card_buttons(t, meeting, invitation),
+        )
+
+
+async def _secretariat_listing(update: Update, context: ConveneContext) -> None:
+    t = context.t
+    meetings: list[Meeting] = await context.services.meetings.listing(upcoming=True)
+    if not meetings:
+        await reply(update, t.gettext("No upcoming meetings. Create one with /newmeeting."))
+        return
+    lines = [t.gettext("<b>Upcoming meetings</b> (for /status, /export, /editmeeting):")]
+    for meeting in meetings:
+        status = t.gettext(" — cancelled") if meeting.status.value == "cancelled" else ""
+        lines.append(
+            t.gettext(
+                "#{number} {title}, {period}{status}",
+                number=str(meeting.id),
+                title=meeting.title,
+                period=t.period(meeting.starts_at, meeting.ends_at, _timezone(context)),
+                status=status,
+            )
+        )
+    await reply(update, "\n".join(lines))
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(CallbackQueryHandler(on_answer, pattern=r"^rsvp:"))
+    app.add_handler(CallbackQueryHandler(on_comment_button, pattern=r"^rsvc:"))
+    app.add_handler(CallbackQueryHandler(on_substitute, pattern=r"^rsvs:"))
+    app.add_handler(CallbackQueryHandler(on_calendar, pattern=r"^ics:"))
+    app.add_handler(CommandHandler("meetings", my_meetings, filters=PRIVATE))
+    app.add_handler(
+        MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, on_comment_text),
+        group=GROUP_COMMENT_TEXT,
+    )

@@ -1,0 +1,141 @@
+"""The secretariat's view of a meeting: `/status <meeting>` and `/export <meeting>`."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InputFile, Update
+from telegram.ext import Application, CommandHandler
+
+from bot.context import ConveneContext
+from bot.domain.models import Answer
+from bot.domain.reports import MeetingReport, to_csv, to_xlsx
+from bot.i18n import Translator
+from handlers.common import PRIVATE, reply, require_admin, split_message
+from handlers.meeting_cards import answer_label
+
+logger = logging.getLogger(__name__)
+
+
+def _count_line(t: Translator, report: MeetingReport) -> list[str]:
+    counts = report.by_answer
+    lines = [
+        f"{answer_label(t, answer)}: {t.number(counts.get(answer.value, 0))}"
+        for answer in report.meeting.answers
+    ]
+    lines.append(t.gettext("No answer yet: {n}", n=counts.get("", 0)))
+    if report.to_confirm:
+        lines.append(
+            t.gettext("To confirm again (the date changed): {n}", n=len(report.to_confirm))
+        )
+    return lines
+
+
+def status_text(t: Translator, report: MeetingReport, timezone: str) -> list[str]:
+    meeting = report.meeting
+    lines = [
+        t.gettext(
+            "<b>#{number} {title}</b>\n{period}",
+            number=str(meeting.id),
+            title=meeting.title,
+            period=t.period(meeting.starts_at, meeting.ends_at, timezone),
+        ),
+        t.gettext(
+            "Answers due by {deadline}.", deadline=t.datetime(meeting.rsvp_deadline, timezone)
+        ),
+        "",
+        t.ngettext("<b>{n} invited</b>", "<b>{n} invited</b>", len(report.rows)),
+        *_count_line(t, report),
+        "",
+        t.gettext("<b>By country</b>"),
+    ]
+    short = {
+        Answer.IN_PERSON.value: t.pgettext("short", "in person"),
+        Answer.ONLINE.value: t.pgettext("short", "online"),
+        Answer.TENTATIVE.value: t.pgettext("short", "not sure"),
+        Answer.NOT_ATTENDING.value: t.pgettext("short", "not coming"),
+        "": t.pgettext("short", "no answer"),
+    }
+    for country, counts in report.by_country.items():
+        parts = [
+            f"{short[key]} {t.number(value)}" for key, value in counts.items() if value
+        ]
+        lines.append(f"{t.country(country)}: " + ", ".join(parts))
+    if report.unanswered:
+        lines += ["", t.gettext("<b>Not answered yet</b>")]
+        lines += [
+            t.gettext("{name} ({country})", name=m.full_name, country=m.country)
+            for m in report.unanswered
+        ]
+    counts = report.counts
+    lines += [
+        "",
+        t.gettext(
+            "<b>Delivery</b>: {sent} sent, {pending} waiting, {failed} failed, "
+            "{unreachable} unreachable.",
+            sent=counts.sent,
+            pending=counts.pending,
+            failed=counts.failed,
+            unreachable=counts.unreachable,
+        ),
+    ]
+    return lines
+
+
+def _number(context: ConveneContext) -> int | None:
+    args = context.args or []
+    if len(args) != 1 or not args[0].lstrip("#").isdigit():
+        return None
+    return int(args[0].lstrip("#"))
+
+
+async def _report(update: Update, context: ConveneContext, usage: str) -> MeetingReport | None:
+    if await require_admin(update, context) is None:
+        return None
+    t = context.t
+    number = _number(context)
+    if number is None:
+        await reply(update, usage)
+        return None
+    report = await context.services.reports.meeting(number)
+    if report is None:
+        await reply(update, t.gettext("There is no meeting #{number}.", number=str(number)))
+    return report
+
+
+async def status(update: Update, context: ConveneContext) -> None:
+    """Answers per option and per country, who has not answered, and delivery counts."""
+    t = context.t
+    report = await _report(update, context, t.gettext("Usage: /status NUMBER (see /meetings)."))
+    if report is None:
+        return
+    account = context.account
+    timezone = (account.timezone if account else None) or context.services.settings.timezone
+    for part in split_message(status_text(t, report, timezone)):
+        await reply(update, part)
+
+
+async def export(update: Update, context: ConveneContext) -> None:
+    """The attendance list, answers and delivery log, as CSV and as XLSX."""
+    t = context.t
+    report = await _report(update, context, t.gettext("Usage: /export NUMBER (see /meetings)."))
+    if report is None:
+        return
+    user = update.effective_user
+    assert user is not None
+    number = report.meeting.id
+    logger.info("Admin %s exported meeting #%s", user.id, number)
+    caption = t.gettext(
+        "Meeting #{number}: attendance, answers and delivery log.", number=str(number)
+    )
+    await context.bot.send_document(
+        user.id, InputFile(to_csv(report), filename=f"meeting-{number}.csv"), caption=caption
+    )
+    await context.bot.send_document(
+        user.id, InputFile(to_xlsx(report), filename=f"meeting-{number}.xlsx")
+    )
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(CommandHandler("status", status, filters=PRIVATE))
+    app.add_handler(CommandHandler("export", export, filters=PRIVATE))
