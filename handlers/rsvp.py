@@ -322,16 +322,15 @@ async def _secretariat_listing(update: Update, context: ConveneContext) -> None:
         return
     lines = [t.gettext("<b>Upcoming meetings</b> (for /status, /export, /editmeeting):")]
     for meeting in meetings:
-        status = t.gettext(" — cancelled") if meeting.status.value == "cancelled" else ""
-        lines.append(
-            t.gettext(
-                "#{number} {title}, {period}{status}",
-                number=str(meeting.id),
-                title=meeting.title,
-                period=t.period(meeting.starts_at, meeting.ends_at, _timezone(context)),
-                status=status,
-            )
-        )
+        values = {
+            "number": str(meeting.id),
+            "title": meeting.title,
+            "period": t.period(meeting.starts_at, meeting.ends_at, _timezone(context)),
+        }
+        if meeting.status.value == "cancelled":
+            lines.append(t.gettext("#{number} {title}, {period} (cancelled)", **values))
+        else:
+            lines.append(t.gettext("#{number} {title}, {period}", **values))
     await reply(update, "\n".join(lines))
 
 

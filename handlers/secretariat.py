@@ -57,9 +57,7 @@ def status_text(t: Translator, report: MeetingReport, timezone: str) -> list[str
         "": t.pgettext("short", "no answer"),
     }
     for country, counts in report.by_country.items():
-        parts = [
-            f"{short[key]} {t.number(value)}" for key, value in counts.items() if value
-        ]
+        parts = [f"{short[key]} {t.number(value)}" for key, value in counts.items() if value]
         lines.append(f"{t.country(country)}: " + ", ".join(parts))
     if report.unanswered:
         lines += ["", t.gettext("<b>Not answered yet</b>")]
