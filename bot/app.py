@@ -23,6 +23,7 @@ request (replies, edits) goes through the interactive lane and never waits behin
 from __future__ import annotations
 
 import logging
+import os
 from datetime import timedelta
 from typing import Any
 
@@ -76,6 +77,9 @@ def build_application(
 ) -> Application:  # type: ignore[type-arg]
     """Everything wired, nothing started. `request`s let tests record the Bot API calls;
     with `start_worker=False` the delivery worker is built but not run (tests drain it)."""
+    # Opt in to PTB 23's timedelta durations (RetryAfter.retry_after): without it, PTB 22
+    # warns on every 429, and bot/delivery.py reads both forms anyway.
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
     clock = clock or SystemClock()
     i18n = I18n(settings.default_locale)  # fails now, not mid-conversation, without catalogs
     db = Database(settings.database_url)
@@ -149,6 +153,8 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     app.bot_data["progress"] = reporter
     if app.bot_data[AUTOSTART_KEY]:
         await worker.start()
+    else:
+        await worker.recover()
     if app.job_queue is not None:
         app.job_queue.run_repeating(
             _prune_processed_updates, interval=timedelta(hours=1), first=60, name="prune-updates"

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -31,6 +32,7 @@ from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.domain.clock import Clock
 from bot.domain.models import Delivery, DeliveryState
@@ -195,7 +197,7 @@ class DeliveryWorker:
         try:
             message = await self._send_part(delivery.chat_id, part)
         except RetryAfter as error:
-            seconds = _seconds(error.retry_after)
+            seconds = _retry_after(error)
             self.stats.flood_waits += 1
             if self.limiter is not None:
                 self.limiter.pause(seconds)
@@ -304,7 +306,11 @@ class DeliveryWorker:
             await tx.deliveries.finish(delivery.id, state=state.value, **values)
 
 
-def _seconds(value: object) -> float:
+def _retry_after(error: RetryAfter) -> float:
+    # PTB 22 warns that retry_after will become a timedelta; accept both, quietly.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value: object = error.retry_after
     if isinstance(value, timedelta):
         return value.total_seconds()
     return float(value)  # type: ignore[arg-type]

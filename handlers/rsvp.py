@@ -302,7 +302,7 @@ async def my_meetings(update: Update, context: ConveneContext) -> None:
     await reply(
         update,
         t.ngettext(
-            "<b>Your upcoming meeting</b>", "<b>Your {n} upcoming meetings</b>", len(upcoming)
+            "<b>{n} upcoming meeting</b>", "<b>{n} upcoming meetings</b>", len(upcoming)
         ),
     )
     now = services.clock.now()

@@ -62,6 +62,36 @@ class FakeBotApi:
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _new_update: asyncio.Event | None = None
+    # Answers to force, per chat id (None: any chat), used in order: (error code,
+    # description, retry_after). A refused call is kept in `refused`, not in `calls`.
+    failures: dict[int | None, list[tuple[int, str, int | None]]] = field(default_factory=dict)
+    refused: list[Call] = field(default_factory=list)
+
+    def fail(
+        self,
+        chat_id: int | None,
+        code: int,
+        description: str,
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
+        """Make the next `times` message calls to `chat_id` (None: to anyone) fail."""
+        self.failures.setdefault(chat_id, []).extend([(code, description, retry_after)] * times)
+
+    def _forced_failure(self, method: str, params: dict[str, Any]) -> dict[str, Any] | None:
+        if not method.startswith(("send", "edit")):
+            return None
+        chat = params.get("chat_id")
+        for key in (int(chat) if chat is not None else None, None):
+            queue = self.failures.get(key)
+            if queue:
+                code, description, retry_after = queue.pop(0)
+                body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
+                if retry_after is not None:
+                    body["parameters"] = {"retry_after": retry_after}
+                self.refused.append(Call(method, params))
+                return body
+        return None
 
     # -- what tests read --------------------------------------------------------------
 
@@ -129,15 +159,30 @@ class FakeBotApi:
         return message
 
     async def handle(self, method: str, params: dict[str, Any]) -> Any:
-        """The `result` of a Bot API method; raises KeyError for methods it does not know."""
+        """The `result` of a Bot API method; raises KeyError for methods it does not know,
+        ApiError for a failure forced with `fail()`."""
+        forced = self._forced_failure(method, params)
+        if forced is not None:
+            raise ApiError(forced)
         if method != "getUpdates":
             self.calls.append(Call(method, params))
         if method == "getMe":
             return self.bot_user()
         if method == "getUpdates":
             return await self._get_updates(params)
-        if method in {"sendMessage", "sendDocument"}:
+        if method == "sendMessage":
             return self._message(params)
+        if method == "sendDocument":
+            message = self._message(params)
+            document = params.get("document")
+            message["document"] = {
+                "file_id": document if isinstance(document, str) else f"file-{len(self.calls)}",
+                "file_unique_id": f"u{len(self.calls)}",
+                "file_name": document.filename if isinstance(document, UploadedFile) else "file",
+            }
+            if params.get("caption"):
+                message["caption"] = params["caption"]
+            return message
         if method in {"editMessageText", "editMessageReplyMarkup"}:
             return self._message(params, int(params["message_id"]))
         if method in {
@@ -151,6 +196,20 @@ class FakeBotApi:
         }:
             return True
         raise KeyError(method)
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    filename: str
+    content: bytes
+
+
+class ApiError(Exception):
+    """A forced error answer; `body` is the Bot API's JSON."""
+
+    def __init__(self, body: dict[str, Any]) -> None:
+        super().__init__(body["description"])
+        self.body = body
 
 
 def _decode(value: Any) -> Any:
@@ -192,11 +251,17 @@ class RecordingRequest(BaseRequest):
         params = {
             k: _decode(v) for k, v in (request_data.parameters if request_data else {}).items()
         }
+        if request_data is not None and request_data.multipart_data:
+            # An uploaded file: kept as an UploadedFile so tests can open what was sent.
+            for name, (filename, content, _mime) in request_data.multipart_data.items():
+                params[name] = UploadedFile(filename, bytes(content))
         try:
             result = await self.api.handle(api_method, params)
         except KeyError:
             body = {"ok": False, "error_code": 404, "description": f"Not Found: {api_method}"}
             return 404, json.dumps(body).encode()
+        except ApiError as error:
+            return int(error.body["error_code"]), json.dumps(error.body).encode()
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
 
@@ -214,6 +279,8 @@ async def serve(api: FakeBotApi, host: str = "127.0.0.1", port: int = 0) -> Any:
             }
         try:
             result = await api.handle(method, params)
+        except ApiError as error:
+            return web.json_response(error.body, status=int(error.body["error_code"]))
         except KeyError:
             return web.json_response(
                 {"ok": False, "error_code": 404, "description": f"Not Found: {method}"}, status=404

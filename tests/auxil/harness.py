@@ -12,7 +12,7 @@ from telegram.ext import Application
 
 from bot.app import build_application
 from bot.config import Settings
-from bot.context import SERVICES_KEY
+from bot.context import SERVICES_KEY, WORKER_KEY
 from bot.domain.clock import FakeClock
 from bot.services import Services
 from tests.auxil.fake_bot_api import FakeBotApi, RecordingRequest
@@ -94,7 +94,11 @@ class Harness:
     async def start(self) -> Harness:
         request = RecordingRequest(self.api)
         self.app = build_application(
-            self.settings, clock=self.clock, request=request, updates_request=request
+            self.settings,
+            clock=self.clock,
+            request=request,
+            updates_request=request,
+            start_worker=False,
         )
         await self.app.initialize()
         if self.app.post_init:
@@ -106,6 +110,30 @@ class Harness:
         await self.app.shutdown()
         if self.app.post_shutdown:
             await self.app.post_shutdown(self.app)
+
+    @property
+    def worker(self) -> Any:
+        assert self.app is not None
+        return self.app.bot_data[WORKER_KEY]
+
+    async def deliver(self) -> int:
+        """Run the delivery worker until nothing is due, then update the progress messages.
+
+        Parts due later (a notice's second message, a retry) are made due by moving the
+        fake clock, as time would."""
+        total = 0
+        for _ in range(20):
+            sent = await self.worker.drain()
+            total += sent
+            async with self.services.db.transaction() as tx:
+                due = await tx.deliveries.next_due_at()
+            if due is None:
+                break
+            if due > self.clock.now():
+                self.clock.set(due)
+        assert self.app is not None
+        await self.app.bot_data["progress"].tick()
+        return total
 
     async def feed(self, raw: dict[str, Any]) -> list[Any]:
         """Process one update; return the Bot API calls it caused."""
