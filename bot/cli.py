@@ -8,7 +8,13 @@ convene team create NAME [--slug S] | team list
 convene invite create --team S [--team S2] [--country CC] [--uses N] [--expires 7d]
                       [--approval auto|manual] [--role member|chair|observer]
 convene members list [--team S] [--country CC] [--status S] [--format table|csv|json]
+convene meeting create --file meeting.yaml|toml | --title T --start "2026-12-10 09:30" …
+convene meeting list [--all]
+convene export meeting ID --format csv|xlsx [--output FILE]
 convene i18n extract | update | compile | check
+
+Meetings created here are queued in the database; the running bot sends the invitations
+within a second or two (its delivery worker polls the queue).
 """
 
 from __future__ import annotations
@@ -82,6 +88,40 @@ def _parser() -> argparse.ArgumentParser:
     list_members.add_argument("--status")
     list_members.add_argument("--format", choices=["table", "csv", "json"], default="table")
 
+    meeting = sub.add_parser("meeting", help="meetings").add_subparsers(
+        dest="action", required=True
+    )
+    create_meeting = meeting.add_parser("create", help="announce a meeting and invite")
+    create_meeting.add_argument("--file", help="a YAML or TOML file with the meeting")
+    create_meeting.add_argument("--title")
+    create_meeting.add_argument("--description", default="")
+    create_meeting.add_argument("--agenda", default="")
+    create_meeting.add_argument("--start", help="local date and time, e.g. 2026-12-10 09:30")
+    create_meeting.add_argument("--end", help="local date and time")
+    create_meeting.add_argument("--timezone", help="IANA zone (default CONVENE_TIMEZONE)")
+    create_meeting.add_argument(
+        "--mode", choices=["in_person", "online", "hybrid"], default="in_person"
+    )
+    create_meeting.add_argument("--venue")
+    create_meeting.add_argument("--city")
+    create_meeting.add_argument("--host-country")
+    create_meeting.add_argument("--link")
+    create_meeting.add_argument("--team", action="append", default=[])
+    create_meeting.add_argument("--country", action="append", default=[])
+    create_meeting.add_argument("--member", action="append", type=int, default=[])
+    create_meeting.add_argument("--deadline", help="local date [time]; default 7 days before")
+    create_meeting.add_argument("--tentative", action="store_true")
+    create_meeting.add_argument("--comment", action="store_true", help="ask for a comment")
+    create_meeting.add_argument("--language", default="en", help="language of the texts")
+    list_meetings = meeting.add_parser("list")
+    list_meetings.add_argument("--all", action="store_true", help="past meetings too")
+
+    export = sub.add_parser("export", help="exports").add_subparsers(dest="action", required=True)
+    export_meeting = export.add_parser("meeting")
+    export_meeting.add_argument("meeting_id", type=int)
+    export_meeting.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+    export_meeting.add_argument("--output", help="file to write (default meeting-ID.FORMAT)")
+
     i18n = sub.add_parser("i18n", help="translation catalogs").add_subparsers(
         dest="action", required=True
     )
@@ -142,6 +182,9 @@ async def _admin_command(args: argparse.Namespace, settings: Settings) -> int:
         return await handler(args, settings, db, roster, clock)
     except (RosterError, InviteSpecError) as error:
         print(f"error: {_cli_error(error)}", file=sys.stderr)
+        return 1
+    except MeetingFileError as error:
+        print(f"error: {error}", file=sys.stderr)
         return 1
     finally:
         await db.close()
@@ -305,6 +348,171 @@ async def _members_list(
     return 0
 
 
+class MeetingFileError(ValueError):
+    """A meeting file or option that cannot be read; the message says what to fix."""
+
+
+def _read_meeting_file(path: str) -> dict[str, Any]:
+    from pathlib import Path
+
+    file = Path(path)
+    if not file.is_file():
+        raise MeetingFileError(f"no file {path!r}")
+    text = file.read_text(encoding="utf-8")
+    if file.suffix.lower() == ".toml":
+        import tomllib
+
+        try:
+            return tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
+            raise MeetingFileError(f"{path}: {error}") from None
+    import yaml
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise MeetingFileError(f"{path}: {error}") from None
+    if not isinstance(data, dict):
+        raise MeetingFileError(f"{path}: expected a mapping of fields")
+    return data
+
+
+def meeting_spec_from(values: dict[str, Any], default_timezone: str) -> Any:
+    """A MeetingSpec from a file's fields (or the options); dates are local to `timezone`."""
+    from bot.domain.meetings import MeetingSpec, default_deadline, parse_local_datetime
+    from bot.domain.models import Audience, MeetingMode, MeetingText
+
+    timezone = str(values.get("timezone") or default_timezone)
+
+    def when(key: str, *, end_of_day: bool = False, required: bool = True) -> Any:
+        raw = values.get(key)
+        if raw is None or raw == "":
+            if required:
+                raise MeetingFileError(f"{key!r} is required (e.g. 2026-12-10 09:30)")
+            return None
+        text = raw.strftime("%Y-%m-%d %H:%M") if hasattr(raw, "strftime") else str(raw)
+        moment = parse_local_datetime(text, timezone, end_of_day=end_of_day)
+        if moment is None:
+            raise MeetingFileError(f"{key!r}: cannot read {text!r} as a date and time")
+        return moment
+
+    try:
+        mode = MeetingMode(str(values.get("mode") or "in_person"))
+    except ValueError:
+        raise MeetingFileError("'mode' must be in_person, online or hybrid") from None
+    invite = values.get("invite") or {}
+    audience = Audience(
+        teams=tuple(invite.get("teams") or values.get("teams") or ()),
+        countries=tuple(
+            str(c).upper() for c in invite.get("countries") or values.get("countries") or ()
+        ),
+        members=tuple(int(m) for m in invite.get("members") or values.get("members") or ()),
+    )
+    starts_at = when("start")
+    translations = {
+        str(locale): MeetingText(
+            str(t.get("title", "")), str(t.get("description", "")), str(t.get("agenda", ""))
+        )
+        for locale, t in (values.get("translations") or {}).items()
+    }
+    return MeetingSpec(
+        title=str(values.get("title") or ""),
+        description=str(values.get("description") or ""),
+        agenda=str(values.get("agenda") or ""),
+        ref_locale=str(values.get("language") or values.get("reference_locale") or "en"),
+        translations=translations,
+        starts_at=starts_at,
+        ends_at=when("end"),
+        timezone=timezone,
+        mode=mode,
+        venue=values.get("venue"),
+        city=values.get("city"),
+        host_country=values.get("host_country"),
+        online_url=values.get("link") or values.get("online_url"),
+        audience=audience,
+        rsvp_deadline=when("deadline", end_of_day=True, required=False)
+        or default_deadline(starts_at, timezone),
+        tentative=bool(values.get("tentative")),
+        ask_comment=bool(values.get("ask_comment") or values.get("comment")),
+    )
+
+
+async def _meeting_create(
+    args: argparse.Namespace, settings: Settings, db: Any, roster: Any, clock: Any
+) -> int:
+    from bot.domain.meetings import MeetingError, Meetings
+
+    if args.file:
+        values = _read_meeting_file(args.file)
+    else:
+        values = {
+            "title": args.title,
+            "description": args.description,
+            "agenda": args.agenda,
+            "start": args.start,
+            "end": args.end,
+            "timezone": args.timezone,
+            "mode": args.mode,
+            "venue": args.venue,
+            "city": args.city,
+            "host_country": args.host_country,
+            "link": args.link,
+            "teams": args.team,
+            "countries": args.country,
+            "members": args.member,
+            "deadline": args.deadline,
+            "tentative": args.tentative,
+            "ask_comment": args.comment,
+            "language": args.language,
+        }
+    spec = meeting_spec_from(values, settings.timezone)
+    try:
+        outcome = await Meetings(db, clock).announce(spec, created_by=None)
+    except MeetingError as error:
+        raise MeetingFileError(
+            f"the meeting is not valid: {error.problem.value.replace('_', ' ')}"
+            + (f" ({error.value})" if error.value else "")
+        ) from None
+    meeting = outcome.meeting
+    print(f"Meeting #{meeting.id} {meeting.title!r} announced.")
+    print(f"Invited:  {outcome.invited} member{'s' if outcome.invited != 1 else ''}")
+    print(f"Notice:   #{outcome.notice_id} (the running bot sends it)")
+    return 0
+
+
+async def _meeting_list(
+    args: argparse.Namespace, settings: Settings, db: Any, roster: Any, clock: Any
+) -> int:
+    from bot.domain.meetings import Meetings
+
+    found = await Meetings(db, clock).listing(upcoming=not args.all)
+    for meeting in found:
+        print(
+            f"{meeting.id}\t{meeting.starts_at.isoformat(timespec='minutes')}\t"
+            f"{meeting.status.value}\t{meeting.title}"
+        )
+    print(f"({len(found)} meeting{'s' if len(found) != 1 else ''})")
+    return 0
+
+
+async def _export_meeting(
+    args: argparse.Namespace, settings: Settings, db: Any, roster: Any, clock: Any
+) -> int:
+    from pathlib import Path
+
+    from bot.domain.reports import Reports, to_csv, to_xlsx
+
+    report = await Reports(db, clock).meeting(args.meeting_id)
+    if report is None:
+        print(f"error: there is no meeting #{args.meeting_id}", file=sys.stderr)
+        return 1
+    content = to_csv(report) if args.format == "csv" else to_xlsx(report)
+    output = Path(args.output or f"meeting-{args.meeting_id}.{args.format}")
+    await asyncio.to_thread(output.write_bytes, content)
+    print(f"Wrote {output} ({len(report.rows)} invited).")
+    return 0
+
+
 _COMMANDS: dict[tuple[str, str], Command] = {
     ("admin", "add"): _role,
     ("admin", "remove"): _role,
@@ -315,4 +523,7 @@ _COMMANDS: dict[tuple[str, str], Command] = {
     ("invite", "create"): _invite_create,
     ("invite", "revoke"): _invite_revoke,
     ("members", "list"): _members_list,
+    ("meeting", "create"): _meeting_create,
+    ("meeting", "list"): _meeting_list,
+    ("export", "meeting"): _export_meeting,
 }
