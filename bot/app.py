@@ -154,7 +154,7 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     if app.bot_data[AUTOSTART_KEY]:
         await worker.start()
     else:
-        await worker.recover()
+        await worker.recover(at_start=True)
     if app.job_queue is not None:
         app.job_queue.run_repeating(
             _prune_processed_updates, interval=timedelta(hours=1), first=60, name="prune-updates"

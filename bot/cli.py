@@ -10,6 +10,8 @@ convene invite create --team S [--team S2] [--country CC] [--uses N] [--expires 
 convene members list [--team S] [--country CC] [--status S] [--format table|csv|json]
 convene meeting create --file meeting.yaml|toml | --title T --start "2026-12-10 09:30" …
 convene meeting list [--all]
+convene announce --text T | --file F.yaml [--team S] [--country CC] [--role R] [--member N]
+                 [--meeting ID] [--all] [--ack] [--restricted] [--document PATH]
 convene export meeting ID --format csv|xlsx [--output FILE]
 convene i18n extract | update | compile | check
 
@@ -116,6 +118,24 @@ def _parser() -> argparse.ArgumentParser:
     list_meetings = meeting.add_parser("list")
     list_meetings.add_argument("--all", action="store_true", help="past meetings too")
 
+    announce = sub.add_parser("announce", help="send an announcement (the bot delivers it)")
+    announce.add_argument("--text", help="the text, in --language")
+    announce.add_argument(
+        "--file", help="YAML/TOML with text, language, translations {locale: text}"
+    )
+    announce.add_argument("--language", default="en")
+    announce.add_argument("--team", action="append", default=[])
+    announce.add_argument("--country", action="append", default=[])
+    announce.add_argument(
+        "--role", action="append", default=[], help="chair, member, observer, focal"
+    )
+    announce.add_argument("--member", action="append", type=int, default=[])
+    announce.add_argument("--meeting", type=int, help="the invitees of this meeting")
+    announce.add_argument("--all", action="store_true", help="every active member")
+    announce.add_argument("--ack", action="store_true", help="ask for an acknowledgment")
+    announce.add_argument("--restricted", action="store_true", help="no forwarding or saving")
+    announce.add_argument("--document", help="a file to attach")
+
     export = sub.add_parser("export", help="exports").add_subparsers(dest="action", required=True)
     export_meeting = export.add_parser("meeting")
     export_meeting.add_argument("meeting_id", type=int)
@@ -178,7 +198,7 @@ async def _admin_command(args: argparse.Namespace, settings: Settings) -> int:
                 print(await db.current_revision() or "empty (no migration applied)")
             return 0
         await db.upgrade()
-        handler = _COMMANDS[(args.command, args.action)]
+        handler = _COMMANDS[(args.command, getattr(args, "action", None))]
         return await handler(args, settings, db, roster, clock)
     except (RosterError, InviteSpecError) as error:
         print(f"error: {_cli_error(error)}", file=sys.stderr)
@@ -495,6 +515,58 @@ async def _meeting_list(
     return 0
 
 
+def _attachment(document: str | None) -> tuple[str | None, str | None]:
+    """The absolute path (the bot may run elsewhere in the tree) and the file's name."""
+    from pathlib import Path
+
+    if not document:
+        return None, None
+    path = Path(document)
+    if not path.is_file():
+        raise MeetingFileError(f"no file {document!r} to attach")
+    return str(path.resolve()), path.name
+
+
+async def _announce(
+    args: argparse.Namespace, settings: Settings, db: Any, roster: Any, clock: Any
+) -> int:
+    from bot.domain.models import Audience
+    from bot.domain.notices import AnnouncementSpec, NoticeError, Notices
+
+    values: dict[str, Any] = _read_meeting_file(args.file) if args.file else {}
+    text = args.text or values.get("text") or ""
+    document_path, document_name = _attachment(args.document or values.get("document"))
+    audience = Audience(
+        teams=tuple(args.team),
+        countries=tuple(c.upper() for c in args.country),
+        members=tuple(args.member),
+        roles=tuple("focal_point" if r.startswith("focal") else r for r in args.role),
+        everyone=args.all,
+        meeting=args.meeting,
+    )
+    spec = AnnouncementSpec(
+        body=str(text),
+        audience=audience,
+        ref_locale=str(values.get("language") or args.language),
+        translations={str(k): str(v) for k, v in (values.get("translations") or {}).items()},
+        document_path=document_path,
+        document_name=document_name,
+        ack_required=args.ack or bool(values.get("ack")),
+        restricted=args.restricted or bool(values.get("restricted")),
+    )
+    try:
+        notice_id, total = await Notices(db, clock).announce(
+            spec, created_by=None, progress_chat_id=None
+        )
+    except NoticeError as error:
+        raise MeetingFileError(
+            f"the announcement is not valid: {error.problem.value.replace('_', ' ')}"
+            + (f" ({error.value})" if error.value else "")
+        ) from None
+    print(f"Announcement #{notice_id} queued for {total} recipient{'s' if total != 1 else ''}.")
+    return 0
+
+
 async def _export_meeting(
     args: argparse.Namespace, settings: Settings, db: Any, roster: Any, clock: Any
 ) -> int:
@@ -513,7 +585,7 @@ async def _export_meeting(
     return 0
 
 
-_COMMANDS: dict[tuple[str, str], Command] = {
+_COMMANDS: dict[tuple[str, str | None], Command] = {
     ("admin", "add"): _role,
     ("admin", "remove"): _role,
     ("focal", "add"): _role,
@@ -526,4 +598,5 @@ _COMMANDS: dict[tuple[str, str], Command] = {
     ("meeting", "create"): _meeting_create,
     ("meeting", "list"): _meeting_list,
     ("export", "meeting"): _export_meeting,
+    ("announce", None): _announce,
 }

@@ -46,6 +46,7 @@ MAX_FLOOD_WAITS = 20  # 429s one row may meet before it is given up as failed
 NEXT_PART_DELAY = timedelta(seconds=1.1)  # one message per second in one chat
 CLAIM_LEASE = timedelta(minutes=2)
 IDLE_POLL_SECONDS = 1.0  # rows queued by another process (the CLI) are found this fast
+RECOVERY_INTERVAL_SECONDS = 30
 
 
 @dataclass(frozen=True)
@@ -105,18 +106,23 @@ class DeliveryWorker:
 
     # -- running ------------------------------------------------------------------------
 
-    async def recover(self) -> int:
-        """Release the rows a dead worker left in `sending`; returns how many."""
+    async def recover(self, *, at_start: bool = False) -> int:
+        """Release the rows a dead worker (or a send that crashed) left in `sending`.
+
+        At start on SQLite (one bot process by design) every such row is released: it was in
+        flight when the process stopped. Otherwise only claims older than the lease are, as
+        another process may be sending them right now.
+        """
         now = self.clock.now()
-        cutoff = now + timedelta(seconds=1) if self.db.is_sqlite else now - CLAIM_LEASE
+        cutoff = now + timedelta(seconds=1) if at_start and self.db.is_sqlite else now - CLAIM_LEASE
         async with self.db.transaction() as tx:
             released = await tx.deliveries.release_claims(cutoff)
         if released:
-            logger.warning("Released %s deliveries left in flight by an earlier run", released)
+            logger.warning("Released %s deliveries left in flight", released)
         return released
 
     async def start(self) -> None:
-        await self.recover()
+        await self.recover(at_start=True)
         self._task = asyncio.create_task(self._run(), name="delivery-worker")
 
     async def stop(self) -> None:
@@ -151,9 +157,10 @@ class DeliveryWorker:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
                 loop_time = asyncio.get_running_loop().time()
-                if not self.db.is_sqlite and loop_time - last_recovery > 30:
+                if loop_time - last_recovery > RECOVERY_INTERVAL_SECONDS:
                     last_recovery = loop_time
-                    await self.recover()
+                    with contextlib.suppress(Exception):  # logged by the next claim if lasting
+                        await self.recover()
                 continue
             if self.limiter is not None:
                 await self.limiter.bulk_slot()

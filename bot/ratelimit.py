@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from telegram.ext import BaseRateLimiter
@@ -40,10 +40,12 @@ class TwoLaneRateLimiter(BaseRateLimiter[str]):
         overall_per_second: int = 30,
         bulk_per_second: float = 29.0,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ) -> None:
         self.overall = overall_per_second
         self.bulk_rate = bulk_per_second
         self._clock = clock
+        self._sleep = sleep
         self._window: deque[float] = deque()
         self._next_bulk = 0.0
         self._paused_until = 0.0
@@ -74,7 +76,7 @@ class TwoLaneRateLimiter(BaseRateLimiter[str]):
                     wait = max(wait, self._window[0] + 1.0 - now)
                 if wait <= 0:
                     break
-                await asyncio.sleep(wait)
+                await self._sleep(wait)
             self._window.append(now)
             self._next_bulk = now + 1.0 / self.bulk_rate
 
@@ -85,7 +87,7 @@ class TwoLaneRateLimiter(BaseRateLimiter[str]):
             if len(self._window) < self.overall:
                 self._window.append(now)
                 return
-            await asyncio.sleep(self._window[0] + 1.0 - now)
+            await self._sleep(self._window[0] + 1.0 - now)
 
     async def process_request(
         self,

@@ -35,7 +35,7 @@ from bot.domain.meetings import (
     default_deadline,
     parse_local_datetime,
 )
-from bot.domain.models import Audience, Meeting, MeetingMode, MeetingStatus
+from bot.domain.models import Audience, Meeting, MeetingMode, MeetingStatus, TeamRole
 from bot.domain.notices import NoticeError, parse_audience
 from bot.domain.timezones import resolve_timezone
 from bot.i18n import Translator, zone
@@ -93,8 +93,9 @@ def prompt(t: Translator, step: str, data: dict[str, Any]) -> str:
         ),
         "link": t.gettext("The link to join online (https://…)."),
         "audience": t.gettext(
-            "Who is invited? Any of team=SLUG,… country=CC,… member=NUMBER,… or all. For "
-            "example: team=criminal country=MK"
+            "Who is invited? Any of team=SLUG,… country=CC,… member=NUMBER,… or all, "
+            "optionally narrowed with role=chair|member|observer. For example: team=criminal "
+            "country=MK"
         ),
         "deadline": t.gettext(
             "By when must members answer? A date, or a date and time ({timezone}). Press "
@@ -149,6 +150,8 @@ async def _save(context: ConveneContext, user_id: int, step: str, data: dict[str
     services = context.services
     async with services.db.transaction() as tx:
         await tx.accounts.ensure(user_id, None, services.clock.now())
+        # Typed text now answers the dialog, not an older question (/timezone, a comment).
+        await tx.accounts.set_preferences(user_id, services.clock.now(), awaiting=None)
         await tx.dialogs.save(user_id, DIALOG, step, data, services.clock.now())
 
 
@@ -272,7 +275,8 @@ def _meeting_problem(t: Translator, error: MeetingError) -> str:
             "“{value}” is not a two-letter ISO country code.", value=error.value
         ),
         Problem.AUDIENCE_EMPTY: t.gettext(
-            "Please say who is invited: team=SLUG,… country=CC,… member=NUMBER,… or all."
+            "Please say who is invited: team=SLUG,… country=CC,… member=NUMBER,… or all, "
+            "optionally with role=chair|member|observer."
         ),
         Problem.UNKNOWN_TEAM: t.gettext("There is no team “{team}”.", team=error.value),
         Problem.UNKNOWN_MEMBER: t.gettext("There is no member #{number}.", number=error.value),
@@ -348,7 +352,9 @@ async def _take(
                 audience = parse_audience((text or "").split())
             except NoticeError:
                 raise MeetingError(Problem.AUDIENCE_EMPTY) from None
-            if audience.roles:
+            if audience.meeting is not None or any(
+                role not in {r.value for r in TeamRole} for role in audience.roles
+            ):
                 raise MeetingError(Problem.AUDIENCE_EMPTY)
             data["audience"] = audience.as_json()
         elif step == "deadline":

@@ -32,6 +32,7 @@ from bot.domain.models import (
     DeliveryCounts,
     DeliveryState,
     Meeting,
+    MemberStatus,
     Notice,
     NoticeKind,
     NoticeStatus,
@@ -75,11 +76,13 @@ async def render_delivery(services: Services, delivery: Delivery) -> list[Part] 
         if notice is None:
             return None
         account = await tx.accounts.get(delivery.telegram_user_id)
+        member = await tx.members.by_telegram_id(delivery.telegram_user_id)
+        if member is not None and member.status is MemberStatus.REVOKED:
+            return None  # access withdrawn after the notice was queued
         meeting = invitation = None
         sequence = 0
         if notice.meeting_id is not None:
             meeting = await tx.meetings.get(notice.meeting_id)
-            member = await tx.members.by_telegram_id(delivery.telegram_user_id)
             if meeting is None or member is None:
                 return None
             invitation = await tx.invitations.of(meeting.id, member.id)
@@ -137,7 +140,7 @@ def announcement_parts(t: Translator, notice: Notice, delivery: Delivery) -> lis
 
 
 def notice_label(t: Translator, notice: Notice, meeting: Meeting | None) -> str:
-    if meeting is not None:
+    if meeting is not None and notice.kind is not NoticeKind.ANNOUNCEMENT:
         title = meeting.text_for(t.locale)[0].title
         if notice.kind is NoticeKind.UPDATE:
             return t.gettext("update of “{title}”", title=title)
@@ -283,9 +286,12 @@ def notice_problem_text(t: Translator, error: NoticeError) -> str:
         return t.gettext("That is too short. Please try again.")
     if problem is NoticeProblem.NOBODY:
         return t.gettext("Nobody matches this audience, so nothing was sent.")
+    if problem is NoticeProblem.UNKNOWN_MEETING:
+        return t.gettext("There is no meeting #{number}.", number=error.value)
     return t.gettext(
         "Usage: /announce AUDIENCE [ack] [restricted], where AUDIENCE is any of "
-        "team=SLUG,… country=CC,… role=chair|member|observer|focal member=NUMBER,… or all."
+        "team=SLUG,… country=CC,… role=chair|member|observer|focal member=NUMBER,… "
+        "meeting=NUMBER (its invitees) or all."
     )
 
 
@@ -324,6 +330,8 @@ async def _save(context: ConveneContext, user_id: int, step: str, data: dict[str
     services = context.services
     async with services.db.transaction() as tx:
         await tx.accounts.ensure(user_id, None, services.clock.now())
+        # Typed text now answers the dialog, not an older question (/timezone, a comment).
+        await tx.accounts.set_preferences(user_id, services.clock.now(), awaiting=None)
         await tx.dialogs.save(user_id, DIALOG, step, data, services.clock.now())
 
 

@@ -301,9 +301,7 @@ async def my_meetings(update: Update, context: ConveneContext) -> None:
         return
     await reply(
         update,
-        t.ngettext(
-            "<b>{n} upcoming meeting</b>", "<b>{n} upcoming meetings</b>", len(upcoming)
-        ),
+        t.ngettext("<b>{n} upcoming meeting</b>", "<b>{n} upcoming meetings</b>", len(upcoming)),
     )
     now = services.clock.now()
     for meeting, invitation in upcoming:

@@ -77,6 +77,15 @@ def status_text(t: Translator, report: MeetingReport, timezone: str) -> list[str
             unreachable=counts.unreachable,
         ),
     ]
+    asking = [n for n in report.notices if n.ack_required]
+    if asking:
+        lines.append(
+            t.gettext(
+                "<b>Receipts</b>: {acknowledged} of {total} acknowledged.",
+                acknowledged=counts.acknowledged,
+                total=sum(n.total for n in asking),
+            )
+        )
     return lines
 
 

@@ -923,7 +923,7 @@ class DeliveryRepo(_Repo):
             .values(claimed_at=None, **values)
         )
 
-    async def mark_unreachable(self, delivery_id: int, now: datetime) -> None:
+    async def mark_unreachable(self, delivery_id: int) -> None:
         await self.c.execute(
             sa.update(deliveries)
             .where(deliveries.c.id == delivery_id)

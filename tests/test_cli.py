@@ -151,3 +151,14 @@ async def test_meeting_from_a_file_listed_and_exported(
     assert await run("export", "meeting", "1", "--format", "csv") == 0
     assert (tmp_path / "meeting-1.csv").read_bytes().startswith(b"\xef\xbb\xbf# Attendance")
     assert await run("export", "meeting", "9") == 1
+
+
+async def test_an_announcement_from_the_cli(
+    env: str, capsys: pytest.CaptureFixture[str], tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    assert await run("announce", "--all", "--text", "Hello") == 1
+    assert "nobody" in capsys.readouterr().err  # no members yet
+    assert await run("announce", "--team", "nope", "--text", "Hello") == 1
+    assert "unknown team (nope)" in capsys.readouterr().err
+    assert await run("announce", "--all", "--text", "x", "--document", "missing.pdf") == 1
+    assert "no file 'missing.pdf'" in capsys.readouterr().err

@@ -26,6 +26,7 @@ from bot.domain.models import (
     Member,
     MemberStatus,
     NoticeKind,
+    TeamRole,
 )
 from bot.domain.notices import queue_notice, resolve_members
 from bot.domain.timezones import resolve_timezone
@@ -206,6 +207,11 @@ async def check_audience(tx: Tx, audience: Audience) -> Audience:
     for member_id in audience.members:
         if await tx.members.get(member_id) is None:
             raise MeetingError(Problem.UNKNOWN_MEMBER, str(member_id))
+    # Meetings invite members: team roles may narrow the audience, focal points (who need
+    # not be members) and another meeting's invitees may not be invited this way.
+    team_roles = {role.value for role in TeamRole}
+    if audience.meeting is not None or any(r not in team_roles for r in audience.roles):
+        raise MeetingError(Problem.AUDIENCE_EMPTY)
     return replace(audience, countries=tuple(dict.fromkeys(countries)))
 
 

@@ -153,6 +153,9 @@ class Audience:
     members: tuple[int, ...] = ()
     roles: tuple[str, ...] = ()  # team roles (chair, member, observer) or "focal_point"
     everyone: bool = False
+    # The invitees of a meeting: minutes or conclusions go to those who were invited, and
+    # their receipts show in that meeting's status and export.
+    meeting: int | None = None
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -161,6 +164,7 @@ class Audience:
             "members": list(self.members),
             "roles": list(self.roles),
             "everyone": self.everyone,
+            "meeting": self.meeting,
         }
 
     @classmethod
@@ -175,11 +179,19 @@ class Audience:
             members=tuple(int(m) for m in seq("members")),
             roles=seq("roles"),
             everyone=bool(data.get("everyone")),
+            meeting=int(data["meeting"]) if data.get("meeting") is not None else None,  # type: ignore[call-overload]
         )
 
     @property
     def is_empty(self) -> bool:
-        return not (self.teams or self.countries or self.members or self.roles or self.everyone)
+        return not (
+            self.teams
+            or self.countries
+            or self.members
+            or self.roles
+            or self.everyone
+            or self.meeting is not None
+        )
 
 
 @dataclass(frozen=True)

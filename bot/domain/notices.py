@@ -7,7 +7,7 @@ either queued for everyone or for no one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -43,6 +43,7 @@ class NoticeProblem(StrEnum):
     ROLE = "role"
     LOCALE = "locale"
     NOBODY = "nobody"
+    UNKNOWN_MEETING = "unknown_meeting"
 
 
 class NoticeError(ValueError):
@@ -60,6 +61,9 @@ async def resolve_members(tx: Tx, audience: Audience) -> list[Member]:
     every active member.
     """
     team_roles = {r for r in audience.roles if r != FOCAL_POINT_ROLE}
+    invited: set[int] = set()
+    if audience.meeting is not None:
+        invited = {i.member_id for i in await tx.invitations.of_meeting(audience.meeting)}
     selected: list[Member] = []
     for member, roles_by_team in await tx.audience.members(
         (MemberStatus.ACTIVE, MemberStatus.UNREACHABLE)
@@ -70,6 +74,7 @@ async def resolve_members(tx: Tx, audience: Audience) -> list[Member]:
             or in_teams
             or member.country in audience.countries
             or member.id in audience.members
+            or member.id in invited
         )
         if team_roles:
             relevant = (
@@ -79,7 +84,7 @@ async def resolve_members(tx: Tx, audience: Audience) -> list[Member]:
             )
             has_role = bool(team_roles & set(relevant))
             # Roles alone ("all chairs") select; with other parts they narrow.
-            only_roles = not (audience.teams or audience.countries or audience.members)
+            only_roles = not (audience.teams or audience.countries or audience.members or invited)
             chosen = has_role if only_roles or audience.everyone else chosen and has_role
         if chosen:
             selected.append(member)
@@ -121,7 +126,7 @@ async def _queue(tx: Tx, notice_id: int, rows: list[tuple[int, int, bool]], now:
     if blocked:
         for delivery in await tx.deliveries.of_notices([notice_id]):
             if delivery.telegram_user_id in blocked and delivery.state is DeliveryState.PENDING:
-                await tx.deliveries.mark_unreachable(delivery.id, now)
+                await tx.deliveries.mark_unreachable(delivery.id)
     await tx.notices.reopen(notice_id)
 
 
@@ -210,6 +215,7 @@ class Notices:
             notice_id = await tx.notices.create(
                 kind=NoticeKind.ANNOUNCEMENT,
                 now=now,
+                meeting_id=audience.meeting,
                 body=body,
                 ref_locale=spec.ref_locale,
                 translations=spec.translations,
@@ -278,13 +284,9 @@ async def _check_audience(tx: Tx, audience: Audience) -> Audience:
     for role in audience.roles:
         if role not in AUDIENCE_ROLES:
             raise NoticeError(NoticeProblem.ROLE, role)
-    return Audience(
-        teams=audience.teams,
-        countries=tuple(dict.fromkeys(countries)),
-        members=audience.members,
-        roles=audience.roles,
-        everyone=audience.everyone,
-    )
+    if audience.meeting is not None and await tx.meetings.get(audience.meeting) is None:
+        raise NoticeError(NoticeProblem.UNKNOWN_MEETING, str(audience.meeting))
+    return replace(audience, countries=tuple(dict.fromkeys(countries)))
 
 
 def parse_audience(words: list[str]) -> Audience:
@@ -293,6 +295,7 @@ def parse_audience(words: list[str]) -> Audience:
     countries: list[str] = []
     members: list[int] = []
     roles: list[str] = []
+    meeting: int | None = None
     everyone = False
     for word in words:
         key, sep, value = word.partition("=")
@@ -311,6 +314,10 @@ def parse_audience(words: list[str]) -> Audience:
                 else p.lower()
                 for p in parts
             ]
+        elif key == "meeting":
+            if len(parts) != 1 or not parts[0].lstrip("#").isdigit():
+                raise NoticeError(NoticeProblem.AUDIENCE_EMPTY, word)
+            meeting = int(parts[0].lstrip("#"))
         elif key in {"member", "members"}:
             for part in parts:
                 if not part.lstrip("#").isdigit():
@@ -324,4 +331,5 @@ def parse_audience(words: list[str]) -> Audience:
         members=tuple(dict.fromkeys(members)),
         roles=tuple(dict.fromkeys(roles)),
         everyone=everyone,
+        meeting=meeting,
     )

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from bot.delivery import CLAIM_LEASE
-from bot.domain.meetings import MeetingSpec
+from bot.domain.meetings import MeetingError, MeetingSpec
 from bot.domain.models import (
     Answer,
     Audience,
@@ -525,3 +525,67 @@ async def test_invitations_table_has_one_row_per_invitee(bot: Harness) -> None:
             )
         ).scalar_one()
     assert count == 4
+
+
+async def test_conclusions_to_a_meetings_invitees_show_receipts_in_its_status(
+    bot: Harness,
+) -> None:
+    ids = await delegation(bot)
+    meeting = await announce(bot, audience=Audience(members=(ids["ana"], ids["giorgi"])))
+    await bot.say(ADMIN, "/announce meeting=999")
+    assert bot.last_text(ADMIN) == "There is no meeting #999."
+    await bot.say(ADMIN, f"/announce meeting={meeting} ack")
+    await bot.say(ADMIN, "The conclusions are adopted.")
+    await bot.press(ADMIN, "ann:nodoc")
+    await bot.press(ADMIN, "ann:send")
+    await bot.deliver()
+    assert "conclusions" in bot.last_text(GIORGI)
+    assert all("conclusions" not in text for text in bot.replies(MARKO))  # not invited
+    ack = bot.last_buttons(ANA)[0][1]
+    await bot.press(ANA, ack)
+    await bot.press(ANA, ack)  # twice: the first time counts
+    await bot.say(ADMIN, f"/status {meeting}")
+    assert "<b>Receipts</b>: 1 of 2 acknowledged." in bot.last_text(ADMIN)
+    await bot.say(ADMIN, f"/export {meeting}")
+    raw = bot.api.sent(ADMIN.id, "sendDocument")[-1].params["document"]
+    log = list(
+        load_workbook(io.BytesIO(_file_bytes(raw)))["Delivery log"].iter_rows(values_only=True)
+    )
+    receipts = [row for row in log[1:] if row[1] == "announcement"]
+    assert len(receipts) == 2 and sum(1 for row in receipts if row[7]) == 1
+
+
+async def test_a_role_narrows_a_meetings_audience(bot: Harness) -> None:
+    ids = await delegation(bot)
+    async with bot.services.db.transaction() as tx:
+        team = await tx.teams.by_slug("criminal")
+        assert team is not None
+        await tx.connection.execute(
+            sa.update(sa.table("team_members", sa.column("member_id"), sa.column("role")))
+            .where(sa.column("member_id") == ids["marko"])
+            .values(role=TeamRole.CHAIR.value)
+        )
+    meeting = await announce(bot, audience=Audience(teams=("criminal",), roles=("chair",)))
+    async with bot.services.db.transaction() as tx:
+        invited = [i.member_id for i in await tx.invitations.of_meeting(meeting)]
+    assert invited == [ids["marko"]]
+    with pytest.raises(MeetingError):
+        await bot.services.meetings.announce(
+            spec(audience=Audience(roles=("focal_point",))), created_by=ADMIN_ID
+        )
+
+
+async def test_a_revoked_member_is_not_sent_what_was_queued_for_them(bot: Harness) -> None:
+    ids = await delegation(bot)
+    await bot.services.meetings.announce(spec(), created_by=ADMIN_ID)
+    await bot.services.roster.revoke(ids["giorgi"], ADMIN_ID)
+    before = len(bot.api.sent(GIORGI.id))
+    await bot.deliver()
+    assert len(bot.api.sent(GIORGI.id)) == before
+    async with bot.services.db.transaction() as tx:
+        state = (
+            await tx.connection.execute(
+                sa.select(deliveries.c.state).where(deliveries.c.telegram_user_id == GIORGI.id)
+            )
+        ).scalar_one()
+    assert state == DeliveryState.FAILED.value

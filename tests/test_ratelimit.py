@@ -1,0 +1,85 @@
+"""The two-lane rate limiter, on a virtual clock: broadcasts paced, replies never behind."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+
+from bot.ratelimit import BULK, TwoLaneRateLimiter, counted
+
+
+class VirtualTime:
+    """time.monotonic and asyncio.sleep stand-ins: sleeping moves the clock, instantly."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += max(seconds, 0.0)
+        await asyncio.sleep(0)
+
+
+def max_in_window(times: list[float]) -> int:
+    return max(sum(1 for u in times if t <= u < t + 1.0) for t in times)
+
+
+async def test_bulk_sends_are_evenly_paced_and_leave_room_for_replies() -> None:
+    time = VirtualTime()
+    limiter = TwoLaneRateLimiter(clock=time.clock, sleep=time.sleep)
+    sent: list[float] = []
+    for _ in range(120):
+        await limiter.bulk_slot()
+        sent.append(time.now)
+    gaps = [b - a for a, b in itertools.pairwise(sent)]
+    assert min(gaps) >= 1 / 29 - 1e-9  # no burst, not even at the start
+    assert max_in_window(sent) <= 29
+    rate = (len(sent) - 1) / (sent[-1] - sent[0])
+    assert rate >= 0.93 * 30
+
+    # The bulk lane has used its share of this second; a reply still goes at once.
+    before = time.now
+    await limiter.interactive_slot()
+    assert time.now == before
+
+
+async def test_a_full_second_makes_even_replies_wait_a_little() -> None:
+    time = VirtualTime()
+    limiter = TwoLaneRateLimiter(clock=time.clock, sleep=time.sleep)
+    for _ in range(30):
+        await limiter.interactive_slot()
+    start = time.now
+    await limiter.interactive_slot()  # the 31st message in one second
+    assert 0 < time.now - start <= 1.0
+
+
+async def test_retry_after_pauses_the_bulk_lane_only() -> None:
+    time = VirtualTime()
+    limiter = TwoLaneRateLimiter(clock=time.clock, sleep=time.sleep)
+    limiter.pause(5)
+    start = time.now
+    await limiter.interactive_slot()
+    assert time.now == start
+    await limiter.bulk_slot()
+    assert time.now - start >= 5
+
+
+async def test_only_message_methods_are_counted() -> None:
+    assert counted("sendMessage") and counted("editMessageText") and counted("sendDocument")
+    assert not counted("answerCallbackQuery") and not counted("getUpdates")
+
+    calls: list[str] = []
+
+    async def callback() -> bool:
+        calls.append("called")
+        return True
+
+    time = VirtualTime()
+    limiter = TwoLaneRateLimiter(clock=time.clock, sleep=time.sleep)
+    for _ in range(100):
+        await limiter.process_request(callback, (), {}, "answerCallbackQuery", {}, None)
+    assert time.now == 1000.0 and len(calls) == 100
+    await limiter.process_request(callback, (), {}, "sendMessage", {}, BULK)
+    assert len(calls) == 101
