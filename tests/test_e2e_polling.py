@@ -106,3 +106,91 @@ async def test_registration_against_a_bot_api_over_http(
     assert principal.member.status is MemberStatus.ACTIVE
     assert principal.member.locale == "el"
     assert principal.member.institution == "Hellenic Police"
+
+
+async def test_a_meeting_queued_by_the_cli_is_delivered_and_answered(
+    fake_api: tuple[FakeBotApi, str], database_url: str, tmp_path: Path
+) -> None:
+    """The delivery worker of a running bot finds rows another process queued, and sends."""
+    from datetime import timedelta
+
+    from bot.domain.meetings import Meetings, MeetingSpec
+    from bot.domain.models import Audience, MeetingMode, TeamRole
+
+    api, url = fake_api
+    person = Person(9090, "Mirela", "Popescu", "ro")
+    db = Database(database_url)
+    await db.upgrade()
+    clock = SystemClock()
+    team = await Roster(db, clock).create_team("Executive board", "board")
+    now = clock.now()
+    async with db.transaction() as tx:
+        await tx.accounts.ensure(person.id, person.id, now)
+        await tx.accounts.set_preferences(person.id, now, locale="ro", timezone="Europe/Bucharest")
+        member_id = await tx.members.create(
+            now=now,
+            telegram_user_id=person.id,
+            full_name="Mirela Popescu",
+            country="RO",
+            institution="DIICOT",
+            position="Prosecutor",
+            email=None,
+            status=MemberStatus.ACTIVE.value,
+            consent_version="1",
+            consent_at=now,
+        )
+        await tx.teams.add_member(team.id, member_id, TeamRole.MEMBER, now)
+
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "CONVENE_TELEGRAM_API_URL": url,
+        "CONVENE_DATABASE_URL": database_url,
+        "CONVENE_ADMINS": "",
+        "PYTHONPATH": str(ROOT),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run",
+        cwd=tmp_path, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        await until(lambda: "getMe" in [c.method for c in api.calls], "the bot to start")
+        start = now + timedelta(days=20)
+        outcome = await Meetings(db, clock).announce(
+            MeetingSpec(
+                title="Executive board, 12th meeting",
+                starts_at=start,
+                ends_at=start + timedelta(hours=3),
+                timezone="Europe/Bucharest",
+                mode=MeetingMode.ONLINE,
+                online_url="https://meet.example.org/board",
+                rsvp_deadline=start - timedelta(days=3),
+                audience=Audience(teams=("board",)),
+            ),
+            created_by=None,
+        )
+        await until(lambda: bool(api.sent(person.id, "sendDocument")), "the invitation")
+        card = api.sent(person.id)[-1]
+        assert "Executive board, 12th meeting" in card.text and "Europe/Bucharest" in card.text
+        async with db.transaction() as tx:
+            invitation = await tx.invitations.of(outcome.meeting.id, member_id)
+        assert invitation is not None
+        assert (f"rsvp:{invitation.id}:o") in [data for _, data in card.buttons]
+        api.push_update(callback_update(person, f"rsvp:{invitation.id}:o"))
+        await until(lambda: bool(api.of("editMessageText")), "the redrawn card")
+        async with db.transaction() as tx:
+            answered = await tx.invitations.of(outcome.meeting.id, member_id)
+        assert answered is not None and answered.answer is not None
+        assert answered.answer.value == "online"
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                await asyncio.wait_for(process.wait(), WAIT)
+            except TimeoutError:
+                process.kill()
+        output = (await process.stdout.read()).decode() if process.stdout else ""
+        await db.close()
+    assert process.returncode == 0, output
+    assert TOKEN not in output
