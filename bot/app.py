@@ -3,8 +3,8 @@
 Handler groups run in ascending order; within a group the first matching handler
 wins, and a handler raising ApplicationHandlerStop ends the update.
 
-  -20  drop_duplicates   an update already handled is stopped here
-  -10  resolve_locale    loads the account and puts the translator on the context
+  -20  prepare           an update already handled is stopped here; otherwise the
+                         account is loaded and the translator put on the context
     0  commands and buttons of every feature; handlers/help.py registers last, so
        its catch-alls only see what no feature claimed
     1  typed registration answers (stop when taken)

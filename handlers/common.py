@@ -26,28 +26,28 @@ logger = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE & ~filters.UpdateType.EDITED
 
 # Handler groups, in the order PTB runs them (lowest first). See bot/app.py.
-GROUP_DEDUP = -20
-GROUP_LOCALE = -10
+GROUP_PREPARE = -20
 
 
-async def drop_duplicates(update: Update, context: ConveneContext) -> None:
-    """Stop an update that was already handled (Telegram may deliver one twice)."""
+async def prepare(update: Update, context: ConveneContext) -> None:
+    """Drop an update already handled (Telegram may deliver one twice); else load the
+    person's account and pick their language: the stored choice, else Telegram's, else
+    the default.
+
+    One transaction for both, since every update pays for it.
+    """
     services = context.services
-    async with services.db.transaction() as tx:
-        first = await tx.updates.claim(update.update_id, services.clock.now())
+    user = update.effective_user
+    first, account = await services.roster.begin_update(
+        update.update_id, user.id if user is not None else None
+    )
     if not first:
         logger.info("Dropping update %s: already handled", update.update_id)
         raise ApplicationHandlerStop
-
-
-async def resolve_locale(update: Update, context: ConveneContext) -> None:
-    """Pick the language for this update: the stored choice, else Telegram's, else default."""
-    user = update.effective_user
-    services = context.services
     locale = None
     if user is not None:
-        context.account = await services.roster.account(user.id)
-        locale = context.account.locale if context.account else None
+        context.account = account
+        locale = account.locale if account else None
         if locale is None:
             locale = match_locale(user.language_code, services.settings.default_locale)
     context.t = services.i18n.translator(locale)
@@ -69,8 +69,7 @@ async def on_error(update: object, context: ConveneContext) -> None:
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    app.add_handler(TypeHandler(Update, drop_duplicates), group=GROUP_DEDUP)
-    app.add_handler(TypeHandler(Update, resolve_locale), group=GROUP_LOCALE)
+    app.add_handler(TypeHandler(Update, prepare), group=GROUP_PREPARE)
     app.add_error_handler(on_error)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -675,6 +676,34 @@ class InvitationRepo(_Repo):
             await self.c.execute(sa.select(invitations).where(invitations.c.id == invitation_id))
         ).first()
         return _invitation(row) if row else None
+
+    async def with_context(self, invitation_id: int) -> tuple[Invitation, Meeting, Member] | None:
+        """An invitation with its meeting and member, in one query (every RSVP press)."""
+        columns = [
+            *(c.label(f"i_{c.name}") for c in invitations.c),
+            *(c.label(f"m_{c.name}") for c in meetings.c),
+            *(c.label(f"p_{c.name}") for c in _MEMBER_COLUMNS),
+        ]
+        row = (
+            await self.c.execute(
+                sa.select(*columns)
+                .select_from(invitations)
+                .join(meetings, meetings.c.id == invitations.c.meeting_id)
+                .join(members, members.c.id == invitations.c.member_id)
+                .join(accounts, accounts.c.telegram_user_id == members.c.telegram_user_id)
+                .where(invitations.c.id == invitation_id)
+            )
+        ).first()
+        if row is None:
+            return None
+        values = row._mapping
+
+        def part(prefix: str) -> Any:
+            return SimpleNamespace(
+                **{k[len(prefix) :]: v for k, v in values.items() if k.startswith(prefix)}
+            )
+
+        return _invitation(part("i_")), _meeting(part("m_")), _member(part("p_"))
 
     async def of(self, meeting_id: int, member_id: int) -> Invitation | None:
         row = (

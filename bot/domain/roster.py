@@ -56,6 +56,20 @@ class Roster:
         async with self.db.transaction() as tx:
             return await load_principal(tx, telegram_user_id)
 
+    async def begin_update(
+        self, update_id: int, telegram_user_id: int | None
+    ) -> tuple[bool, Account | None]:
+        """Record an update as handled and load its sender's account, in one transaction.
+
+        Returns False (and no account) for an update that was handled already.
+        """
+        async with self.db.transaction() as tx:
+            if not await tx.updates.claim(update_id, self.clock.now()):
+                return False, None
+            if telegram_user_id is None:
+                return True, None
+            return True, await tx.accounts.get(telegram_user_id)
+
     async def account(self, telegram_user_id: int) -> Account | None:
         async with self.db.transaction() as tx:
             return await tx.accounts.get(telegram_user_id)

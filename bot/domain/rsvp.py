@@ -8,7 +8,7 @@ counts once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from bot.domain.clock import Clock
@@ -67,14 +67,11 @@ class Rsvp:
         self, tx: Tx, invitation_id: int, telegram_user_id: int, *, writing: bool
     ) -> Result:
         """The invitation if the presser may act on it now; else why not."""
-        invitation = await tx.invitations.get(invitation_id)
-        if invitation is None:
+        found = await tx.invitations.with_context(invitation_id)
+        if found is None:
             return Result(Outcome.GONE)
-        meeting = await tx.meetings.get(invitation.meeting_id)
-        if meeting is None:
-            return Result(Outcome.GONE)
-        member = await tx.members.get(invitation.member_id)
-        if member is None or member.telegram_user_id != telegram_user_id:
+        invitation, meeting, member = found
+        if member.telegram_user_id != telegram_user_id:
             return Result(Outcome.NOT_YOURS, meeting)
         if member.status is not MemberStatus.ACTIVE:
             return Result(Outcome.NOT_ACTIVE, meeting, invitation, member)
@@ -121,7 +118,13 @@ class Rsvp:
                 # Coming after all: the substitute stays invited, but no longer stands in.
                 values["substitute_id"] = None
             await tx.invitations.update(invitation.id, **values)
-            updated = await tx.invitations.get(invitation.id)
+            updated = replace(
+                invitation,
+                answer=answer,
+                answered_at=values["answered_at"],
+                needs_confirmation=False,
+                substitute_id=values.get("substitute_id", invitation.substitute_id),
+            )
             return Result(Outcome.SAVED, loaded.meeting, updated, loaded.member)
 
     async def comment(self, invitation_id: int, telegram_user_id: int, text: str) -> Result:
