@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.config import Settings
 from bot.domain.clock import Clock
+from bot.domain.dialogs import Dialogs
 from bot.domain.invites import Invites
 from bot.domain.meetings import Meetings
 from bot.domain.notices import Notices
@@ -30,6 +31,7 @@ class Services:
     notices: Notices
     rsvp: Rsvp
     reports: Reports
+    dialogs: Dialogs
 
     @classmethod
     def build(cls, settings: Settings, db: Database, clock: Clock, i18n: I18n) -> Services:
@@ -45,4 +47,5 @@ class Services:
             notices=Notices(db, clock),
             rsvp=Rsvp(db, clock),
             reports=Reports(db, clock),
+            dialogs=Dialogs(db, clock),
         )

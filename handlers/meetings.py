@@ -33,6 +33,7 @@ from bot.domain.meetings import (
     MeetingSpec,
     Problem,
     default_deadline,
+    meeting_from_spec,
     parse_local_datetime,
 )
 from bot.domain.models import Audience, Meeting, MeetingMode, MeetingStatus, TeamRole
@@ -147,25 +148,15 @@ def _next_step(step: str, data: dict[str, Any]) -> str:
 
 
 async def _save(context: ConveneContext, user_id: int, step: str, data: dict[str, Any]) -> None:
-    services = context.services
-    async with services.db.transaction() as tx:
-        await tx.accounts.ensure(user_id, None, services.clock.now())
-        # Typed text now answers the dialog, not an older question (/timezone, a comment).
-        await tx.accounts.set_preferences(user_id, services.clock.now(), awaiting=None)
-        await tx.dialogs.save(user_id, DIALOG, step, data, services.clock.now())
+    await context.services.dialogs.save(user_id, DIALOG, step, data)
 
 
 async def _load(context: ConveneContext, user_id: int) -> tuple[str, dict[str, Any]] | None:
-    async with context.services.db.transaction() as tx:
-        found = await tx.dialogs.get(user_id)
-    if found is None or found[0] != DIALOG:
-        return None
-    return found[1], found[2]
+    return await context.services.dialogs.load(user_id, DIALOG)
 
 
 async def _drop(context: ConveneContext, user_id: int) -> None:
-    async with context.services.db.transaction() as tx:
-        await tx.dialogs.delete(user_id)
+    await context.services.dialogs.drop(user_id)
 
 
 def _data_of(meeting: Meeting) -> dict[str, Any]:
@@ -404,33 +395,7 @@ async def _preview(update: Update, context: ConveneContext, data: dict[str, Any]
     original = await services.meetings.get(data["meeting_id"]) if data.get("meeting_id") else None
     spec = _spec(data, original)
     now = services.clock.now()
-    sample = Meeting(
-        id=original.id if original else 0,
-        status=MeetingStatus.ANNOUNCED,
-        date_version=1,
-        created_by=None,
-        created_at=now,
-        updated_at=now,
-        **{
-            "title": spec.title,
-            "description": spec.description,
-            "agenda": spec.agenda,
-            "ref_locale": spec.ref_locale,
-            "translations": spec.translations,
-            "starts_at": spec.starts_at,
-            "ends_at": spec.ends_at,
-            "timezone": spec.timezone,
-            "mode": spec.mode,
-            "venue": spec.venue,
-            "city": spec.city,
-            "host_country": spec.host_country,
-            "online_url": spec.online_url,
-            "audience": spec.audience,
-            "rsvp_deadline": spec.rsvp_deadline,
-            "tentative": spec.tentative,
-            "ask_comment": spec.ask_comment,
-        },
-    )
+    sample = meeting_from_spec(spec, now, meeting_id=original.id if original else 0)
     invited = await services.notices.count_members(spec.audience)
     lines = [
         t.gettext("<b>Preview</b>: this is what each invitee will read, in their language."),
@@ -590,11 +555,23 @@ async def _publish(update: Update, context: ConveneContext, data: dict[str, Any]
         await start_progress(context, update, outcome.notice_id, notice.total if notice else 0)
 
 
-def _meeting_number(context: ConveneContext) -> int | None:
+async def _open_meeting(update: Update, context: ConveneContext, usage: str) -> Meeting | None:
+    """The meeting named by the command's argument, if it may still be changed; else None
+    after saying why. `usage` is shown when the argument is missing or not a number."""
+    t = context.t
     args = context.args or []
     if len(args) != 1 or not args[0].lstrip("#").isdigit():
+        await reply(update, usage)
         return None
-    return int(args[0].lstrip("#"))
+    number = int(args[0].lstrip("#"))
+    meeting = await context.services.meetings.get(number)
+    if meeting is None:
+        await reply(update, t.gettext("There is no meeting #{number}.", number=str(number)))
+        return None
+    if meeting.status is MeetingStatus.CANCELLED:
+        await reply(update, t.gettext("This meeting has been cancelled."))
+        return None
+    return meeting
 
 
 async def edit_meeting(update: Update, context: ConveneContext) -> None:
@@ -602,17 +579,9 @@ async def edit_meeting(update: Update, context: ConveneContext) -> None:
     principal = await require_admin(update, context)
     if principal is None:
         return
-    t = context.t
-    number = _meeting_number(context)
-    if number is None:
-        await reply(update, t.gettext("Usage: /editmeeting NUMBER (see /meetings)."))
-        return
-    meeting = await context.services.meetings.get(number)
+    usage = context.t.gettext("Usage: /editmeeting NUMBER (see /meetings).")
+    meeting = await _open_meeting(update, context, usage)
     if meeting is None:
-        await reply(update, t.gettext("There is no meeting #{number}.", number=str(number)))
-        return
-    if meeting.status is MeetingStatus.CANCELLED:
-        await reply(update, t.gettext("This meeting has been cancelled."))
         return
     data = _data_of(meeting)
     await _save(context, principal.telegram_user_id, "preview", data)
@@ -621,20 +590,13 @@ async def edit_meeting(update: Update, context: ConveneContext) -> None:
 
 async def cancel_meeting(update: Update, context: ConveneContext) -> None:
     """Ask for confirmation before cancelling a meeting."""
-    principal = await require_admin(update, context)
-    if principal is None:
+    if await require_admin(update, context) is None:
         return
     t = context.t
-    number = _meeting_number(context)
-    if number is None:
-        await reply(update, t.gettext("Usage: /cancelmeeting NUMBER (see /meetings)."))
-        return
-    meeting = await context.services.meetings.get(number)
+    meeting = await _open_meeting(
+        update, context, t.gettext("Usage: /cancelmeeting NUMBER (see /meetings).")
+    )
     if meeting is None:
-        await reply(update, t.gettext("There is no meeting #{number}.", number=str(number)))
-        return
-    if meeting.status is MeetingStatus.CANCELLED:
-        await reply(update, t.gettext("This meeting has been cancelled."))
         return
     await reply(
         update,

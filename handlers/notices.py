@@ -32,7 +32,6 @@ from bot.domain.models import (
     DeliveryCounts,
     DeliveryState,
     Meeting,
-    MemberStatus,
     Notice,
     NoticeKind,
     NoticeStatus,
@@ -71,22 +70,16 @@ def ics_part(
 
 async def render_delivery(services: Services, delivery: Delivery) -> list[Part] | None:
     """The messages of one delivery, for its recipient; None if there is nothing to send."""
-    async with services.db.transaction() as tx:
-        notice = await tx.notices.get(delivery.notice_id)
-        if notice is None:
-            return None
-        account = await tx.accounts.get(delivery.telegram_user_id)
-        member = await tx.members.by_telegram_id(delivery.telegram_user_id)
-        if member is not None and member.status is MemberStatus.REVOKED:
-            return None  # access withdrawn after the notice was queued
-        meeting = invitation = None
-        sequence = 0
-        if notice.meeting_id is not None:
-            meeting = await tx.meetings.get(notice.meeting_id)
-            if meeting is None or member is None:
-                return None
-            invitation = await tx.invitations.of(meeting.id, member.id)
-            sequence = sum(1 for n in await tx.notices.of_meeting(meeting.id) if n.id <= notice.id)
+    found = await services.notices.recipient_view(delivery)
+    if found is None:
+        return None
+    notice, account, meeting, invitation = (
+        found.notice,
+        found.account,
+        found.meeting,
+        found.invitation,
+    )
+    sequence = found.sequence
     t = services.i18n.translator(account.locale if account else None)
     timezone = (account.timezone if account else None) or services.settings.timezone
     now = services.clock.now()
@@ -286,6 +279,8 @@ def notice_problem_text(t: Translator, error: NoticeError) -> str:
         return t.gettext("That is too short. Please try again.")
     if problem is NoticeProblem.NOBODY:
         return t.gettext("Nobody matches this audience, so nothing was sent.")
+    if problem is NoticeProblem.UNKNOWN_MEMBER:
+        return t.gettext("There is no member #{number}.", number=error.value)
     if problem is NoticeProblem.UNKNOWN_MEETING:
         return t.gettext("There is no meeting #{number}.", number=error.value)
     return t.gettext(
@@ -327,25 +322,15 @@ async def announce(update: Update, context: ConveneContext) -> None:
 
 
 async def _save(context: ConveneContext, user_id: int, step: str, data: dict[str, Any]) -> None:
-    services = context.services
-    async with services.db.transaction() as tx:
-        await tx.accounts.ensure(user_id, None, services.clock.now())
-        # Typed text now answers the dialog, not an older question (/timezone, a comment).
-        await tx.accounts.set_preferences(user_id, services.clock.now(), awaiting=None)
-        await tx.dialogs.save(user_id, DIALOG, step, data, services.clock.now())
+    await context.services.dialogs.save(user_id, DIALOG, step, data)
 
 
 async def _load(context: ConveneContext, user_id: int) -> tuple[str, dict[str, Any]] | None:
-    async with context.services.db.transaction() as tx:
-        found = await tx.dialogs.get(user_id)
-    if found is None or found[0] != DIALOG:
-        return None
-    return found[1], found[2]
+    return await context.services.dialogs.load(user_id, DIALOG)
 
 
 async def _drop(context: ConveneContext, user_id: int) -> None:
-    async with context.services.db.transaction() as tx:
-        await tx.dialogs.delete(user_id)
+    await context.services.dialogs.drop(user_id)
 
 
 def _spec(data: dict[str, Any]) -> AnnouncementSpec:
@@ -493,11 +478,8 @@ async def cancel_dialog(update: Update, context: ConveneContext) -> None:
     """`/cancel`: stop whatever the secretariat was writing."""
     user = update.effective_user
     assert user is not None
-    async with context.services.db.transaction() as tx:
-        found = await tx.dialogs.get(user.id)
-        await tx.dialogs.delete(user.id)
     t = context.t
-    if found is None:
+    if not await context.services.dialogs.drop(user.id):
         await reply(update, t.gettext("There is nothing to cancel."))
     else:
         await reply(update, t.gettext("Cancelled: nothing was sent."))

@@ -19,6 +19,7 @@ from bot.domain.clock import Clock
 from bot.domain.countries import normalize_country
 from bot.domain.models import (
     Audience,
+    Invitation,
     Meeting,
     MeetingMode,
     MeetingStatus,
@@ -28,7 +29,8 @@ from bot.domain.models import (
     NoticeKind,
     TeamRole,
 )
-from bot.domain.notices import queue_notice, resolve_members
+from bot.domain.notices import NoticeError, NoticeProblem, queue_notice, resolve_members
+from bot.domain.notices import check_audience as check_notice_audience
 from bot.domain.timezones import resolve_timezone
 from bot.i18n import SUPPORTED_LOCALES, zone
 from storage.db import Database
@@ -192,27 +194,27 @@ async def check_spec(tx: Tx, spec: MeetingSpec, now: datetime, *, is_new: bool) 
     )
 
 
+# How an audience problem reads for a meeting.
+_AUDIENCE_PROBLEMS = {
+    NoticeProblem.UNKNOWN_TEAM: Problem.UNKNOWN_TEAM,
+    NoticeProblem.COUNTRY: Problem.COUNTRY,
+    NoticeProblem.UNKNOWN_MEMBER: Problem.UNKNOWN_MEMBER,
+}
+
+
 async def check_audience(tx: Tx, audience: Audience) -> Audience:
-    if audience.is_empty:
-        raise MeetingError(Problem.AUDIENCE_EMPTY)
-    for slug in audience.teams:
-        if await tx.teams.by_slug(slug) is None:
-            raise MeetingError(Problem.UNKNOWN_TEAM, slug)
-    countries = []
-    for country in audience.countries:
-        code = normalize_country(country)
-        if code is None:
-            raise MeetingError(Problem.COUNTRY, country)
-        countries.append(code)
-    for member_id in audience.members:
-        if await tx.members.get(member_id) is None:
-            raise MeetingError(Problem.UNKNOWN_MEMBER, str(member_id))
-    # Meetings invite members: team roles may narrow the audience, focal points (who need
-    # not be members) and another meeting's invitees may not be invited this way.
+    """The notices' audience check, narrowed: meetings invite members, so team roles may
+    narrow the audience, but focal points (who need not be members) and another meeting's
+    invitees cannot be invited this way."""
     team_roles = {role.value for role in TeamRole}
     if audience.meeting is not None or any(r not in team_roles for r in audience.roles):
         raise MeetingError(Problem.AUDIENCE_EMPTY)
-    return replace(audience, countries=tuple(dict.fromkeys(countries)))
+    try:
+        return await check_notice_audience(tx, audience)
+    except NoticeError as error:
+        raise MeetingError(
+            _AUDIENCE_PROBLEMS.get(error.problem, Problem.AUDIENCE_EMPTY), error.value
+        ) from None
 
 
 def spec_of(meeting: Meeting) -> MeetingSpec:
@@ -275,15 +277,7 @@ class Meetings:
         now = self.clock.now()
         async with self.db.transaction() as tx:
             spec = await check_spec(tx, spec, now, is_new=True)
-            draft = Meeting(
-                id=0,
-                status=MeetingStatus.ANNOUNCED,
-                date_version=1,
-                created_by=created_by,
-                created_at=now,
-                updated_at=now,
-                **_spec_fields(spec),
-            )
+            draft = meeting_from_spec(spec, now, created_by=created_by)
             meeting_id = await tx.meetings.create(draft, now)
             meeting = replace(draft, id=meeting_id)
             invited = await resolve_members(tx, spec.audience)
@@ -353,11 +347,7 @@ class Meetings:
                         await tx.invitations.update(invitation.id, needs_confirmation=True)
             notice_id = None
             if changes:
-                everyone = [
-                    m
-                    for m in await _members(tx, [i.member_id for i in invitations])
-                    if m.status in (MemberStatus.ACTIVE, MemberStatus.UNREACHABLE)
-                ]
+                everyone = await _reachable(tx, invitations)
                 notice_id = await queue_notice(
                     tx,
                     now,
@@ -394,11 +384,7 @@ class Meetings:
             meeting = replace(meeting, status=MeetingStatus.CANCELLED)
             await tx.meetings.save(meeting, now)
             invitations = await tx.invitations.of_meeting(meeting_id)
-            everyone = [
-                m
-                for m in await _members(tx, [i.member_id for i in invitations])
-                if m.status in (MemberStatus.ACTIVE, MemberStatus.UNREACHABLE)
-            ]
+            everyone = await _reachable(tx, invitations)
             notice_id = await queue_notice(
                 tx,
                 now,
@@ -433,13 +419,30 @@ def _spec_fields(spec: MeetingSpec) -> dict[str, Any]:
     }
 
 
-async def _members(tx: Tx, member_ids: list[int]) -> list[Member]:
+async def _reachable(tx: Tx, invitations: list[Invitation]) -> list[Member]:
+    """The invitees an update or cancellation is for: members still active (or blocked, to
+    record them as unreachable); not those whose access was withdrawn."""
     found = []
-    for member_id in member_ids:
-        member = await tx.members.get(member_id)
-        if member is not None:
+    for invitation in invitations:
+        member = await tx.members.get(invitation.member_id)
+        if member is not None and member.status in (MemberStatus.ACTIVE, MemberStatus.UNREACHABLE):
             found.append(member)
     return found
+
+
+def meeting_from_spec(
+    spec: MeetingSpec, now: datetime, *, meeting_id: int = 0, created_by: int | None = None
+) -> Meeting:
+    """A meeting record for a spec not stored yet (to store it, or to preview it)."""
+    return Meeting(
+        id=meeting_id,
+        status=MeetingStatus.ANNOUNCED,
+        date_version=1,
+        created_by=created_by,
+        created_at=now,
+        updated_at=now,
+        **_spec_fields(spec),
+    )
 
 
 async def queue_more(tx: Tx, notice_id: int, members: list[Member], now: datetime) -> None:

@@ -15,10 +15,13 @@ from typing import Any
 from bot.domain.clock import Clock
 from bot.domain.countries import normalize_country
 from bot.domain.models import (
+    Account,
     Audience,
     Delivery,
     DeliveryCounts,
     DeliveryState,
+    Invitation,
+    Meeting,
     Member,
     MemberStatus,
     Notice,
@@ -44,6 +47,7 @@ class NoticeProblem(StrEnum):
     LOCALE = "locale"
     NOBODY = "nobody"
     UNKNOWN_MEETING = "unknown_meeting"
+    UNKNOWN_MEMBER = "unknown_member"
 
 
 class NoticeError(ValueError):
@@ -170,6 +174,17 @@ class AnnouncementSpec:
 
 
 @dataclass(frozen=True)
+class RecipientView:
+    """What one delivery shows its recipient: the notice, and their side of its meeting."""
+
+    notice: Notice
+    account: Account | None
+    meeting: Meeting | None
+    invitation: Invitation | None
+    sequence: int  # how many notices of the meeting up to this one (the calendar SEQUENCE)
+
+
+@dataclass(frozen=True)
 class Progress:
     notice: Notice
     counts: DeliveryCounts
@@ -182,13 +197,13 @@ class Notices:
 
     async def check_audience(self, audience: Audience) -> Audience:
         async with self.db.transaction() as tx:
-            return await _check_audience(tx, audience)
+            return await check_audience(tx, audience)
 
     async def count_members(self, audience: Audience) -> int:
         """How many members an audience reaches now (0 if it names unknown teams)."""
         async with self.db.transaction() as tx:
             try:
-                audience = await _check_audience(tx, audience)
+                audience = await check_audience(tx, audience)
             except NoticeError:
                 return 0
             return len(await resolve_members(tx, audience)) if not audience.is_empty else 0
@@ -208,7 +223,7 @@ class Notices:
                 raise NoticeError(NoticeProblem.LOCALE, locale)
         now = self.clock.now()
         async with self.db.transaction() as tx:
-            audience = await _check_audience(tx, spec.audience)
+            audience = await check_audience(tx, spec.audience)
             rows = await resolve_recipients(tx, audience)
             if not rows:
                 raise NoticeError(NoticeProblem.NOBODY)
@@ -234,6 +249,26 @@ class Notices:
     async def get(self, notice_id: int) -> Notice | None:
         async with self.db.transaction() as tx:
             return await tx.notices.get(notice_id)
+
+    async def recipient_view(self, delivery: Delivery) -> RecipientView | None:
+        """None when there is nothing to send any more: the notice or meeting is gone, or the
+        recipient's access was withdrawn after the notice was queued."""
+        async with self.db.transaction() as tx:
+            notice = await tx.notices.get(delivery.notice_id)
+            if notice is None:
+                return None
+            account = await tx.accounts.get(delivery.telegram_user_id)
+            member = await tx.members.by_telegram_id(delivery.telegram_user_id)
+            if member is not None and member.status is MemberStatus.REVOKED:
+                return None
+            if notice.meeting_id is None:
+                return RecipientView(notice, account, None, None, 0)
+            meeting = await tx.meetings.get(notice.meeting_id)
+            if meeting is None or member is None:
+                return None
+            invitation = await tx.invitations.of(meeting.id, member.id)
+            sequence = sum(1 for n in await tx.notices.of_meeting(meeting.id) if n.id <= notice.id)
+            return RecipientView(notice, account, meeting, invitation, sequence)
 
     async def set_progress_message(self, notice_id: int, chat_id: int, message_id: int) -> None:
         async with self.db.transaction() as tx:
@@ -269,7 +304,8 @@ class Notices:
             return await tx.deliveries.counts([notice_id])
 
 
-async def _check_audience(tx: Tx, audience: Audience) -> Audience:
+async def check_audience(tx: Tx, audience: Audience) -> Audience:
+    """Raise NoticeError for the first part that names nothing; return it normalised."""
     if audience.is_empty:
         raise NoticeError(NoticeProblem.AUDIENCE_EMPTY)
     for slug in audience.teams:
@@ -281,6 +317,9 @@ async def _check_audience(tx: Tx, audience: Audience) -> Audience:
         if code is None:
             raise NoticeError(NoticeProblem.COUNTRY, country)
         countries.append(code)
+    for member_id in audience.members:
+        if await tx.members.get(member_id) is None:
+            raise NoticeError(NoticeProblem.UNKNOWN_MEMBER, str(member_id))
     for role in audience.roles:
         if role not in AUDIENCE_ROLES:
             raise NoticeError(NoticeProblem.ROLE, role)
