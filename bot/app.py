@@ -15,6 +15,9 @@ wins, and a handler raising ApplicationHandlerStop ends the update.
     6  typed text and documents of an announcement (stop when taken)
     9  anything still unclaimed: "I did not understand"
 
+Updates of different people are processed concurrently, each person's in order
+(bot/updates.py); handler groups still run in order within one update.
+
 Broadcasts go out through the delivery worker (bot/delivery.py), which drains the
 `deliveries` table in the bulk lane of the rate limiter (bot/ratelimit.py); every other
 request (replies, edits) goes through the interactive lane and never waits behind them.
@@ -40,6 +43,7 @@ from bot.domain.models import Role
 from bot.i18n import I18n
 from bot.ratelimit import TwoLaneRateLimiter
 from bot.services import Services
+from bot.updates import PerUserUpdateProcessor
 from handlers import (
     admin,
     approval,
@@ -101,6 +105,7 @@ def build_application(
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .rate_limiter(limiter)
+        .concurrent_updates(PerUserUpdateProcessor())
     )
     if request is not None:
         builder = builder.request(request)
