@@ -82,7 +82,12 @@ class TwoLaneRateLimiter(BaseRateLimiter[str]):
                     break
                 await self._sleep(wait)
             self._window.append(now)
-            self._next_bulk = now + 1.0 / self.bulk_rate
+            # Keep the cadence: the next slot follows the one scheduled, not the moment this
+            # wait happened to end (a sleep overruns by a millisecond or so, which would add
+            # up to a lower rate). After an idle spell the cadence starts again from now.
+            spacing = 1.0 / self.bulk_rate
+            scheduled = self._next_bulk if now - self._next_bulk < spacing else now
+            self._next_bulk = scheduled + spacing
 
     async def interactive_slot(self) -> None:
         while True:

@@ -322,7 +322,7 @@ deliveries = sa.Table(
     sa.Column("acknowledged_at", UTCDateTime, nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.UniqueConstraint("notice_id", "telegram_user_id", name="uq_deliveries_notice_recipient"),
-    sa.Index("ix_deliveries_state_due", "state", "next_attempt_at"),
+    sa.Index("ix_deliveries_due", "state", "parts_sent", "next_attempt_at"),
 )
 
 # A secretariat dialog in progress (a meeting being written or edited, an announcement),

@@ -589,3 +589,13 @@ async def test_a_revoked_member_is_not_sent_what_was_queued_for_them(bot: Harnes
             )
         ).scalar_one()
     assert state == DeliveryState.FAILED.value
+
+
+async def test_a_notices_next_part_goes_before_the_next_recipients_first(bot: Harness) -> None:
+    await delegation(bot)
+    await bot.services.meetings.announce(spec(), created_by=ADMIN_ID)
+    first = await bot.worker._claim()
+    await bot.worker.send(first)  # the card; its calendar file is due 1.1 s later
+    bot.clock.advance(timedelta(seconds=2))
+    follow_up = await bot.worker._claim()
+    assert follow_up.id == first.id and follow_up.parts_sent == 1

@@ -141,7 +141,7 @@ def upgrade() -> None:
         ),
         sa.UniqueConstraint("notice_id", "telegram_user_id", name="uq_deliveries_notice_recipient"),
     )
-    op.create_index("ix_deliveries_state_due", "deliveries", ["state", "next_attempt_at"])
+    op.create_index("ix_deliveries_due", "deliveries", ["state", "parts_sent", "next_attempt_at"])
     op.create_table(
         "dialogs",
         sa.Column("telegram_user_id", sa.BigInteger, primary_key=True, autoincrement=False),
