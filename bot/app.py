@@ -103,6 +103,7 @@ def build_application(
             )
         )
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
         .rate_limiter(limiter)
         .concurrent_updates(PerUserUpdateProcessor())
@@ -168,6 +169,14 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
             _report_progress, interval=PROGRESS_INTERVAL, first=1, name="broadcast-progress"
         )
     logger.info("Convene started as @%s", app.bot.username)
+
+
+async def _post_stop(app: Application) -> None:  # type: ignore[type-arg]
+    """Stop the delivery worker while the bot can still talk to Telegram, so the sends in
+    flight record their outcome (PTB closes its HTTP client right after this)."""
+    worker: DeliveryWorker | None = app.bot_data.get(WORKER_KEY)
+    if worker is not None:
+        await worker.stop()
 
 
 async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]

@@ -58,14 +58,10 @@ DIALOG = "announce"
 # -- what a recipient gets ------------------------------------------------------------------
 
 
-def ics_part(
-    services: Services, t: Translator, meeting: Meeting, sequence: int, protect: bool = False
-) -> DocumentPart:
+def ics_part(services: Services, t: Translator, meeting: Meeting) -> DocumentPart:
     text, _ = meeting.text_for(t.locale)
-    content = meeting_ics(
-        meeting, text, sequence=sequence, now=services.clock.now(), domain="convene.invalid"
-    )
-    return DocumentPart(filename=f"meeting-{meeting.id}.ics", content=content, protect=protect)
+    content = meeting_ics(meeting, text, now=services.clock.now(), domain="convene.invalid")
+    return DocumentPart(filename=f"meeting-{meeting.id}.ics", content=content)
 
 
 async def render_delivery(services: Services, delivery: Delivery) -> list[Part] | None:
@@ -79,7 +75,6 @@ async def render_delivery(services: Services, delivery: Delivery) -> list[Part] 
         found.meeting,
         found.invitation,
     )
-    sequence = found.sequence
     t = services.i18n.translator(account.locale if account else None)
     timezone = (account.timezone if account else None) or services.settings.timezone
     now = services.clock.now()
@@ -94,7 +89,7 @@ async def render_delivery(services: Services, delivery: Delivery) -> list[Part] 
     else:
         text = card_text(t, meeting, invitation, timezone, now, heading_for(t, notice, meeting))
         markup = card_buttons(t, meeting, invitation) if invitation else None
-    return [TextPart(text, markup), ics_part(services, t, meeting, sequence)]
+    return [TextPart(text, markup), ics_part(services, t, meeting)]
 
 
 def announcement_parts(t: Translator, notice: Notice, delivery: Delivery) -> list[Part]:

@@ -271,7 +271,7 @@ async def on_calendar(update: Update, context: ConveneContext) -> None:
         )
         return
     await query.answer()
-    part = ics_part(context.services, t, result.meeting, sequence=result.meeting.date_version)  # type: ignore[arg-type]
+    part = ics_part(context.services, t, result.meeting)  # type: ignore[arg-type]
     assert part.content is not None
     await context.bot.send_document(user.id, InputFile(part.content, filename=part.filename))
 

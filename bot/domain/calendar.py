@@ -1,6 +1,6 @@
 """The `.ics` file that comes with a meeting invitation (RFC 5545, via `icalendar`).
 
-The UID stays the same for the life of a meeting and SEQUENCE grows with every notice,
+The UID stays the same for the life of a meeting and SEQUENCE grows with every change,
 so calendar programs replace the earlier entry on an update and remove it on a
 cancellation instead of adding a second one.
 """
@@ -16,9 +16,7 @@ from bot.domain.models import Meeting, MeetingStatus, MeetingText
 PRODID = "-//Convene//Meeting notices//EN"
 
 
-def meeting_ics(
-    meeting: Meeting, text: MeetingText, *, sequence: int, now: datetime, domain: str
-) -> bytes:
+def meeting_ics(meeting: Meeting, text: MeetingText, *, now: datetime, domain: str) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -26,7 +24,9 @@ def meeting_ics(
     calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
     event = Event()
     event.add("uid", f"meeting-{meeting.id}@{domain}")
-    event.add("sequence", sequence)
+    # Seconds from creation to the last change: grows with every edit and cancellation, so
+    # the newest file always wins in a calendar, whichever notice or button it came with.
+    event.add("sequence", int((meeting.updated_at - meeting.created_at).total_seconds()))
     event.add("dtstamp", now)
     event.add("dtstart", meeting.starts_at)
     event.add("dtend", meeting.ends_at)

@@ -181,7 +181,6 @@ class RecipientView:
     account: Account | None
     meeting: Meeting | None
     invitation: Invitation | None
-    sequence: int  # how many notices of the meeting up to this one (the calendar SEQUENCE)
 
 
 @dataclass(frozen=True)
@@ -262,13 +261,12 @@ class Notices:
             if member is not None and member.status is MemberStatus.REVOKED:
                 return None
             if notice.meeting_id is None:
-                return RecipientView(notice, account, None, None, 0)
+                return RecipientView(notice, account, None, None)
             meeting = await tx.meetings.get(notice.meeting_id)
             if meeting is None or member is None:
                 return None
             invitation = await tx.invitations.of(meeting.id, member.id)
-            sequence = sum(1 for n in await tx.notices.of_meeting(meeting.id) if n.id <= notice.id)
-            return RecipientView(notice, account, meeting, invitation, sequence)
+            return RecipientView(notice, account, meeting, invitation)
 
     async def set_progress_message(self, notice_id: int, chat_id: int, message_id: int) -> None:
         async with self.db.transaction() as tx:

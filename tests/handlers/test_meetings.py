@@ -158,8 +158,11 @@ async def test_the_dialog_publishes_a_meeting_each_member_reads_in_their_languag
         marko.text
     )
     # Each invitation comes with its calendar file.
-    documents = bot.api.sent(GIORGI.id, "sendDocument")
-    assert documents and documents[-1].params["document"]
+    calendar = _file_bytes(bot.api.sent(GIORGI.id, "sendDocument")[-1].params["document"])
+    assert b"BEGIN:VEVENT" in calendar and b"DTSTART:20261210T083000Z" in calendar
+    assert b"METHOD:PUBLISH" in calendar and b"LOCATION:Palace of Justice\\, Belgrade\\, RS" in (
+        calendar
+    )
     # The sender's progress message ends as the final summary.
     summary = bot.api.of("editMessageText")[-1]
     assert summary.chat_id == ADMIN.id and "4 of 4 delivered" in summary.text
@@ -247,7 +250,8 @@ async def test_buttons_of_a_cancelled_meeting_and_answers_not_offered(bot: Harne
     await bot.press(ADMIN, f"mtgc:{meeting}")
     await bot.deliver()
     assert "❌" in bot.api.sent(MARKO.id)[-1].text
-    assert bot.api.sent(MARKO.id, "sendDocument")[-1].params["document"]
+    cancelled = _file_bytes(bot.api.sent(MARKO.id, "sendDocument")[-1].params["document"])
+    assert b"METHOD:CANCEL" in cancelled and b"STATUS:CANCELLED" in cancelled
     await bot.press(MARKO, f"rsvp:{invitation}:p")
     assert bot.alerts()[-1] == mk.gettext("This meeting has been cancelled.")
     assert await answer_of(bot, meeting, ids["marko"]) == (None, False)
