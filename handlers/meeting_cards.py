@@ -10,7 +10,15 @@ from datetime import datetime
 
 from telegram import InlineKeyboardMarkup
 
-from bot.domain.models import Answer, Invitation, Meeting, MeetingMode, MeetingStatus, Notice
+from bot.domain.models import (
+    Answer,
+    Invitation,
+    Meeting,
+    MeetingMode,
+    MeetingStatus,
+    Notice,
+    NoticeKind,
+)
 from bot.i18n import Translator
 from handlers.common import escape, keyboard
 
@@ -142,8 +150,6 @@ def card_buttons(
 
 
 def heading_for(t: Translator, notice: Notice | None, meeting: Meeting) -> str:
-    from bot.domain.models import NoticeKind
-
     if meeting.status is MeetingStatus.CANCELLED or (
         notice is not None and notice.kind is NoticeKind.CANCELLATION
     ):

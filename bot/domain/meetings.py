@@ -29,9 +29,14 @@ from bot.domain.models import (
     NoticeKind,
     TeamRole,
 )
-from bot.domain.notices import NoticeError, NoticeProblem, queue_notice, resolve_members
+from bot.domain.notices import (
+    NoticeError,
+    NoticeProblem,
+    add_recipients,
+    queue_notice,
+    resolve_members,
+)
 from bot.domain.notices import check_audience as check_notice_audience
-from bot.domain.timezones import resolve_timezone
 from bot.i18n import SUPPORTED_LOCALES, zone
 from storage.db import Database
 from storage.repositories import Tx
@@ -215,28 +220,6 @@ async def check_audience(tx: Tx, audience: Audience) -> Audience:
         raise MeetingError(
             _AUDIENCE_PROBLEMS.get(error.problem, Problem.AUDIENCE_EMPTY), error.value
         ) from None
-
-
-def spec_of(meeting: Meeting) -> MeetingSpec:
-    return MeetingSpec(
-        title=meeting.title,
-        starts_at=meeting.starts_at,
-        ends_at=meeting.ends_at,
-        timezone=meeting.timezone,
-        mode=meeting.mode,
-        rsvp_deadline=meeting.rsvp_deadline,
-        audience=meeting.audience,
-        description=meeting.description,
-        agenda=meeting.agenda,
-        ref_locale=meeting.ref_locale,
-        translations=dict(meeting.translations),
-        venue=meeting.venue,
-        city=meeting.city,
-        host_country=meeting.host_country,
-        online_url=meeting.online_url,
-        tentative=meeting.tentative,
-        ask_comment=meeting.ask_comment,
-    )
 
 
 def date_moved(old: Meeting | MeetingSpec, new: Meeting | MeetingSpec) -> bool:
@@ -447,8 +430,6 @@ def meeting_from_spec(
 
 async def queue_more(tx: Tx, notice_id: int, members: list[Member], now: datetime) -> None:
     """Add recipients to a notice that went out already (a substitute, a late addition)."""
-    from bot.domain.notices import add_recipients
-
     await add_recipients(tx, notice_id, members, now)
 
 
@@ -457,16 +438,3 @@ def default_deadline(starts_at: datetime, timezone: str) -> datetime:
     tz = zone(timezone)
     day = (starts_at.astimezone(tz) - timedelta(days=7)).date()
     return datetime.combine(day, time(23, 59), tz).astimezone(zone("UTC"))
-
-
-__all__ = [
-    "Announced",
-    "MeetingError",
-    "MeetingSpec",
-    "Meetings",
-    "Problem",
-    "date_moved",
-    "parse_local_datetime",
-    "resolve_timezone",
-    "spec_of",
-]
