@@ -115,6 +115,22 @@ def _claim_update_query(dialect: str) -> Any:
     return insert(processed_updates).on_conflict_do_nothing()
 
 
+async def _upsert(
+    connection: AsyncConnection,
+    table: sa.Table,
+    key: sa.Column[Any],
+    key_value: object,
+    values: dict[str, Any],
+    insert_only: dict[str, Any] | None = None,
+) -> None:
+    """Update the row with this key, or insert it (with `insert_only` too) if there is none."""
+    updated = await connection.execute(sa.update(table).where(key == key_value).values(**values))
+    if updated.rowcount == 0:
+        await connection.execute(
+            sa.insert(table).values({key.name: key_value, **values, **(insert_only or {})})
+        )
+
+
 class AccountRepo(_Repo):
     async def get(self, telegram_user_id: int) -> Account | None:
         row = (await self.c.execute(_ACCOUNT_QUERY, {"telegram_user_id": telegram_user_id})).first()
@@ -448,22 +464,14 @@ class RegistrationRepo(_Repo):
         self, telegram_user_id: int, invite_id: int, step: str, data: dict[str, Any], now: datetime
     ) -> None:
         encoded = json.dumps(data, ensure_ascii=False, sort_keys=True)
-        updated = await self.c.execute(
-            sa.update(registrations)
-            .where(registrations.c.telegram_user_id == telegram_user_id)
-            .values(invite_id=invite_id, step=step, data=encoded, updated_at=now)
+        await _upsert(
+            self.c,
+            registrations,
+            registrations.c.telegram_user_id,
+            telegram_user_id,
+            {"invite_id": invite_id, "step": step, "data": encoded, "updated_at": now},
+            {"created_at": now},
         )
-        if updated.rowcount == 0:
-            await self.c.execute(
-                sa.insert(registrations).values(
-                    telegram_user_id=telegram_user_id,
-                    invite_id=invite_id,
-                    step=step,
-                    data=encoded,
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
 
     async def delete(self, telegram_user_id: int) -> None:
         await self.c.execute(
@@ -522,11 +530,7 @@ class MetaRepo(_Repo):
         ).scalar_one_or_none()
 
     async def set(self, key: str, value: str) -> None:
-        updated = await self.c.execute(
-            sa.update(bot_meta).where(bot_meta.c.key == key).values(value=value)
-        )
-        if updated.rowcount == 0:
-            await self.c.execute(sa.insert(bot_meta).values(key=key, value=value))
+        await _upsert(self.c, bot_meta, bot_meta.c.key, key, {"value": value})
 
 
 # -- meetings, invitations, notices, deliveries (issue 3) --------------------------------
@@ -1074,21 +1078,13 @@ class DialogRepo(_Repo):
         self, telegram_user_id: int, kind: str, step: str, data: dict[str, Any], now: datetime
     ) -> None:
         encoded = json.dumps(data, ensure_ascii=False, sort_keys=True)
-        updated = await self.c.execute(
-            sa.update(dialogs)
-            .where(dialogs.c.telegram_user_id == telegram_user_id)
-            .values(kind=kind, step=step, data=encoded, updated_at=now)
+        await _upsert(
+            self.c,
+            dialogs,
+            dialogs.c.telegram_user_id,
+            telegram_user_id,
+            {"kind": kind, "step": step, "data": encoded, "updated_at": now},
         )
-        if updated.rowcount == 0:
-            await self.c.execute(
-                sa.insert(dialogs).values(
-                    telegram_user_id=telegram_user_id,
-                    kind=kind,
-                    step=step,
-                    data=encoded,
-                    updated_at=now,
-                )
-            )
 
     async def delete(self, telegram_user_id: int) -> None:
         await self.c.execute(

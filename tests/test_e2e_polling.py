@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -41,6 +42,37 @@ async def fake_api() -> AsyncIterator[tuple[FakeBotApi, str]]:
     await runner.cleanup()
 
 
+@contextlib.asynccontextmanager
+async def bot_process(url: str, database_url: str, cwd: Path) -> AsyncIterator[None]:
+    """`python -m bot run` against the fake; stopped with Ctrl-C, which it must survive
+    cleanly, without the token ever reaching its output."""
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "CONVENE_TELEGRAM_API_URL": url,
+        "CONVENE_DATABASE_URL": database_url,
+        "CONVENE_ADMINS": "",
+        "PYTHONPATH": str(ROOT),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run",
+        cwd=cwd, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        yield
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                await asyncio.wait_for(process.wait(), WAIT)
+            except TimeoutError:
+                process.kill()
+        output = (await process.stdout.read()).decode() if process.stdout else ""
+    assert process.returncode == 0, output
+    assert TOKEN not in output  # the token never reaches the logs
+
+
 async def test_registration_against_a_bot_api_over_http(
     fake_api: tuple[FakeBotApi, str], database_url: str, tmp_path: Path
 ) -> None:
@@ -53,21 +85,8 @@ async def test_registration_against_a_bot_api_over_http(
     ).token
     await db.close()
 
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "CONVENE_TELEGRAM_API_URL": url,
-        "CONVENE_DATABASE_URL": database_url,
-        "CONVENE_ADMINS": "",
-        "PYTHONPATH": str(ROOT),
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run",
-        cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-    )  # fmt: skip
     person = Person(8080, "Ελένη", "Παπαδοπούλου", "el")
-    try:
+    async with bot_process(url, database_url, tmp_path):
 
         async def step(update: dict[str, object], what: str) -> None:
             sent = len(api.sent(person.id))
@@ -87,16 +106,6 @@ async def test_registration_against_a_bot_api_over_http(
         await step(callback_update(person, "reg:tz:keep"), "the summary")
         await step(callback_update(person, "reg:submit"), "the welcome")
         assert "Executive board" in api.last(person.id).text
-    finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                await asyncio.wait_for(process.wait(), WAIT)
-            except TimeoutError:
-                process.kill()
-        output = (await process.stdout.read()).decode() if process.stdout else ""
-    assert process.returncode == 0, output
-    assert TOKEN not in output  # the token never reaches the logs
     assert "getMe" in [c.method for c in api.calls]
 
     db = Database(database_url)
@@ -141,56 +150,35 @@ async def test_a_meeting_queued_by_the_cli_is_delivered_and_answered(
         )
         await tx.teams.add_member(team.id, member_id, TeamRole.MEMBER, now)
 
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "CONVENE_TELEGRAM_API_URL": url,
-        "CONVENE_DATABASE_URL": database_url,
-        "CONVENE_ADMINS": "",
-        "PYTHONPATH": str(ROOT),
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run",
-        cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-    )  # fmt: skip
     try:
-        await until(lambda: "getMe" in [c.method for c in api.calls], "the bot to start")
-        start = now + timedelta(days=20)
-        outcome = await Meetings(db, clock).announce(
-            MeetingSpec(
-                title="Executive board, 12th meeting",
-                starts_at=start,
-                ends_at=start + timedelta(hours=3),
-                timezone="Europe/Bucharest",
-                mode=MeetingMode.ONLINE,
-                online_url="https://meet.example.org/board",
-                rsvp_deadline=start - timedelta(days=3),
-                audience=Audience(teams=("board",)),
-            ),
-            created_by=None,
-        )
-        await until(lambda: bool(api.sent(person.id, "sendDocument")), "the invitation")
-        card = api.sent(person.id)[-1]
-        assert "Executive board, 12th meeting" in card.text and "Europe/Bucharest" in card.text
-        async with db.transaction() as tx:
-            invitation = await tx.invitations.of(outcome.meeting.id, member_id)
-        assert invitation is not None
-        assert (f"rsvp:{invitation.id}:o") in [data for _, data in card.buttons]
-        api.push_update(callback_update(person, f"rsvp:{invitation.id}:o"))
-        await until(lambda: bool(api.of("editMessageText")), "the redrawn card")
-        async with db.transaction() as tx:
-            answered = await tx.invitations.of(outcome.meeting.id, member_id)
-        assert answered is not None and answered.answer is not None
-        assert answered.answer.value == "online"
+        async with bot_process(url, database_url, tmp_path):
+            await until(lambda: "getMe" in [c.method for c in api.calls], "the bot to start")
+            start = now + timedelta(days=20)
+            outcome = await Meetings(db, clock).announce(
+                MeetingSpec(
+                    title="Executive board, 12th meeting",
+                    starts_at=start,
+                    ends_at=start + timedelta(hours=3),
+                    timezone="Europe/Bucharest",
+                    mode=MeetingMode.ONLINE,
+                    online_url="https://meet.example.org/board",
+                    rsvp_deadline=start - timedelta(days=3),
+                    audience=Audience(teams=("board",)),
+                ),
+                created_by=None,
+            )
+            await until(lambda: bool(api.sent(person.id, "sendDocument")), "the invitation")
+            card = api.sent(person.id)[-1]
+            assert "Executive board, 12th meeting" in card.text and "Europe/Bucharest" in card.text
+            async with db.transaction() as tx:
+                invitation = await tx.invitations.of(outcome.meeting.id, member_id)
+            assert invitation is not None
+            assert (f"rsvp:{invitation.id}:o") in [data for _, data in card.buttons]
+            api.push_update(callback_update(person, f"rsvp:{invitation.id}:o"))
+            await until(lambda: bool(api.of("editMessageText")), "the redrawn card")
+            async with db.transaction() as tx:
+                answered = await tx.invitations.of(outcome.meeting.id, member_id)
+            assert answered is not None and answered.answer is not None
+            assert answered.answer.value == "online"
     finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                await asyncio.wait_for(process.wait(), WAIT)
-            except TimeoutError:
-                process.kill()
-        output = (await process.stdout.read()).decode() if process.stdout else ""
         await db.close()
-    assert process.returncode == 0, output
-    assert TOKEN not in output
