@@ -25,6 +25,8 @@ request (replies, edits) goes through the interactive lane and never waits behin
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
 from datetime import timedelta
@@ -69,6 +71,7 @@ PROCESSED_UPDATES_KEPT = timedelta(days=7)
 PROGRESS_INTERVAL = timedelta(seconds=3)  # the sender's progress message, edited
 LIMITER_KEY = "rate_limiter"
 AUTOSTART_KEY = "start_worker"
+MENU_REFRESH_KEY = "menu_refresh"
 
 
 def build_application(
@@ -146,6 +149,10 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
         principal = await services.roster.principal(recipient.telegram_user_id)
         translator = services.i18n.translator(recipient.locale)
         await menus.set_chat_menu(app.bot, translator, recipient.chat_id, principal)
+    # In the background: with many members it takes a while (the interactive lane paces it).
+    app.bot_data[MENU_REFRESH_KEY] = asyncio.create_task(
+        menus.refresh_member_menus(app.bot, services), name="refresh-menus"
+    )
     worker = DeliveryWorker(
         services.db,
         services.clock,
@@ -177,13 +184,16 @@ async def _post_stop(app: Application) -> None:  # type: ignore[type-arg]
     worker: DeliveryWorker | None = app.bot_data.get(WORKER_KEY)
     if worker is not None:
         await worker.stop()
+    refresh: asyncio.Task[None] | None = app.bot_data.get(MENU_REFRESH_KEY)
+    if refresh is not None and not refresh.done():
+        refresh.cancel()  # finished at the next start: the version is stored only when done
+        with contextlib.suppress(asyncio.CancelledError):
+            await refresh
 
 
 async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
     services: Services = app.bot_data[SERVICES_KEY]
-    worker: DeliveryWorker | None = app.bot_data.get(WORKER_KEY)
-    if worker is not None:
-        await worker.stop()
+    await _post_stop(app)  # a no-op if PTB already ran it; tests shut down without stopping
     await services.db.close()
 
 

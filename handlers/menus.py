@@ -15,6 +15,7 @@ from telegram.error import TelegramError
 
 from bot.domain.access import Principal, commands_for
 from bot.i18n import LANGUAGES, I18n, Translator
+from bot.services import Services
 
 logger = logging.getLogger(__name__)
 
@@ -70,3 +71,28 @@ async def set_chat_menu(bot: Bot, t: Translator, chat_id: int, principal: Princi
     except TelegramError:
         # A menu is a convenience: never let it fail the action that triggered it.
         logger.warning("Could not set the command menu of chat %s", chat_id, exc_info=True)
+
+
+# Bump when the commands a role sees change: each member's own menu is set when they are
+# approved, so a new command (as /meetings was) reaches existing members only through this.
+MENU_VERSION = "2"
+
+
+async def refresh_member_menus(bot: Bot, services: Services) -> None:
+    """Once per MENU_VERSION, set every active member's menu again, in their language.
+
+    Runs in the background after start-up (the interactive lane paces it); the version is
+    recorded only when all are done, so an interrupted refresh runs again at the next start.
+    """
+    if await services.roster.meta("menu_version") == MENU_VERSION:
+        return
+    members = await services.roster.members(status="active")
+    for member in members:
+        if member.chat_id is None:
+            continue
+        principal = await services.roster.principal(member.telegram_user_id)
+        translator = services.i18n.translator(member.locale)
+        await set_chat_menu(bot, translator, member.chat_id, principal)
+    await services.roster.set_meta("menu_version", MENU_VERSION)
+    if members:
+        logger.info("Command menus refreshed for %s members", len(members))

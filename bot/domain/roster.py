@@ -70,6 +70,14 @@ class Roster:
                 return True, None
             return True, await tx.accounts.get(telegram_user_id)
 
+    async def meta(self, key: str) -> str | None:
+        async with self.db.transaction() as tx:
+            return await tx.meta.get(key)
+
+    async def set_meta(self, key: str, value: str) -> None:
+        async with self.db.transaction() as tx:
+            await tx.meta.set(key, value)
+
     async def account(self, telegram_user_id: int) -> Account | None:
         async with self.db.transaction() as tx:
             return await tx.accounts.get(telegram_user_id)

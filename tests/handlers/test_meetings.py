@@ -603,3 +603,27 @@ async def test_a_notices_next_part_goes_before_the_next_recipients_first(bot: Ha
     bot.clock.advance(timedelta(seconds=2))
     follow_up = await bot.worker._claim()
     assert follow_up.id == first.id and follow_up.parts_sent == 1
+
+
+async def test_members_approved_before_an_upgrade_get_the_new_menu(bot: Harness) -> None:
+    await delegation(bot)
+    async with bot.services.db.transaction() as tx:
+        await tx.meta.set("menu_version", "1")  # as an older Convene left it
+    await bot.stop()
+    restarted = await Harness(bot.settings, bot.clock, bot.api).start()
+    try:
+        assert restarted.app is not None
+        await restarted.app.bot_data["menu_refresh"]
+        menu = [
+            c
+            for c in bot.api.of("setMyCommands")
+            if c.params.get("scope", {}).get("chat_id") == GIORGI.id
+        ]
+        assert "meetings" in [c["command"] for c in menu[-1].params["commands"]]
+        assert menu[-1].params["commands"][0]["description"] == t(bot, "ka").pgettext(
+            "command", "Start or continue your registration"
+        )
+        assert await restarted.services.roster.meta("menu_version") != "1"
+    finally:
+        await restarted.stop()
+        await bot.start()
