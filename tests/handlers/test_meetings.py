@@ -17,6 +17,7 @@ from bot.domain.models import (
     Audience,
     DeliveryState,
     MeetingMode,
+    MeetingText,
     MemberStatus,
     TeamRole,
 )
@@ -627,3 +628,16 @@ async def test_members_approved_before_an_upgrade_get_the_new_menu(bot: Harness)
     finally:
         await restarted.stop()
         await bot.start()
+
+
+async def test_a_translated_meeting_reads_in_the_members_language(bot: Harness) -> None:
+    await delegation(bot)
+    translations = {
+        "mk": MeetingText("Технички состанок за правна помош", "Втор состанок.", "1. Отворање")
+    }
+    await announce(bot, translations=translations)
+    marko = bot.last_text(MARKO)
+    assert "Технички состанок за правна помош" in marko and "1. Отворање" in marko
+    assert "Technical meeting" not in marko
+    assert t(bot, "mk").language_name("en") not in marko  # no "not translated" marker
+    assert "Technical meeting on mutual legal assistance" in bot.last_text(ANA)
