@@ -1049,19 +1049,6 @@ class DeliveryRepo(_Repo):
         )
         return [_delivery(row) for row in rows]
 
-    async def latest_for(self, notice_ids: Sequence[int], telegram_user_id: int) -> list[Delivery]:
-        if not notice_ids:
-            return []
-        rows = await self.c.execute(
-            sa.select(deliveries)
-            .where(
-                deliveries.c.notice_id.in_(list(notice_ids)),
-                deliveries.c.telegram_user_id == telegram_user_id,
-            )
-            .order_by(deliveries.c.id)
-        )
-        return [_delivery(row) for row in rows]
-
 
 class DialogRepo(_Repo):
     async def get(self, telegram_user_id: int) -> tuple[str, str, dict[str, Any]] | None:

@@ -86,17 +86,14 @@ class Problem(StrEnum):
     TEXT_TOO_LONG = "text_too_long"
     START = "start"
     START_PAST = "start_past"
-    END = "end"
     END_BEFORE_START = "end_before_start"
     TIMEZONE = "timezone"
-    MODE = "mode"
     PLACE_MISSING = "place_missing"
     LINK = "link"
     COUNTRY = "country"
     AUDIENCE_EMPTY = "audience_empty"
     UNKNOWN_TEAM = "unknown_team"
     UNKNOWN_MEMBER = "unknown_member"
-    DEADLINE = "deadline"
     DEADLINE_PAST = "deadline_past"
     DEADLINE_AFTER_START = "deadline_after_start"
     LOCALE = "locale"
@@ -301,11 +298,7 @@ class Meetings:
         """
         now = self.clock.now()
         async with self.db.transaction() as tx:
-            old = await tx.meetings.get(meeting_id, lock=True)
-            if old is None:
-                raise MeetingError(Problem.NOT_FOUND, str(meeting_id))
-            if old.status is MeetingStatus.CANCELLED:
-                raise MeetingError(Problem.CANCELLED, str(meeting_id))
+            old = await _open_for_change(tx, meeting_id)
             spec = await check_spec(tx, spec, now, is_new=False)
             reconfirm = date_moved(old, spec)
             meeting = replace(
@@ -345,13 +338,7 @@ class Meetings:
             already = {i.member_id for i in invitations}
             newcomers = [m for m in await resolve_members(tx, spec.audience) if m.id not in already]
             if newcomers:
-                await tx.invitations.add_many(meeting_id, [m.id for m in newcomers], now, None)
-                notices = await tx.notices.of_meeting(meeting_id)
-                invitation_notice = next(
-                    (n for n in notices if n.kind is NoticeKind.INVITATION), None
-                )
-                if invitation_notice is not None:
-                    await queue_more(tx, invitation_notice.id, newcomers, now)
+                await invite_more(tx, meeting_id, newcomers, now)
         return Announced(meeting, notice_id, len(newcomers), changes)
 
     async def cancel(
@@ -359,11 +346,7 @@ class Meetings:
     ) -> Announced:
         now = self.clock.now()
         async with self.db.transaction() as tx:
-            meeting = await tx.meetings.get(meeting_id, lock=True)
-            if meeting is None:
-                raise MeetingError(Problem.NOT_FOUND, str(meeting_id))
-            if meeting.status is MeetingStatus.CANCELLED:
-                raise MeetingError(Problem.CANCELLED, str(meeting_id))
+            meeting = await _open_for_change(tx, meeting_id)
             meeting = replace(meeting, status=MeetingStatus.CANCELLED)
             await tx.meetings.save(meeting, now)
             invitations = await tx.invitations.of_meeting(meeting_id)
@@ -378,6 +361,16 @@ class Meetings:
                 progress_chat_id=progress_chat_id,
             )
         return Announced(meeting, notice_id, len(everyone))
+
+
+async def _open_for_change(tx: Tx, meeting_id: int) -> Meeting:
+    """The meeting, locked for this transaction; MeetingError if gone or cancelled."""
+    meeting = await tx.meetings.get(meeting_id, lock=True)
+    if meeting is None:
+        raise MeetingError(Problem.NOT_FOUND, str(meeting_id))
+    if meeting.status is MeetingStatus.CANCELLED:
+        raise MeetingError(Problem.CANCELLED, str(meeting_id))
+    return meeting
 
 
 def _spec_fields(spec: MeetingSpec) -> dict[str, Any]:
@@ -428,9 +421,21 @@ def meeting_from_spec(
     )
 
 
-async def queue_more(tx: Tx, notice_id: int, members: list[Member], now: datetime) -> None:
-    """Add recipients to a notice that went out already (a substitute, a late addition)."""
-    await add_recipients(tx, notice_id, members, now)
+async def invite_more(
+    tx: Tx,
+    meeting_id: int,
+    members: list[Member],
+    now: datetime,
+    *,
+    stands_in_for: int | None = None,
+) -> None:
+    """Invite members to a meeting announced already (a substitute, a widened audience):
+    their invitations, and the meeting's invitation notice queued for them."""
+    await tx.invitations.add_many(meeting_id, [m.id for m in members], now, stands_in_for)
+    notices = await tx.notices.of_meeting(meeting_id)
+    invitation_notice = next((n for n in notices if n.kind is NoticeKind.INVITATION), None)
+    if invitation_notice is not None:
+        await add_recipients(tx, invitation_notice.id, members, now)
 
 
 def default_deadline(starts_at: datetime, timezone: str) -> datetime:

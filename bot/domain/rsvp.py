@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from bot.domain.clock import Clock
-from bot.domain.meetings import queue_more
+from bot.domain.meetings import invite_more
 from bot.domain.models import (
     Answer,
     Invitation,
@@ -20,7 +20,6 @@ from bot.domain.models import (
     MeetingStatus,
     Member,
     MemberStatus,
-    NoticeKind,
     Recipient,
     Role,
 )
@@ -177,8 +176,8 @@ class Rsvp:
                 return Result(Outcome.NOT_SAME_COUNTRY, loaded.meeting, loaded.invitation)
             if await tx.invitations.of(loaded.meeting.id, substitute_id) is not None:
                 return Result(Outcome.ALREADY_INVITED, loaded.meeting, loaded.invitation)
-            await tx.invitations.add_many(
-                loaded.meeting.id, [substitute_id], now, stands_in_for=loaded.member.id
+            await invite_more(
+                tx, loaded.meeting.id, [substitute], now, stands_in_for=loaded.member.id
             )
             await tx.invitations.update(
                 loaded.invitation.id,
@@ -187,10 +186,6 @@ class Rsvp:
                 needs_confirmation=False,
                 substitute_id=substitute_id,
             )
-            notices = await tx.notices.of_meeting(loaded.meeting.id)
-            invitation_notice = next((n for n in notices if n.kind is NoticeKind.INVITATION), None)
-            if invitation_notice is not None:
-                await queue_more(tx, invitation_notice.id, [substitute], now)
             updated = await tx.invitations.get(loaded.invitation.id)
             return Result(Outcome.SAVED, loaded.meeting, updated, loaded.member, substitute)
 
