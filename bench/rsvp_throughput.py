@@ -307,7 +307,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s %(message)s")
     results = asyncio.run(main_async(args))
     print(report(results))
-    name = 'rsvp_throughput_postgresql' if args.database_url else 'rsvp_throughput'
+    name = "rsvp_throughput_postgresql" if args.database_url else "rsvp_throughput"
     print(f"\nresults: {write_results(name, results)}")
 
 

@@ -13,6 +13,7 @@ wins, and a handler raising ApplicationHandlerStop ends the update.
     4  typed RSVP comment (stop when taken)
     5  typed answers of the meeting dialog (stop when taken)
     6  typed text and documents of an announcement (stop when taken)
+    7  typed answers and files for a request (stop when taken)
     9  anything still unclaimed: "I did not understand"
 
 Updates of different people are processed concurrently, each person's in order
@@ -21,6 +22,9 @@ Updates of different people are processed concurrently, each person's in order
 Broadcasts go out through the delivery worker (bot/delivery.py), which drains the
 `deliveries` table in the bulk lane of the rate limiter (bot/ratelimit.py); every other
 request (replies, edits) goes through the interactive lane and never waits behind them.
+
+Reminders are rows too (bot/domain/reminders.py): one repeating job sweeps what is due
+and hands it to the same worker.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import logging
 import os
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
@@ -43,6 +48,7 @@ from bot.delivery import DeliveryWorker
 from bot.domain.clock import Clock, SystemClock
 from bot.domain.models import Role
 from bot.i18n import I18n
+from bot.logs import install_redaction
 from bot.ratelimit import TwoLaneRateLimiter
 from bot.services import Services
 from bot.updates import PerUserUpdateProcessor
@@ -54,9 +60,14 @@ from handlers import (
     menus,
     notices,
     onboarding,
+    plans,
     preferences,
+    privacy,
     profile,
     reachability,
+    record,
+    reminders,
+    requests,
     rsvp,
     secretariat,
 )
@@ -69,6 +80,9 @@ logger = logging.getLogger(__name__)
 # updates for 24 hours, so a week is ample.
 PROCESSED_UPDATES_KEPT = timedelta(days=7)
 PROGRESS_INTERVAL = timedelta(seconds=3)  # the sender's progress message, edited
+# How often due reminders are looked for: a reminder is at most this late. One indexed
+# query when nothing is due (see bench/reminder_sweep.py for its cost).
+SWEEP_INTERVAL = timedelta(seconds=30)
 LIMITER_KEY = "rate_limiter"
 AUTOSTART_KEY = "start_worker"
 MENU_REFRESH_KEY = "menu_refresh"
@@ -129,7 +143,11 @@ def build_application(
     meetings.register(app)
     notices.register(app)
     rsvp.register(app)
+    requests.register(app)
+    plans.register(app)
     secretariat.register(app)
+    record.register(app)
+    privacy.register(app)
     reachability.register(app)
     help_handlers.register(app)  # last: its catch-alls take only what the others left
     return app
@@ -141,7 +159,7 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     await services.db.upgrade()
     for admin_id in services.settings.admins:
         if await services.roster.grant(admin_id, Role.ADMIN):
-            logger.info("Admin %s added from CONVENE_ADMINS", admin_id)
+            logger.debug("Admin %s added from CONVENE_ADMINS", admin_id)
     async with services.db.transaction() as tx:
         await tx.meta.set("bot_username", app.bot.username)
     await menus.set_default_menus(app.bot, services.i18n)
@@ -175,6 +193,12 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
         app.job_queue.run_repeating(
             _report_progress, interval=PROGRESS_INTERVAL, first=1, name="broadcast-progress"
         )
+        app.job_queue.run_repeating(
+            reminders.sweep, interval=SWEEP_INTERVAL, first=5, name="reminder-sweep"
+        )
+        app.job_queue.run_repeating(
+            _purge, interval=timedelta(days=1), first=120, name="retention-purge"
+        )
     logger.info("Convene started as @%s", app.bot.username)
 
 
@@ -201,6 +225,12 @@ async def _report_progress(context: Any) -> None:
     await context.application.bot_data["progress"].tick()
 
 
+async def _purge(context: Any) -> None:
+    """Retention: forget members revoked long ago, purge old answers (bot/domain/privacy.py)."""
+    services: Services = context.application.bot_data[SERVICES_KEY]
+    await services.privacy.purge()
+
+
 async def _prune_processed_updates(context: Any) -> None:
     services: Services = context.application.bot_data[SERVICES_KEY]
     async with services.db.transaction() as tx:
@@ -209,6 +239,30 @@ async def _prune_processed_updates(context: Any) -> None:
         logger.debug("Pruned %s processed update ids", removed)
 
 
-def run_polling(settings: Settings) -> None:
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+
+
+def run(settings: Settings) -> None:
+    """Serve the bot: by webhook when CONVENE_WEBHOOK_URL is set, else by long polling.
+
+    In webhook mode PTB's server listens on CONVENE_WEBHOOK_LISTEN:CONVENE_WEBHOOK_PORT
+    (loopback by default: a reverse proxy terminates TLS in front of it) at the URL's path,
+    and refuses with 403 every request whose X-Telegram-Bot-Api-Secret-Token header is not
+    CONVENE_WEBHOOK_SECRET. Several processes may serve one bot this way, behind one proxy,
+    on one PostgreSQL database: an update delivered twice is handled once (the de-duplication
+    row), and broadcasts and reminders are claimed row by row.
+    """
+    install_redaction(settings.bot_token)
     app = build_application(settings)
-    app.run_polling(allowed_updates=["message", "callback_query", "my_chat_member"])
+    if settings.webhook_url:
+        path = urlsplit(settings.webhook_url).path.lstrip("/")
+        app.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=path,
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret,
+            allowed_updates=ALLOWED_UPDATES,
+        )
+    else:
+        app.run_polling(allowed_updates=ALLOWED_UPDATES)

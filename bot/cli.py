@@ -13,6 +13,9 @@ convene meeting list [--all]
 convene announce --text T | --file F.yaml [--team S] [--country CC] [--role R] [--member N]
                  [--meeting ID] [--all] [--ack] [--restricted] [--document PATH]
 convene export meeting ID --format csv|xlsx [--output FILE]
+convene request … | plan … | export request ID | export plan ID   (see bot/cli_followup.py)
+convene doctor | db backup | export audit | export proof N | forget ID | retention purge
+                                                                     (see bot/cli_ops.py)
 convene i18n extract | update | compile | check
 
 Meetings created here are queued in the database; the running bot sends the invitations
@@ -31,7 +34,9 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from bot import cli_followup, cli_ops
 from bot.config import Settings, SettingsError, redact_url
+from bot.logs import install_redaction
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -115,6 +120,7 @@ def _parser() -> argparse.ArgumentParser:
     create_meeting.add_argument("--tentative", action="store_true")
     create_meeting.add_argument("--comment", action="store_true", help="ask for a comment")
     create_meeting.add_argument("--language", default="en", help="language of the texts")
+    create_meeting.add_argument("--remind", help="reminders before the meeting, e.g. 2d,1h")
     list_meetings = meeting.add_parser("list")
     list_meetings.add_argument("--all", action="store_true", help="past meetings too")
 
@@ -141,6 +147,9 @@ def _parser() -> argparse.ArgumentParser:
     export_meeting.add_argument("meeting_id", type=int)
     export_meeting.add_argument("--format", choices=["csv", "xlsx"], default="csv")
     export_meeting.add_argument("--output", help="file to write (default meeting-ID.FORMAT)")
+    cli_followup.add_export_parsers(export)
+    cli_followup.add_parsers(sub)
+    cli_ops.add_parsers(sub, db, export)
 
     i18n = sub.add_parser("i18n", help="translation catalogs").add_subparsers(
         dest="action", required=True
@@ -165,17 +174,20 @@ def main(argv: list[str] | None = None) -> int:
         from bot import i18n_tools
 
         return i18n_tools.main(args.action)
+    if args.command == "doctor":
+        return asyncio.run(cli_ops.doctor())
     try:
         settings = Settings.load()
+        install_redaction(settings.bot_token)
         if args.command == "run":
             settings.require_token()
     except SettingsError as error:
         print(error, file=sys.stderr)
         return 2
     if args.command == "run":
-        from bot.app import run_polling
+        from bot.app import run
 
-        run_polling(settings)
+        run(settings)
         return 0
     return asyncio.run(_admin_command(args, settings))
 
@@ -190,7 +202,7 @@ async def _admin_command(args: argparse.Namespace, settings: Settings) -> int:
     clock = SystemClock()
     roster = Roster(db, clock)
     try:
-        if args.command == "db":
+        if args.command == "db" and args.action != "backup":
             if args.action == "upgrade":
                 revision = await db.upgrade()
                 print(f"Database {redact_url(settings.database_url)} is at migration {revision}.")
@@ -397,6 +409,17 @@ def _read_meeting_file(path: str) -> dict[str, Any]:
     return data
 
 
+def _offsets(value: Any) -> tuple[int, ...] | None:
+    from bot.domain.schedule import parse_offsets
+
+    if value is None or value == "":
+        return None
+    try:
+        return parse_offsets(str(value))
+    except ValueError as error:
+        raise MeetingFileError(f"'remind': {error}") from None
+
+
 def meeting_spec_from(values: dict[str, Any], default_timezone: str) -> Any:
     """A MeetingSpec from a file's fields (or the options); dates are local to `timezone`."""
     from bot.domain.meetings import MeetingSpec, default_deadline, parse_local_datetime
@@ -454,6 +477,7 @@ def meeting_spec_from(values: dict[str, Any], default_timezone: str) -> Any:
         or default_deadline(starts_at, timezone),
         tentative=bool(values.get("tentative")),
         ask_comment=bool(values.get("ask_comment") or values.get("comment")),
+        reminder_offsets=_offsets(values.get("remind")),
     )
 
 
@@ -461,6 +485,7 @@ async def _meeting_create(
     args: argparse.Namespace, settings: Settings, db: Any, roster: Any, clock: Any
 ) -> int:
     from bot.domain.meetings import MeetingError, Meetings
+    from bot.services import planner_for
 
     if args.file:
         values = _read_meeting_file(args.file)
@@ -484,10 +509,11 @@ async def _meeting_create(
             "tentative": args.tentative,
             "ask_comment": args.comment,
             "language": args.language,
+            "remind": args.remind,
         }
     spec = meeting_spec_from(values, settings.timezone)
     try:
-        outcome = await Meetings(db, clock).announce(spec, created_by=None)
+        outcome = await Meetings(db, clock, planner_for(settings)).announce(spec, created_by=None)
     except MeetingError as error:
         raise MeetingFileError(
             f"the meeting is not valid: {error.problem.value.replace('_', ' ')}"
@@ -504,8 +530,9 @@ async def _meeting_list(
     args: argparse.Namespace, settings: Settings, db: Any, roster: Any, clock: Any
 ) -> int:
     from bot.domain.meetings import Meetings
+    from bot.services import planner_for
 
-    found = await Meetings(db, clock).listing(upcoming=not args.all)
+    found = await Meetings(db, clock, planner_for(settings)).listing(upcoming=not args.all)
     for meeting in found:
         print(
             f"{meeting.id}\t{meeting.starts_at.isoformat(timespec='minutes')}\t"
@@ -599,4 +626,6 @@ _COMMANDS: dict[tuple[str, str | None], Command] = {
     ("meeting", "list"): _meeting_list,
     ("export", "meeting"): _export_meeting,
     ("announce", None): _announce,
+    **cli_followup.COMMANDS,
+    **cli_ops.COMMANDS,
 }

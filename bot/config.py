@@ -7,16 +7,20 @@ misconfigured deployment in one round instead of one variable at a time.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
+from bot.domain.schedule import QuietHours, parse_duration, parse_offsets
 from bot.i18n import SUPPORTED_LOCALES
 
 DEFAULT_API_URL = "https://api.telegram.org"
+_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///convene.db"
 
 TOKEN_HELP = (
@@ -37,12 +41,29 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True)
 class Settings:
-    bot_token: str | None
+    # Kept out of repr(): a settings object in a log line or a traceback shows no token.
+    bot_token: str | None = field(repr=False)
     database_url: str
     telegram_api_url: str
     default_locale: str
     timezone: str
     admins: tuple[int, ...]
+    # Reminders (issue 4); each has a CONVENE_* variable, documented in the README.
+    reminder_offsets: tuple[int, ...] = (7 * 86400, 86400, 2 * 3600)
+    meeting_reminder_offsets: tuple[int, ...] = (86400, 3600)
+    quiet_hours: QuietHours = field(default_factory=lambda: QuietHours(time(21), time(8)))
+    skip_days_off: bool = False
+    reminder_grace: timedelta = timedelta(hours=6)
+    past_due_after: timedelta = timedelta(days=7)
+    files_dir: Path = Path("files")
+    # Data protection (issue 5)
+    retain_revoked: timedelta = timedelta(days=365)
+    retain_answers: timedelta = timedelta(days=3 * 365)
+    # Webhook mode (issue 5): without a URL the bot polls.
+    webhook_url: str | None = None
+    webhook_secret: str | None = field(default=None, repr=False)
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
 
     @property
     def base_url(self) -> str:
@@ -122,6 +143,63 @@ class Settings:
                     f"CONVENE_ADMINS must list numeric Telegram user ids; {part!r} is not one."
                 )
 
+        def offsets(name: str, default: str) -> tuple[int, ...]:
+            try:
+                return parse_offsets(get(name) or default)
+            except ValueError:
+                problems.append(
+                    f"{name} must list durations before the moment, like 7d,1d,2h "
+                    f"(got {get(name)!r})."
+                )
+                return ()
+
+        def duration(name: str, default: str) -> timedelta:
+            try:
+                return timedelta(seconds=parse_duration(get(name) or default))
+            except ValueError:
+                problems.append(f"{name} must be a duration like 6h or 7d (got {get(name)!r}).")
+                return timedelta()
+
+        reminder_offsets = offsets("CONVENE_REMINDERS", "7d,1d,2h")
+        meeting_offsets = offsets("CONVENE_MEETING_REMINDERS", "1d,1h")
+        try:
+            quiet = QuietHours.parse(get("CONVENE_QUIET_HOURS") or "21:00-08:00")
+        except ValueError:
+            problems.append(
+                "CONVENE_QUIET_HOURS must be a local time window like 21:00-08:00, or off "
+                f"(got {get('CONVENE_QUIET_HOURS')!r})."
+            )
+            quiet = QuietHours(time(0), time(0))
+        skip = get("CONVENE_SKIP_DAYS_OFF").lower() or "no"
+        if skip not in {"yes", "no", "true", "false", "1", "0"}:
+            problems.append(f"CONVENE_SKIP_DAYS_OFF must be yes or no (got {skip!r}).")
+        grace = duration("CONVENE_REMINDER_GRACE", "6h")
+        past_due = duration("CONVENE_PAST_DUE_AFTER", "7d")
+        retain_revoked = duration("CONVENE_RETAIN_REVOKED", "365d")
+        retain_answers = duration("CONVENE_RETAIN_ANSWERS", "1095d")
+
+        webhook_url = get("CONVENE_WEBHOOK_URL") or None
+        webhook_secret = get("CONVENE_WEBHOOK_SECRET") or None
+        if webhook_url is not None:
+            if not webhook_url.startswith("https://") and not webhook_url.startswith(
+                ("http://127.0.0.1", "http://localhost")
+            ):
+                problems.append(
+                    "CONVENE_WEBHOOK_URL must be an https:// URL that reaches this bot through "
+                    f"your reverse proxy (got {webhook_url!r})."
+                )
+            if webhook_secret is None or not _SECRET.match(webhook_secret):
+                problems.append(
+                    "CONVENE_WEBHOOK_SECRET must be set with CONVENE_WEBHOOK_URL: 1 to 256 "
+                    "letters, digits, _ or -. Telegram sends it with every update and the bot "
+                    "refuses requests without it. Make one with: python3 -c "
+                    '"import secrets; print(secrets.token_urlsafe(32))"'
+                )
+        port_text = get("CONVENE_WEBHOOK_PORT") or "8443"
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            problems.append(f"CONVENE_WEBHOOK_PORT must be a port number (got {port_text!r}).")
+            port_text = "8443"
+
         if problems:
             raise SettingsError(problems)
         return cls(
@@ -131,6 +209,19 @@ class Settings:
             default_locale=default_locale,
             timezone=timezone,
             admins=tuple(dict.fromkeys(admins)),
+            reminder_offsets=reminder_offsets,
+            meeting_reminder_offsets=meeting_offsets,
+            quiet_hours=quiet,
+            skip_days_off=skip in {"yes", "true", "1"},
+            reminder_grace=grace,
+            past_due_after=past_due,
+            files_dir=Path(get("CONVENE_FILES_DIR") or "files"),
+            retain_revoked=retain_revoked,
+            retain_answers=retain_answers,
+            webhook_url=webhook_url,
+            webhook_secret=webhook_secret,
+            webhook_listen=get("CONVENE_WEBHOOK_LISTEN") or "127.0.0.1",
+            webhook_port=int(port_text),
         )
 
 

@@ -34,6 +34,7 @@ from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.domain.audit import DELIVERY_ACTIONS, Action, record
 from bot.domain.clock import Clock
 from bot.domain.models import Delivery, DeliveryState
 from bot.ratelimit import PREPAID, TwoLaneRateLimiter
@@ -280,6 +281,19 @@ class DeliveryWorker:
             values["next_attempt_at"] = now + NEXT_PART_DELAY
         async with self.db.transaction() as tx:
             await tx.deliveries.finish(delivery.id, **values)
+            if delivery.parts_sent == 0:
+                # The record of who was told what and when: Telegram accepted the message.
+                await record(
+                    tx,
+                    now,
+                    Action.DELIVERY_SENT,
+                    "notice",
+                    delivery.notice_id,
+                    subject=delivery.telegram_user_id,
+                    delivery=delivery.id,
+                    message_id=message.message_id,
+                    attempts=delivery.attempts + 1,
+                )
             if (
                 isinstance(part, DocumentPart)
                 and part.notice_id is not None
@@ -303,7 +317,7 @@ class DeliveryWorker:
 
     async def _unreachable(self, delivery: Delivery) -> None:
         self.stats.unreachable += 1
-        logger.info("Recipient %s is unreachable (blocked the bot)", delivery.telegram_user_id)
+        logger.debug("Recipient %s is unreachable (blocked the bot)", delivery.telegram_user_id)
         await self._finish(delivery, state=DeliveryState.UNREACHABLE, last_error="blocked")
         if self.on_unreachable is not None:
             await self.on_unreachable(delivery.telegram_user_id)
@@ -311,6 +325,17 @@ class DeliveryWorker:
     async def _finish(self, delivery: Delivery, *, state: DeliveryState, **values: Any) -> None:
         async with self.db.transaction() as tx:
             await tx.deliveries.finish(delivery.id, state=state.value, **values)
+            if state in (DeliveryState.FAILED, DeliveryState.UNREACHABLE):
+                await record(
+                    tx,
+                    self.clock.now(),
+                    DELIVERY_ACTIONS[state],
+                    "notice",
+                    delivery.notice_id,
+                    subject=delivery.telegram_user_id,
+                    delivery=delivery.id,
+                    error=values.get("last_error"),
+                )
 
 
 def _retry_after(error: RetryAfter) -> float:

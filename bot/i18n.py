@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from functools import cached_property
 from gettext import GNUTranslations
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_time, get_timezone_location
+from babel.dates import format_date, format_time, format_timedelta, get_timezone_location
 from babel.numbers import format_decimal
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
@@ -217,6 +217,14 @@ class Translator:
         # The locale's own way of joining them, e.g. "{1}, {0}" or "{1} в {0}".
         pattern = str(self.babel_locale.datetime_formats["medium"])
         return f"{pattern.replace('{1}', date).replace('{0}', clock)} ({getattr(tz, 'key', tz)})"
+
+    def relative(self, delta: timedelta) -> str:
+        """ "in 2 hours", "3 days ago", in the reader's language."""
+        return format_timedelta(delta, add_direction=True, threshold=1.5, locale=self.babel_locale)
+
+    def duration(self, delta: timedelta) -> str:
+        """ "1 year", "3 years", "30 days", in the reader's language."""
+        return format_timedelta(delta, threshold=1.0, locale=self.babel_locale)
 
     def period(self, start: datetime, end: datetime, timezone: str) -> str:
         """A meeting's span: one date when it starts and ends on the same local day."""

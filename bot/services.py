@@ -5,13 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.config import Settings
+from bot.domain.audit import AuditLog
 from bot.domain.clock import Clock
 from bot.domain.dialogs import Dialogs
 from bot.domain.invites import Invites
 from bot.domain.meetings import Meetings
 from bot.domain.notices import Notices
+from bot.domain.plans import Plans
+from bot.domain.privacy import Privacy
 from bot.domain.registration import Registrations
+from bot.domain.reminders import Planner, ReminderConfig, Reminders
 from bot.domain.reports import Reports
+from bot.domain.requests import Requests
 from bot.domain.roster import Roster
 from bot.domain.rsvp import Rsvp
 from bot.i18n import I18n
@@ -32,9 +37,16 @@ class Services:
     rsvp: Rsvp
     reports: Reports
     dialogs: Dialogs
+    requests: Requests
+    plans: Plans
+    reminders: Reminders
+    audit: AuditLog
+    privacy: Privacy
 
     @classmethod
     def build(cls, settings: Settings, db: Database, clock: Clock, i18n: I18n) -> Services:
+        planner = planner_for(settings)
+        plans = Plans(db, clock, planner)
         return cls(
             settings=settings,
             db=db,
@@ -43,9 +55,28 @@ class Services:
             roster=Roster(db, clock),
             registrations=Registrations(db, clock, settings.timezone),
             invites=Invites(db, clock),
-            meetings=Meetings(db, clock),
+            meetings=Meetings(db, clock, planner),
             notices=Notices(db, clock),
-            rsvp=Rsvp(db, clock),
+            rsvp=Rsvp(db, clock, planner),
             reports=Reports(db, clock),
             dialogs=Dialogs(db, clock),
+            requests=Requests(db, clock, planner),
+            plans=plans,
+            reminders=Reminders(db, clock, planner, plans),
+            audit=AuditLog(db, clock),
+            privacy=Privacy(db, clock, settings.retain_revoked, settings.retain_answers),
         )
+
+
+def planner_for(settings: Settings) -> Planner:
+    return Planner(
+        ReminderConfig(
+            deadline_offsets=settings.reminder_offsets,
+            meeting_offsets=settings.meeting_reminder_offsets,
+            quiet=settings.quiet_hours,
+            skip_days_off=settings.skip_days_off,
+            grace=settings.reminder_grace,
+            past_due_after=settings.past_due_after,
+            default_timezone=settings.timezone,
+        )
+    )

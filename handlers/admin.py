@@ -17,7 +17,7 @@ from bot.domain.invites import DEFAULT_EXPIRY, InviteSpecError, deep_link, parse
 from bot.domain.models import Approval, TeamRole
 from bot.domain.roster import DecisionKind, RosterError
 from bot.i18n import Translator
-from handlers.common import PRIVATE, reply, require_admin, split_message
+from handlers.common import PRIVATE, reply, require_admin, require_viewer, split_message
 from handlers.menus import set_chat_menu
 from handlers.onboarding import revoked_text
 from handlers.profile import status_label
@@ -122,19 +122,24 @@ async def invite(update: Update, context: ConveneContext) -> None:
         expires=t.datetime(item.expires_at, timezone),
         approval=approval_text,
     )
-    logger.info("Admin %s created invitation #%s", principal.telegram_user_id, item.id)
+    logger.debug("Admin %s created invitation #%s", principal.telegram_user_id, item.id)
     await reply(update, text)
 
 
 async def members(update: Update, context: ConveneContext) -> None:
-    """List members, filtered by team=, country= and status=."""
-    if await _admin(update, context) is None:
+    """List members, filtered by team=, country= and status= (a focal point sees their
+    country's, a chair their teams')."""
+    scope = await require_viewer(update, context)
+    if scope is None:
         return
     t = context.t
     _, options = parse_options(context.args or [])
     try:
         found = await context.services.roster.members(
-            team=options.get("team"), country=options.get("country"), status=options.get("status")
+            team=options.get("team"),
+            country=options.get("country"),
+            status=options.get("status"),
+            scope=scope,
         )
     except RosterError as error:
         await reply(
@@ -189,7 +194,7 @@ async def revoke(update: Update, context: ConveneContext) -> None:
             update, t.gettext("{name} has no access already.", name=decision.member.full_name)
         )
         return
-    logger.info("Admin %s revoked member #%s", principal.telegram_user_id, number)
+    logger.debug("Admin %s revoked member #%s", principal.telegram_user_id, number)
     await reply(update, t.gettext("Access withdrawn: {name}.", name=decision.member.full_name))
     applicant = decision.applicant
     if applicant is not None:

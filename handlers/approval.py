@@ -121,7 +121,7 @@ async def on_decision(update: Update, context: ConveneContext) -> None:
                 reply_markup=None,
             )
         except TelegramError:
-            logger.info("Could not update approval card in chat %s", chat_id)
+            logger.debug("Could not update approval card in chat %s", chat_id)
     applicant = decision.applicant
     if applicant is None:
         return
@@ -140,7 +140,7 @@ async def on_decision(update: Update, context: ConveneContext) -> None:
     try:
         await context.bot.send_message(applicant.chat_id, text)
     except Forbidden:
-        logger.info("Applicant %s has blocked the bot", applicant.telegram_user_id)
+        logger.debug("Applicant %s has blocked the bot", applicant.telegram_user_id)
     if approve:
         principal = await services.roster.principal(applicant.telegram_user_id)
         await set_chat_menu(context.bot, reader, applicant.chat_id, principal)

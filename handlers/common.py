@@ -16,7 +16,7 @@ from telegram.constants import MessageLimit
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler, filters
 
 from bot.context import ConveneContext
-from bot.domain.access import Principal
+from bot.domain.access import Principal, Scope
 from bot.domain.models import Member
 from bot.i18n import Translator, match_locale
 
@@ -162,13 +162,31 @@ async def require_admin(update: Update, context: ConveneContext) -> Principal | 
     assert user is not None
     principal = await context.services.roster.principal(user.id)
     if not principal.is_admin:
-        text = context.t.gettext("You are not allowed to use this command.")
-        if update.callback_query is not None:
-            await alert(update, text)
-        else:
-            await reply(update, text)
+        await _refuse(update, context)
         return None
     return principal
+
+
+async def require_viewer(update: Update, context: ConveneContext) -> Scope | None:
+    """What the person behind the update may see of the secretariat's views (everything,
+    their country, their teams), or None after telling them they may not.
+
+    Checked against the database on every use, like require_admin.
+    """
+    user = update.effective_user
+    assert user is not None
+    scope = (await context.services.roster.principal(user.id)).scope
+    if scope is None:
+        await _refuse(update, context)
+    return scope
+
+
+async def _refuse(update: Update, context: ConveneContext) -> None:
+    text = context.t.gettext("You are not allowed to use this command.")
+    if update.callback_query is not None:
+        await alert(update, text)
+    else:
+        await reply(update, text)
 
 
 def escape(value: str) -> str:

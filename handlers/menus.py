@@ -36,8 +36,14 @@ def describe(t: Translator, command: str) -> str:
         "editmeeting": t.pgettext("command", "Change a meeting"),
         "cancelmeeting": t.pgettext("command", "Cancel a meeting"),
         "status": t.pgettext("command", "Answers and deliveries of a meeting"),
-        "export": t.pgettext("command", "Export a meeting as CSV and XLSX"),
+        "export": t.pgettext("command", "Export a meeting, request or plan (CSV, XLSX)"),
         "announce": t.pgettext("command", "Send an announcement"),
+        "requests": t.pgettext("command", "Requests and reports you must answer"),
+        "plan": t.pgettext("command", "Action plans and their obligations"),
+        "mydata": t.pgettext("command", "Get a copy of your data"),
+        "forget": t.pgettext("command", "Delete your data"),
+        "audit": t.pgettext("command", "The audit log, as CSV and XLSX"),
+        "proof": t.pgettext("command", "Proof of notification of a notice"),
         "cancel": t.pgettext("command", "Stop what you are writing"),
     }
     return descriptions[command]
@@ -70,12 +76,12 @@ async def set_chat_menu(bot: Bot, t: Translator, chat_id: int, principal: Princi
             await bot.set_my_commands(bot_commands(t, commands), scope=scope)
     except TelegramError:
         # A menu is a convenience: never let it fail the action that triggered it.
-        logger.warning("Could not set the command menu of chat %s", chat_id, exc_info=True)
+        logger.warning("Could not set a chat's command menu", exc_info=True)
 
 
 # Bump when the commands a role sees change: each member's own menu is set when they are
 # approved, so a new command (as /meetings was) reaches existing members only through this.
-MENU_VERSION = "2"
+MENU_VERSION = "4"  # 3: /requests and /plan; 4: /mydata, /forget, /audit, /proof
 
 
 async def refresh_member_menus(bot: Bot, services: Services) -> None:

@@ -47,6 +47,8 @@ from handlers.meeting_cards import (
     heading_for,
     update_text,
 )
+from handlers.reminders import render_reminder
+from handlers.requests import render_request_notice
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +82,10 @@ async def render_delivery(services: Services, delivery: Delivery) -> list[Part] 
     now = services.clock.now()
     if notice.kind is NoticeKind.ANNOUNCEMENT:
         return announcement_parts(t, notice, delivery)
+    if notice.kind is NoticeKind.REQUEST:
+        return await render_request_notice(services, t, notice, delivery, timezone)
+    if notice.kind is NoticeKind.REMINDER:
+        return await render_reminder(services, t, notice, delivery, timezone)
     assert meeting is not None
     if notice.kind is NoticeKind.CANCELLATION:
         text, markup = cancellation_text(t, meeting, timezone), None

@@ -142,14 +142,20 @@ async def render_step(
         )
         return text, language_keyboard("reg:lang:", draft.data.get("suggested_locale"))
     if step is Step.CONSENT:
+        settings = services.settings
         text = t.gettext(
             "<b>Privacy notice</b>\n\n"
             "Convene keeps the details you give here (name, country, institution, position, "
             "an optional e-mail address, language and time zone) with your Telegram account, "
-            "so that the secretariat can send you meeting notices and requests and record "
-            "your answers. They are seen by the secretariat and by the national focal points "
-            "of your country. You may ask to see everything stored about you, or to have it "
-            "deleted, at any time.\n\nNotice version {version}. Do you agree?",
+            "so that the secretariat can send you meeting notices and requests, record your "
+            "answers, and show who was told what and when. They are seen by the secretariat, "
+            "by the national focal points of your country and by the chairs of your teams.\n\n"
+            "If your access is withdrawn, your details are deleted after {revoked_period}; "
+            "answers are deleted after {answers_period}. The official record keeps only a "
+            "pseudonym. At any time, /mydata sends you everything stored about you and "
+            "/forget deletes it.\n\nNotice version {version}. Do you agree?",
+            revoked_period=t.duration(settings.retain_revoked),
+            answers_period=t.duration(settings.retain_answers),
             version=PRIVACY_NOTICE_VERSION,
         )
         buttons = [

@@ -21,7 +21,7 @@ async def on_my_chat_member(update: Update, context: ConveneContext) -> None:
     reachable = status not in {ChatMember.BANNED, ChatMember.LEFT}
     new = await context.services.roster.set_reachable(change.from_user.id, reachable)
     if new is not None:
-        logger.info("Member with Telegram id %s is now %s", change.from_user.id, new.value)
+        logger.debug("Member with Telegram id %s is now %s", change.from_user.id, new.value)
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]

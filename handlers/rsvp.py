@@ -253,7 +253,7 @@ async def _tell_secretariat(context: ConveneContext, result: Result) -> None:
         try:
             await context.bot.send_message(recipient.chat_id, text)
         except TelegramError:
-            logger.warning("Could not tell %s about a substitute request", recipient.chat_id)
+            logger.warning("Could not tell an approver about a substitute request")
 
 
 async def on_calendar(update: Update, context: ConveneContext) -> None:

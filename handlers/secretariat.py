@@ -1,4 +1,4 @@
-"""The secretariat's view of a meeting: `/status <meeting>` and `/export <meeting>`."""
+"""The secretariat's view: `/status <meeting>`, and `/export` of a meeting, request or plan."""
 
 from __future__ import annotations
 
@@ -8,10 +8,18 @@ from telegram import InputFile, Update
 from telegram.ext import Application, CommandHandler
 
 from bot.context import ConveneContext
+from bot.domain.audit import Action
 from bot.domain.models import Answer
-from bot.domain.reports import MeetingReport, to_csv, to_xlsx
+from bot.domain.reports import (
+    MeetingReport,
+    plan_sheets,
+    request_sheets,
+    sheets,
+    tables_to_csv,
+    tables_to_xlsx,
+)
 from bot.i18n import Translator
-from handlers.common import PRIVATE, reply, require_admin, split_message
+from handlers.common import PRIVATE, reply, require_viewer, split_message
 from handlers.meeting_cards import answer_label
 
 logger = logging.getLogger(__name__)
@@ -77,6 +85,13 @@ def status_text(t: Translator, report: MeetingReport, timezone: str) -> list[str
             unreachable=counts.unreachable,
         ),
     ]
+    if report.notices:
+        lines.append(
+            t.gettext(
+                "<b>Notices</b> (numbers for /proof): {numbers}",
+                numbers=", ".join(f"#{n.id}" for n in report.notices),
+            )
+        )
     asking = [n for n in report.notices if n.ack_required]
     if asking:
         lines.append(
@@ -97,14 +112,15 @@ def _number(context: ConveneContext) -> int | None:
 
 
 async def _report(update: Update, context: ConveneContext, usage: str) -> MeetingReport | None:
-    if await require_admin(update, context) is None:
+    scope = await require_viewer(update, context)
+    if scope is None:
         return None
     t = context.t
     number = _number(context)
     if number is None:
         await reply(update, usage)
         return None
-    report = await context.services.reports.meeting(number)
+    report = await context.services.reports.meeting(number, scope)
     if report is None:
         await reply(update, t.gettext("There is no meeting #{number}.", number=str(number)))
     return report
@@ -123,23 +139,65 @@ async def status(update: Update, context: ConveneContext) -> None:
 
 
 async def export(update: Update, context: ConveneContext) -> None:
-    """The attendance list, answers and delivery log, as CSV and as XLSX."""
-    t = context.t
-    report = await _report(update, context, t.gettext("Usage: /export NUMBER (see /meetings)."))
-    if report is None:
+    """A meeting, a request or an action plan, as CSV and as XLSX (a focal point's or a
+    chair's part of it, for them)."""
+    scope = await require_viewer(update, context)
+    if scope is None:
         return
+    t = context.t
+    services = context.services
     user = update.effective_user
     assert user is not None
-    number = report.meeting.id
-    logger.info("Admin %s exported meeting #%s", user.id, number)
-    caption = t.gettext(
-        "Meeting #{number}: attendance, answers and delivery log.", number=str(number)
+    args = [a.lower().lstrip("#") for a in context.args or []]
+    usage = t.gettext(
+        "Usage: /export NUMBER for a meeting, /export request NUMBER, /export plan NUMBER."
+    )
+    kind = args[0] if len(args) == 2 else "meeting"
+    if (
+        not args
+        or len(args) > 2
+        or not args[-1].isdigit()
+        or kind
+        not in (
+            "meeting",
+            "request",
+            "plan",
+        )
+    ):
+        await reply(update, usage)
+        return
+    number = int(args[-1])
+    now = services.clock.now()
+    if kind == "meeting":
+        report = await services.reports.meeting(number, scope)
+        if report is None:
+            await reply(update, t.gettext("There is no meeting #{number}.", number=str(number)))
+            return
+        tables = sheets(report)
+        caption = t.gettext(
+            "Meeting #{number}: attendance, answers and delivery log.", number=str(number)
+        )
+    elif kind == "request":
+        found = await services.requests.report(number, scope)
+        if found is None:
+            await reply(update, t.gettext("There is no request #{number}.", number=str(number)))
+            return
+        tables = request_sheets(found, now)
+        caption = t.gettext("Request #{number}: answers and documents.", number=str(number))
+    else:
+        plan = await services.plans.report(number, scope)
+        if plan is None:
+            await reply(update, t.gettext("There is no action plan #{number}.", number=str(number)))
+            return
+        tables = plan_sheets(plan, now)
+        caption = t.gettext("Action plan #{number}: every obligation.", number=str(number))
+    await services.audit.record(Action.EXPORT, kind, number, actor=user.id)
+    name = f"{kind}-{number}"
+    await context.bot.send_document(
+        user.id, InputFile(tables_to_csv(tables), filename=f"{name}.csv"), caption=caption
     )
     await context.bot.send_document(
-        user.id, InputFile(to_csv(report), filename=f"meeting-{number}.csv"), caption=caption
-    )
-    await context.bot.send_document(
-        user.id, InputFile(to_xlsx(report), filename=f"meeting-{number}.xlsx")
+        user.id, InputFile(tables_to_xlsx(tables), filename=f"{name}.xlsx")
     )
 
 

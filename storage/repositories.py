@@ -41,6 +41,10 @@ from bot.domain.models import (
     Team,
     TeamRole,
 )
+from storage.audit import AuditRepo
+from storage.followup import PlanRepo, ReminderRepo, RequestRepo, ResponseRepo
+from storage.privacy import PrivacyRepo
+from storage.rows import MEMBER_COLUMNS, chunks, insert_ignore, is_postgres, member_from_row
 from storage.schema import (
     accounts,
     approval_messages,
@@ -79,24 +83,17 @@ class Tx:
         self.deliveries = DeliveryRepo(connection)
         self.dialogs = DialogRepo(connection)
         self.audience = AudienceRepo(connection)
+        self.requests = RequestRepo(connection)
+        self.responses = ResponseRepo(connection)
+        self.plans = PlanRepo(connection)
+        self.reminders = ReminderRepo(connection)
+        self.audit = AuditRepo(connection)
+        self.privacy = PrivacyRepo(connection)
 
 
 class _Repo:
     def __init__(self, connection: AsyncConnection) -> None:
         self.c = connection
-
-
-def _is_postgres(connection: AsyncConnection) -> bool:
-    return connection.dialect.name == "postgresql"
-
-
-def _insert_ignore(connection: AsyncConnection, table: sa.Table) -> Any:
-    """INSERT that silently skips a row whose key exists, on both backends."""
-    if _is_postgres(connection):
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table).on_conflict_do_nothing()
 
 
 # Statements run on every update are built once: building a statement costs SQLAlchemy more
@@ -140,7 +137,7 @@ class AccountRepo(_Repo):
 
     async def ensure(self, telegram_user_id: int, chat_id: int | None, now: datetime) -> None:
         await self.c.execute(
-            _insert_ignore(self.c, accounts).values(
+            insert_ignore(self.c, accounts).values(
                 telegram_user_id=telegram_user_id, chat_id=chat_id, created_at=now, updated_at=now
             )
         )
@@ -162,53 +159,15 @@ class AccountRepo(_Repo):
         )
 
 
-_MEMBER_COLUMNS = (
-    members.c.id,
-    members.c.telegram_user_id,
-    accounts.c.chat_id,
-    members.c.full_name,
-    members.c.country,
-    members.c.institution,
-    members.c.position,
-    members.c.email,
-    members.c.status,
-    accounts.c.locale,
-    accounts.c.timezone,
-    members.c.consent_version,
-    members.c.consent_at,
-    members.c.created_at,
-)
-
-
-def _member(row: Any, team_slugs: Sequence[str] = ()) -> Member:
-    return Member(
-        id=row.id,
-        telegram_user_id=row.telegram_user_id,
-        chat_id=row.chat_id,
-        full_name=row.full_name,
-        country=row.country,
-        institution=row.institution,
-        position=row.position,
-        email=row.email,
-        status=MemberStatus(row.status),
-        locale=row.locale,
-        timezone=row.timezone,
-        consent_version=row.consent_version,
-        consent_at=row.consent_at,
-        created_at=row.created_at,
-        teams=tuple(team_slugs),
-    )
-
-
 class MemberRepo(_Repo):
     def _select(self) -> sa.Select[Any]:
-        return sa.select(*_MEMBER_COLUMNS).join_from(
+        return sa.select(*MEMBER_COLUMNS).join_from(
             members, accounts, members.c.telegram_user_id == accounts.c.telegram_user_id
         )
 
     async def get(self, member_id: int) -> Member | None:
         row = (await self.c.execute(self._select().where(members.c.id == member_id))).first()
-        return _member(row) if row else None
+        return member_from_row(row) if row else None
 
     async def by_telegram_id(self, telegram_user_id: int) -> Member | None:
         row = (
@@ -216,7 +175,7 @@ class MemberRepo(_Repo):
                 self._select().where(members.c.telegram_user_id == telegram_user_id)
             )
         ).first()
-        return _member(row) if row else None
+        return member_from_row(row) if row else None
 
     async def create(self, *, now: datetime, **values: Any) -> int:
         result = await self.c.execute(
@@ -272,7 +231,7 @@ class MemberRepo(_Repo):
             query = query.where(members.c.status == status.value)
         rows = (await self.c.execute(query)).all()
         slugs = await self._team_slugs([row.id for row in rows])
-        return [_member(row, slugs.get(row.id, ())) for row in rows]
+        return [member_from_row(row, slugs.get(row.id, ())) for row in rows]
 
     async def _team_slugs(self, member_ids: list[int]) -> dict[int, list[str]]:
         found: dict[int, list[str]] = {}
@@ -295,7 +254,7 @@ class RoleRepo(_Repo):
         self, telegram_user_id: int, role: Role, now: datetime, country: str = ""
     ) -> bool:
         result = await self.c.execute(
-            _insert_ignore(self.c, roles).values(
+            insert_ignore(self.c, roles).values(
                 telegram_user_id=telegram_user_id, role=role.value, country=country, created_at=now
             )
         )
@@ -362,10 +321,23 @@ class TeamRepo(_Repo):
 
     async def add_member(self, team_id: int, member_id: int, role: TeamRole, now: datetime) -> None:
         await self.c.execute(
-            _insert_ignore(self.c, team_members).values(
+            insert_ignore(self.c, team_members).values(
                 team_id=team_id, member_id=member_id, role=role.value, created_at=now
             )
         )
+
+    async def ids_of_members(self, member_ids: Sequence[int]) -> dict[int, set[int]]:
+        """The team ids of each member (for what a focal point or chair may see)."""
+        found: dict[int, set[int]] = {m: set() for m in member_ids}
+        for chunk in chunks(list(member_ids)):
+            rows = await self.c.execute(
+                sa.select(team_members.c.member_id, team_members.c.team_id).where(
+                    team_members.c.member_id.in_(list(chunk))
+                )
+            )
+            for member_id, team_id in rows:
+                found.setdefault(member_id, set()).add(team_id)
+        return found
 
     async def of_member(self, member_id: int) -> list[tuple[Team, TeamRole]]:
         rows = await self.c.execute(
@@ -536,12 +508,6 @@ class MetaRepo(_Repo):
 # -- meetings, invitations, notices, deliveries (issue 3) --------------------------------
 
 
-def _chunks(values: Sequence[Any], size: int = 500) -> Iterable[Sequence[Any]]:
-    # SQLite and asyncpg both cap the number of bound parameters.
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
 def _meeting(row: Any) -> Meeting:
     translations = {
         locale: MeetingText(t.get("title", ""), t.get("description", ""), t.get("agenda", ""))
@@ -571,6 +537,11 @@ def _meeting(row: Any) -> Meeting:
         created_by=row.created_by,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        reminder_offsets=(
+            None
+            if row.reminder_offsets is None
+            else tuple(int(v) for v in json.loads(row.reminder_offsets))
+        ),
     )
 
 
@@ -603,6 +574,9 @@ def meeting_values(meeting: Meeting) -> dict[str, Any]:
         "ask_comment": meeting.ask_comment,
         "status": meeting.status.value,
         "date_version": meeting.date_version,
+        "reminder_offsets": (
+            None if meeting.reminder_offsets is None else json.dumps(list(meeting.reminder_offsets))
+        ),
     }
 
 
@@ -622,7 +596,7 @@ class MeetingRepo(_Repo):
 
     async def get(self, meeting_id: int, *, lock: bool = False) -> Meeting | None:
         query = sa.select(meetings).where(meetings.c.id == meeting_id)
-        if lock and _is_postgres(self.c):
+        if lock and is_postgres(self.c):
             query = query.with_for_update()
         row = (await self.c.execute(query)).first()
         return _meeting(row) if row else None
@@ -677,7 +651,7 @@ def _invitation_context_query() -> sa.Select[Any]:
     columns = [
         *(c.label(f"i_{c.name}") for c in invitations.c),
         *(c.label(f"m_{c.name}") for c in meetings.c),
-        *(c.label(f"p_{c.name}") for c in _MEMBER_COLUMNS),
+        *(c.label(f"p_{c.name}") for c in MEMBER_COLUMNS),
     ]
     return (
         sa.select(*columns)
@@ -693,9 +667,9 @@ class InvitationRepo(_Repo):
     async def add_many(
         self, meeting_id: int, member_ids: Sequence[int], now: datetime, stands_in_for: int | None
     ) -> None:
-        for chunk in _chunks(list(member_ids)):
+        for chunk in chunks(list(member_ids)):
             await self.c.execute(
-                _insert_ignore(self.c, invitations),
+                insert_ignore(self.c, invitations),
                 [
                     {
                         "meeting_id": meeting_id,
@@ -728,7 +702,7 @@ class InvitationRepo(_Repo):
                 **{k[len(prefix) :]: v for k, v in values.items() if k.startswith(prefix)}
             )
 
-        return _invitation(part("i_")), _meeting(part("m_")), _member(part("p_"))
+        return _invitation(part("i_")), _meeting(part("m_")), member_from_row(part("p_"))
 
     async def of(self, meeting_id: int, member_id: int) -> Invitation | None:
         row = (
@@ -785,6 +759,8 @@ def _notice(row: Any) -> Notice:
         progress_message_id=row.progress_message_id,
         created_at=row.created_at,
         finished_at=row.finished_at,
+        request_id=row.request_id,
+        topic=row.topic,
     )
 
 
@@ -807,6 +783,8 @@ class NoticeRepo(_Repo):
         restricted: bool = False,
         created_by: int | None = None,
         progress_chat_id: int | None = None,
+        request_id: int | None = None,
+        topic: str | None = None,
     ) -> int:
         result = await self.c.execute(
             sa.insert(notices)
@@ -827,6 +805,8 @@ class NoticeRepo(_Repo):
                 total=0,
                 created_by=created_by,
                 progress_chat_id=progress_chat_id,
+                request_id=request_id,
+                topic=topic,
                 created_at=now,
             )
             .returning(notices.c.id)
@@ -836,6 +816,45 @@ class NoticeRepo(_Repo):
     async def get(self, notice_id: int) -> Notice | None:
         row = (await self.c.execute(sa.select(notices).where(notices.c.id == notice_id))).first()
         return _notice(row) if row else None
+
+    async def for_topic(
+        self,
+        topic: str,
+        *,
+        kind: NoticeKind,
+        now: datetime,
+        meeting_id: int | None = None,
+        request_id: int | None = None,
+        changes: dict[str, Any] | None = None,
+    ) -> int:
+        """The notice of this topic, created if there is none yet. Two processes creating
+        it at once get the same row (the unique topic, and INSERT … ON CONFLICT)."""
+        await self.c.execute(
+            insert_ignore(self.c, notices).values(
+                kind=kind.value,
+                meeting_id=meeting_id,
+                request_id=request_id,
+                topic=topic,
+                body="",
+                ref_locale="en",
+                translations="{}",
+                changes=json.dumps(changes or {}, sort_keys=True),
+                audience=json.dumps(Audience().as_json(), sort_keys=True),
+                ack_required=False,
+                restricted=False,
+                status=NoticeStatus.SENDING.value,
+                total=0,
+                created_at=now,
+            )
+        )
+        found = await self.by_topic(topic)
+        assert found is not None
+        return found
+
+    async def by_topic(self, topic: str) -> int | None:
+        return (
+            await self.c.execute(sa.select(notices.c.id).where(notices.c.topic == topic))
+        ).scalar_one_or_none()
 
     async def update(self, notice_id: int, **values: Any) -> None:
         await self.c.execute(sa.update(notices).where(notices.c.id == notice_id).values(**values))
@@ -886,6 +905,7 @@ def _delivery(row: Any) -> Delivery:
         sent_at=row.sent_at,
         last_error=row.last_error,
         acknowledged_at=row.acknowledged_at,
+        created_at=row.created_at,
     )
 
 
@@ -895,9 +915,9 @@ class DeliveryRepo(_Repo):
     ) -> int:
         """Queue the notice for (telegram_user_id, chat_id) pairs; returns how many were new."""
         added = 0
-        for chunk in _chunks(list(recipients)):
+        for chunk in chunks(list(recipients)):
             result = await self.c.execute(
-                _insert_ignore(self.c, deliveries),
+                insert_ignore(self.c, deliveries),
                 [
                     {
                         "notice_id": notice_id,
@@ -950,7 +970,7 @@ class DeliveryRepo(_Repo):
                 .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
                 .limit(1)
             )
-            if _is_postgres(self.c):
+            if is_postgres(self.c):
                 due = due.with_for_update(skip_locked=True)
             row = (
                 await self.c.execute(
@@ -1086,7 +1106,7 @@ class AudienceRepo(_Repo):
         self, statuses: Sequence[MemberStatus]
     ) -> list[tuple[Member, dict[str, str]]]:
         query = (
-            sa.select(*_MEMBER_COLUMNS)
+            sa.select(*MEMBER_COLUMNS)
             .join_from(members, accounts, members.c.telegram_user_id == accounts.c.telegram_user_id)
             .where(members.c.status.in_([s.value for s in statuses]))
             .order_by(members.c.id)
@@ -1101,7 +1121,7 @@ class AudienceRepo(_Repo):
         for member_id, slug, role in team_rows:
             roles_of.setdefault(member_id, {})[slug] = role
         return [
-            (_member(row, sorted(roles_of.get(row.id, {}))), roles_of.get(row.id, {}))
+            (member_from_row(row, sorted(roles_of.get(row.id, {}))), roles_of.get(row.id, {}))
             for row in rows
         ]
 

@@ -232,6 +232,8 @@ meetings = sa.Table(
     sa.Column("created_by", sa.BigInteger, nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+    # Added in 0003: a JSON list of seconds before the start; NULL for the global cadence.
+    sa.Column("reminder_offsets", sa.Text, nullable=True),
 )
 
 # One member invited to one meeting, and their answer. `needs_confirmation` is set when the
@@ -296,6 +298,11 @@ notices = sa.Table(
     sa.Column("progress_message_id", sa.BigInteger, nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("finished_at", UTCDateTime, nullable=True),
+    # Added in 0003: the request a request card or reminder is about, and for reminders
+    # the (subject, step) they belong to, so that all recipients of one step share a notice.
+    sa.Column("request_id", sa.Integer, nullable=True),
+    sa.Column("topic", sa.String(96), nullable=True),
+    sa.Index("uq_notices_topic", "topic", unique=True),
 )
 
 # One row per recipient of a notice: the delivery worker's queue and the record of who was
@@ -341,4 +348,187 @@ dialogs = sa.Table(
     sa.Column("step", sa.String(32), nullable=False),
     sa.Column("data", sa.Text, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# -- requests, action plans and reminders (migration 0003) -------------------------------
+
+# Something the secretariat asks for, with a deadline: an answer to an invitation, a
+# document, a nomination. An occurrence of an action-plan item is a request too
+# (`item_id`), so answering, reminding and escalating work the same way for both.
+# `escalated_at` is set, once, by the sweep that escalates what is still owed at the
+# deadline; moving the deadline later clears it. `translations` is JSON
+# {locale: {"title", "body", "options"}}; `options` a JSON list for choice answers;
+# `reminder_offsets` a JSON list of seconds before the deadline (NULL: the global cadence).
+requests = sa.Table(
+    "requests",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("title", sa.String(300), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("ref_locale", sa.String(16), nullable=False),
+    sa.Column("translations", sa.Text, nullable=False),
+    sa.Column("deadline", UTCDateTime, nullable=False),
+    sa.Column("timezone", sa.String(64), nullable=False),
+    sa.Column("audience", sa.Text, nullable=False),
+    sa.Column("answer_kind", sa.String(16), nullable=False),
+    sa.Column("options", sa.Text, nullable=False),
+    sa.Column("accept_late", sa.Boolean, nullable=False),
+    sa.Column("reminder_offsets", sa.Text, nullable=True),
+    sa.Column("skip_days_off", sa.Boolean, nullable=True),
+    sa.Column("item_id", sa.Integer, nullable=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("escalated_at", UTCDateTime, nullable=True),
+    sa.Column("created_by", sa.BigInteger, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Index("ix_requests_status_deadline", "status", "deadline"),
+    sa.Index("ix_requests_item_id", "item_id"),
+)
+
+# One answer owed to a request: by a member ("member:12"), a country's delegation
+# ("country:RS", any active member of it may answer) or a team ("team:3", any member).
+# Status: pending, submitted, late (given after the deadline), not_applicable.
+responses = sa.Table(
+    "responses",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "request_id", sa.Integer, sa.ForeignKey("requests.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("party", sa.String(32), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("choice", sa.Integer, nullable=True),
+    sa.Column("text", sa.Text, nullable=True),
+    sa.Column("answered_by", sa.Integer, nullable=True),
+    sa.Column("answered_at", UTCDateTime, nullable=True),
+    sa.Column("amendments", sa.Integer, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("request_id", "party", name="uq_responses_request_party"),
+)
+
+# Documents given as an answer: Telegram's file id and metadata, and where the bot saved
+# its copy (NULL until downloaded).
+response_files = sa.Table(
+    "response_files",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "response_id",
+        sa.Integer,
+        sa.ForeignKey("responses.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("file_id", sa.String(300), nullable=False),
+    sa.Column("file_unique_id", sa.String(100), nullable=False),
+    sa.Column("file_name", sa.String(255), nullable=True),
+    sa.Column("mime_type", sa.String(120), nullable=True),
+    sa.Column("file_size", sa.BigInteger, nullable=True),
+    sa.Column("path", sa.Text, nullable=True),
+    sa.Column("uploaded_by", sa.Integer, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+action_plans = sa.Table(
+    "action_plans",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("slug", sa.String(64), nullable=False, unique=True),
+    sa.Column("title", sa.String(300), nullable=False),
+    sa.Column("ref_locale", sa.String(16), nullable=False),
+    sa.Column("timezone", sa.String(64), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# An item of an action plan. `rule_kind` is date, rrule or permanent; `rule` the RRULE
+# (for date: empty). `next_deadline` is the deadline of the next occurrence not yet
+# created as a request; `current_deadline` that of the latest one created: when it has
+# passed, the sweep creates the next (so each item always shows its next occurrence).
+plan_items = sa.Table(
+    "plan_items",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "plan_id",
+        sa.Integer,
+        sa.ForeignKey("action_plans.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("ref", sa.String(32), nullable=False),
+    sa.Column("title", sa.String(300), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("translations", sa.Text, nullable=False),
+    sa.Column("responsible", sa.Text, nullable=False),
+    sa.Column("rule_kind", sa.String(16), nullable=False),
+    sa.Column("rule", sa.String(500), nullable=False),
+    sa.Column("dtstart", UTCDateTime, nullable=False),
+    sa.Column("answer_kind", sa.String(16), nullable=False),
+    sa.Column("options", sa.Text, nullable=False),
+    sa.Column("reminder_offsets", sa.Text, nullable=True),
+    sa.Column("current_deadline", UTCDateTime, nullable=True),
+    sa.Column("next_deadline", UTCDateTime, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("plan_id", "ref", name="uq_plan_items_plan_ref"),
+    sa.Index("ix_plan_items_current_deadline", "current_deadline"),
+)
+
+# Every planned reminder, escalation and digest: one row per subject ("req:12",
+# "mtg:5"), step and recipient, unique, so each is sent at most once however many
+# processes sweep. A step names the deadline it is for ("before:<deadline>:<seconds>",
+# "escalate:<deadline>", "start:<start>:<seconds>", as Unix times), so moving a deadline
+# plans new reminders instead of colliding with those already sent for the old one. `due_at` is when it
+# should go, `send_at` the same moved out of the recipient's quiet hours and days off.
+# States: planned, queued (handed to the delivery worker), skipped (missed by more than the
+# grace period), cancelled (no longer owed). `party` is the response it chases, if any.
+reminders = sa.Table(
+    "reminders",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("subject", sa.String(32), nullable=False),
+    sa.Column("step", sa.String(48), nullable=False),
+    sa.Column("telegram_user_id", sa.BigInteger, nullable=False),
+    sa.Column("response_id", sa.Integer, nullable=True),
+    sa.Column("due_at", UTCDateTime, nullable=False),
+    sa.Column("send_at", UTCDateTime, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("handled_at", UTCDateTime, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint(
+        "subject", "step", "telegram_user_id", name="uq_reminders_subject_step_recipient"
+    ),
+    sa.Index("ix_reminders_state_send_at", "state", "send_at"),
+    sa.Index("ix_reminders_response_id", "response_id"),
+)
+
+# -- the official record (migration 0004) -------------------------------------------------
+
+# Who is who in the audit log: a random reference per Telegram account. Entries name people
+# only by reference, so that forgetting a person (/forget, retention) clears this row's
+# Telegram id and leaves the log untouched, consistent, and without personal data.
+audit_people = sa.Table(
+    "audit_people",
+    metadata,
+    sa.Column("ref", sa.String(16), primary_key=True),
+    sa.Column("telegram_user_id", sa.BigInteger, nullable=True, unique=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("forgotten_at", UTCDateTime, nullable=True),
+)
+
+# Append-only: database triggers refuse UPDATE and DELETE (see migration 0004), and the
+# repository has no method for either. `details` is JSON of ids and codes, never names,
+# message bodies or answers. `actor_ref` NULL means the system or the command line.
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("actor_ref", sa.String(16), nullable=True),
+    sa.Column("action", sa.String(48), nullable=False),
+    sa.Column("object_type", sa.String(24), nullable=False),
+    sa.Column("object_id", sa.String(48), nullable=True),
+    sa.Column("subject_ref", sa.String(16), nullable=True),
+    sa.Column("details", sa.Text, nullable=False),
+    sa.Index("ix_audit_log_at", "at"),
+    sa.Index("ix_audit_log_object", "object_type", "object_id"),
+    sa.Index("ix_audit_log_subject_ref", "subject_ref"),
 )

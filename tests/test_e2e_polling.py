@@ -12,10 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.config import Settings
 from bot.domain.clock import SystemClock
 from bot.domain.invites import Invites
 from bot.domain.models import Approval, MemberStatus
 from bot.domain.roster import Roster
+from bot.services import planner_for
 from storage.db import Database
 from tests.auxil.fake_bot_api import TOKEN, FakeBotApi, serve
 from tests.auxil.harness import Person, callback_update, message_update
@@ -43,7 +45,9 @@ async def fake_api() -> AsyncIterator[tuple[FakeBotApi, str]]:
 
 
 @contextlib.asynccontextmanager
-async def bot_process(url: str, database_url: str, cwd: Path) -> AsyncIterator[None]:
+async def bot_process(
+    url: str, database_url: str, cwd: Path, extra_env: dict[str, str] | None = None
+) -> AsyncIterator[None]:
     """`python -m bot run` against the fake; stopped with Ctrl-C, which it must survive
     cleanly, without the token ever reaching its output."""
     env = {
@@ -53,6 +57,7 @@ async def bot_process(url: str, database_url: str, cwd: Path) -> AsyncIterator[N
         "CONVENE_DATABASE_URL": database_url,
         "CONVENE_ADMINS": "",
         "PYTHONPATH": str(ROOT),
+        **(extra_env or {}),
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run",
@@ -154,7 +159,7 @@ async def test_a_meeting_queued_by_the_cli_is_delivered_and_answered(
         async with bot_process(url, database_url, tmp_path):
             await until(lambda: "getMe" in [c.method for c in api.calls], "the bot to start")
             start = now + timedelta(days=20)
-            outcome = await Meetings(db, clock).announce(
+            outcome = await Meetings(db, clock, planner_for(Settings.parse({}))).announce(
                 MeetingSpec(
                     title="Executive board, 12th meeting",
                     starts_at=start,

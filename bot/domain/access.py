@@ -16,6 +16,7 @@ class Principal:
     is_admin: bool
     focal_countries: frozenset[str]
     member: Member | None
+    chaired_teams: frozenset[int] = frozenset()  # team ids where the member is chair
 
     @property
     def is_active_member(self) -> bool:
@@ -25,19 +26,70 @@ class Principal:
         """Approving a registration: the secretariat, or that country's focal point."""
         return self.is_admin or country in self.focal_countries
 
+    @property
+    def scope(self) -> Scope | None:
+        """What this person may see of meetings, requests, plans and the roster: everything
+        (the secretariat), their countries (focal points), their teams (chairs, if still
+        active members), or nothing."""
+        if self.is_admin:
+            return Scope(everything=True)
+        teams = self.chaired_teams if self.is_active_member else frozenset()
+        if self.focal_countries or teams:
+            return Scope(countries=self.focal_countries, teams=teams)
+        return None
+
+
+@dataclass(frozen=True)
+class Scope:
+    everything: bool = False
+    countries: frozenset[str] = frozenset()
+    teams: frozenset[int] = frozenset()
+
+    def covers(self, country: str | None, team_ids: frozenset[int] | set[int]) -> bool:
+        """A member (their country and teams) is visible in this scope."""
+        return self.everything or country in self.countries or bool(self.teams & set(team_ids))
+
+    def covers_party(self, party: str, country: str | None, team_ids: set[int]) -> bool:
+        """An answer owed by a party: a country, a member (their country, teams), a team."""
+        kind, _, key = party.partition(":")
+        if self.everything:
+            return True
+        if kind == "country":
+            return key in self.countries
+        if kind == "team":
+            return int(key) in self.teams
+        return self.covers(country, team_ids)
+
 
 async def load_principal(tx: Tx, telegram_user_id: int) -> Principal:
     roles = await tx.roles.of(telegram_user_id)
+    member = await tx.members.by_telegram_id(telegram_user_id)
+    chaired: frozenset[int] = frozenset()
+    if member is not None:
+        chaired = frozenset(
+            team.id for team, role in await tx.teams.of_member(member.id) if role.value == "chair"
+        )
     return Principal(
         telegram_user_id=telegram_user_id,
         is_admin=any(role is Role.ADMIN for role, _ in roles),
         focal_countries=frozenset(c for role, c in roles if role is Role.FOCAL_POINT),
-        member=await tx.members.by_telegram_id(telegram_user_id),
+        member=member,
+        chaired_teams=chaired,
     )
 
 
 VISITOR_COMMANDS = ["start", "help", "language"]
-MEMBER_COMMANDS = ["start", "help", "meetings", "profile", "language", "timezone"]
+MEMBER_COMMANDS = [
+    "start",
+    "help",
+    "meetings",
+    "requests",
+    "profile",
+    "language",
+    "timezone",
+    "mydata",
+    "forget",
+]
 ADMIN_COMMANDS = [
     "invite",
     "members",
@@ -49,8 +101,15 @@ ADMIN_COMMANDS = [
     "status",
     "export",
     "announce",
+    "plan",
+    "audit",
+    "proof",
     "cancel",
 ]
+
+
+# What focal points and team chairs may use, each showing their country's or team's part.
+SCOPED_COMMANDS = ["members", "status", "export", "plan"]
 
 
 def commands_for(principal: Principal | None) -> list[str]:
@@ -63,9 +122,14 @@ def commands_for(principal: Principal | None) -> list[str]:
             commands.append("timezone")
         if "meetings" not in commands:
             commands.append("meetings")
+        if "requests" not in commands:
+            commands.append("requests")
         commands += ADMIN_COMMANDS
-    elif principal.focal_countries:
+    elif principal.scope is not None:
+        # Focal points and team chairs: the secretariat's views, for their country or team.
         if "timezone" not in commands:
             commands.append("timezone")
-        commands.append("pending")
+        if principal.focal_countries:
+            commands.append("pending")
+        commands += SCOPED_COMMANDS
     return commands

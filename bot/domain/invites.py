@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from bot.domain.audit import Action, record
 from bot.domain.clock import Clock
 from bot.domain.models import Approval, Invite, Team, TeamRole
 from storage.db import Database
@@ -130,14 +131,33 @@ class Invites:
                 created_by=created_by,
             )
             invite = await tx.invites.get(invite_id)
+            await record(
+                tx,
+                now,
+                Action.INVITE_CREATE,
+                "invite",
+                invite_id,
+                actor=created_by,
+                teams=[t.slug for t in found],
+                country=country,
+                uses=uses,
+                approval=approval.value,
+            )
         assert invite is not None
         return CreatedInvite(token, invite)
 
 
-async def revoke_invite(db: Database, clock: Clock, invite_id: int) -> bool:
+async def revoke_invite(
+    db: Database, clock: Clock, invite_id: int, revoked_by: int | None = None
+) -> bool:
     """Withdraw a link so that nobody can register with it any more."""
     async with db.transaction() as tx:
-        return await tx.invites.revoke(invite_id, clock.now())
+        revoked = await tx.invites.revoke(invite_id, clock.now())
+        if revoked:
+            await record(
+                tx, clock.now(), Action.INVITE_REVOKE, "invite", invite_id, actor=revoked_by
+            )
+        return revoked
 
 
 def deep_link(bot_username: str, token: str) -> str:

@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.config import is_valid_timezone
+from bot.domain.audit import Action, record
 from bot.domain.clock import Clock
 from bot.domain.countries import normalize_country
 from bot.domain.models import (
@@ -37,6 +38,7 @@ from bot.domain.notices import (
     resolve_members,
 )
 from bot.domain.notices import check_audience as check_notice_audience
+from bot.domain.reminders import Planner, meeting_subject
 from bot.i18n import SUPPORTED_LOCALES, zone
 from storage.db import Database
 from storage.repositories import Tx
@@ -129,6 +131,8 @@ class MeetingSpec:
     online_url: str | None = None
     tentative: bool = False
     ask_comment: bool = False
+    # Reminders before the meeting; None: the global cadence (an edit keeps the meeting's).
+    reminder_offsets: tuple[int, ...] | None = None
 
 
 # What an update reports when it changes, in this order.
@@ -246,9 +250,10 @@ class Announced:
 
 
 class Meetings:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, planner: Planner) -> None:
         self.db = db
         self.clock = clock
+        self.planner = planner  # reminders before the RSVP deadline and the meeting
 
     async def announce(
         self, spec: MeetingSpec, *, created_by: int | None, progress_chat_id: int | None = None
@@ -271,6 +276,17 @@ class Meetings:
                 audience=spec.audience,
                 created_by=created_by,
                 progress_chat_id=progress_chat_id,
+            )
+            await self.planner.plan_meeting(tx, meeting, now)
+            await record(
+                tx,
+                now,
+                Action.MEETING_CREATE,
+                "meeting",
+                meeting_id,
+                actor=created_by,
+                notice=notice_id,
+                invited=len(invited),
             )
         return Announced(meeting, notice_id, len(invited))
 
@@ -304,6 +320,9 @@ class Meetings:
             meeting = replace(
                 old,
                 date_version=old.date_version + (1 if reconfirm else 0),
+                reminder_offsets=(
+                    old.reminder_offsets if spec.reminder_offsets is None else spec.reminder_offsets
+                ),
                 **_spec_fields(spec),
             )
             await tx.meetings.save(meeting, now)
@@ -339,6 +358,19 @@ class Meetings:
             newcomers = [m for m in await resolve_members(tx, spec.audience) if m.id not in already]
             if newcomers:
                 await invite_more(tx, meeting_id, newcomers, now)
+            await self.planner.replan_meeting(tx, meeting, now)
+            await record(
+                tx,
+                now,
+                Action.MEETING_EDIT,
+                "meeting",
+                meeting_id,
+                actor=edited_by,
+                fields=sorted(changes),
+                notice=notice_id,
+                reconfirm=reconfirm,
+                newly_invited=len(newcomers),
+            )
         return Announced(meeting, notice_id, len(newcomers), changes)
 
     async def cancel(
@@ -359,6 +391,16 @@ class Meetings:
                 meeting_id=meeting_id,
                 created_by=cancelled_by,
                 progress_chat_id=progress_chat_id,
+            )
+            await tx.reminders.drop_planned(meeting_subject(meeting_id))
+            await record(
+                tx,
+                now,
+                Action.MEETING_CANCEL,
+                "meeting",
+                meeting_id,
+                actor=cancelled_by,
+                notice=notice_id,
             )
         return Announced(meeting, notice_id, len(everyone))
 
@@ -417,6 +459,7 @@ def meeting_from_spec(
         created_by=created_by,
         created_at=now,
         updated_at=now,
+        reminder_offsets=spec.reminder_offsets,
         **_spec_fields(spec),
     )
 

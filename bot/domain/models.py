@@ -129,6 +129,8 @@ class NoticeKind(StrEnum):
     UPDATE = "update"
     CANCELLATION = "cancellation"
     ANNOUNCEMENT = "announcement"
+    REQUEST = "request"  # a request card: new, or its deadline moved (issue 4)
+    REMINDER = "reminder"  # a reminder, escalation or digest (issue 4)
 
 
 class NoticeStatus(StrEnum):
@@ -226,6 +228,8 @@ class Meeting:
     created_by: int | None
     created_at: datetime
     updated_at: datetime
+    # Reminders before the meeting (seconds before it); None: CONVENE_MEETING_REMINDERS.
+    reminder_offsets: tuple[int, ...] | None = None
 
     def text_for(self, locale: str | None) -> tuple[MeetingText, bool]:
         """The texts in `locale` if translated; else the reference ones and True (untranslated)."""
@@ -285,6 +289,8 @@ class Notice:
     progress_message_id: int | None
     created_at: datetime
     finished_at: datetime | None
+    request_id: int | None = None
+    topic: str | None = None
 
     def body_for(self, locale: str | None) -> tuple[str, bool]:
         if locale and locale in self.translations:
@@ -307,6 +313,7 @@ class Delivery:
     sent_at: datetime | None
     last_error: str | None
     acknowledged_at: datetime | None
+    created_at: datetime | None = None  # when it was queued
 
 
 @dataclass(frozen=True)
@@ -324,3 +331,179 @@ class DeliveryCounts:
     @property
     def finished(self) -> bool:
         return self.pending == 0
+
+
+# -- requests, action plans, reminders (issue 4) ----------------------------------------
+
+
+class AnswerKind(StrEnum):
+    CHOICE = "choice"  # one of the request's options, by button
+    TEXT = "text"  # a typed answer
+    DOCUMENTS = "documents"  # one or more files sent in the chat
+
+
+class ResponseStatus(StrEnum):
+    PENDING = "pending"
+    SUBMITTED = "submitted"
+    LATE = "late"  # given after the deadline, where late answers are accepted
+    NOT_APPLICABLE = "not_applicable"  # set by the secretariat
+
+
+class RequestStatus(StrEnum):
+    OPEN = "open"
+    CANCELLED = "cancelled"
+
+
+class RuleKind(StrEnum):
+    DATE = "date"  # one deadline
+    RRULE = "rrule"  # recurring (RFC 5545)
+    PERMANENT = "permanent"  # no deadline of its own: periodic status reports by `rule`
+
+
+@dataclass(frozen=True)
+class RequestText:
+    title: str
+    body: str
+    options: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Request:
+    id: int
+    title: str
+    body: str
+    ref_locale: str
+    translations: dict[str, dict[str, object]]
+    deadline: datetime
+    timezone: str
+    audience: Audience
+    answer_kind: AnswerKind
+    options: tuple[str, ...]
+    accept_late: bool
+    reminder_offsets: tuple[int, ...] | None
+    skip_days_off: bool | None
+    item_id: int | None
+    status: RequestStatus
+    escalated_at: datetime | None
+    created_by: int | None
+    created_at: datetime
+    updated_at: datetime
+
+    def text_for(self, locale: str | None) -> tuple[RequestText, bool]:
+        """The texts in `locale` if translated, else the original (and True: untranslated)."""
+        own = RequestText(self.title, self.body, self.options)
+        if not locale or locale == self.ref_locale:
+            return own, False
+        found = self.translations.get(locale)
+        if not found:
+            return own, True
+        options = tuple(str(o) for o in found.get("options") or ())  # type: ignore[union-attr]
+        return (
+            RequestText(
+                str(found.get("title") or self.title),
+                str(found.get("body") or self.body),
+                options if len(options) == len(self.options) else self.options,
+            ),
+            False,
+        )
+
+
+@dataclass(frozen=True)
+class ResponseFile:
+    id: int
+    response_id: int
+    file_id: str
+    file_unique_id: str
+    file_name: str | None
+    mime_type: str | None
+    file_size: int | None
+    path: str | None
+    uploaded_by: int | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Response:
+    """One answer owed to a request, by a party: "member:<id>", "country:<code>",
+    "team:<id>"."""
+
+    id: int
+    request_id: int
+    party: str
+    status: ResponseStatus
+    choice: int | None
+    text: str | None
+    answered_by: int | None
+    answered_at: datetime | None
+    amendments: int
+    files: tuple[ResponseFile, ...] = ()
+
+    @property
+    def answered(self) -> bool:
+        return self.status in (ResponseStatus.SUBMITTED, ResponseStatus.LATE)
+
+    @property
+    def owed(self) -> bool:
+        return self.status is ResponseStatus.PENDING
+
+
+@dataclass(frozen=True)
+class Plan:
+    id: int
+    slug: str
+    title: str
+    ref_locale: str
+    timezone: str
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    id: int
+    plan_id: int
+    ref: str
+    title: str
+    body: str
+    translations: dict[str, dict[str, object]]
+    responsible: Audience
+    rule_kind: RuleKind
+    rule: str
+    dtstart: datetime
+    answer_kind: AnswerKind
+    options: tuple[str, ...]
+    reminder_offsets: tuple[int, ...] | None
+    current_deadline: datetime | None
+    next_deadline: datetime | None
+
+
+class ReminderState(StrEnum):
+    PLANNED = "planned"
+    QUEUED = "queued"  # handed to the delivery worker
+    SKIPPED = "skipped"  # missed by more than the grace period, or pointless by then
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class Reminder:
+    id: int
+    subject: str
+    step: str
+    telegram_user_id: int
+    response_id: int | None
+    due_at: datetime
+    send_at: datetime
+    state: ReminderState
+
+
+# -- the official record (issue 5) ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: datetime
+    actor_ref: str | None  # None: the system or the command line
+    action: str
+    object_type: str
+    object_id: str | None
+    subject_ref: str | None
+    details: dict[str, object]

@@ -12,6 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from bot.domain.audit import Action, record
 from bot.domain.clock import Clock
 from bot.domain.countries import normalize_country
 from bot.domain.models import (
@@ -131,6 +132,16 @@ async def _queue(tx: Tx, notice_id: int, rows: list[tuple[int, int, bool]], now:
         for delivery in await tx.deliveries.of_notices([notice_id]):
             if delivery.telegram_user_id in blocked and delivery.state is DeliveryState.PENDING:
                 await tx.deliveries.mark_unreachable(delivery.id)
+                await record(
+                    tx,
+                    now,
+                    Action.DELIVERY_UNREACHABLE,
+                    "notice",
+                    notice_id,
+                    subject=delivery.telegram_user_id,
+                    delivery=delivery.id,
+                    error="blocked",
+                )
     await tx.notices.reopen(notice_id)
 
 
@@ -243,6 +254,20 @@ class Notices:
                 progress_chat_id=progress_chat_id,
             )
             await _queue(tx, notice_id, rows, now)
+            await record(
+                tx,
+                now,
+                Action.NOTICE_CREATE,
+                "notice",
+                notice_id,
+                actor=created_by,
+                kind=NoticeKind.ANNOUNCEMENT.value,
+                recipients=len(rows),
+                audience=audience.as_json(),
+                ack=spec.ack_required,
+                restricted=spec.restricted,
+                document=bool(spec.document_file_id or spec.document_path),
+            )
         return notice_id, len(rows)
 
     async def get(self, notice_id: int) -> Notice | None:
@@ -283,7 +308,17 @@ class Notices:
             notice = await tx.notices.get(delivery.notice_id)
             if notice is None or not notice.ack_required:
                 return None
-            await tx.deliveries.acknowledge(delivery_id, self.clock.now())
+            if await tx.deliveries.acknowledge(delivery_id, self.clock.now()):
+                await record(
+                    tx,
+                    self.clock.now(),
+                    Action.DELIVERY_ACK,
+                    "notice",
+                    notice.id,
+                    actor=telegram_user_id,
+                    subject=telegram_user_id,
+                    delivery=delivery_id,
+                )
             return await tx.deliveries.get(delivery_id)
 
     async def in_progress(self) -> list[Progress]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
+from bot.domain.audit import Action, record
 from bot.domain.clock import Clock
 from bot.domain.countries import default_timezone, normalize_country
 from bot.domain.invites import InviteProblem, find_invite, invite_problem
@@ -22,7 +23,7 @@ from storage.db import Database
 from storage.repositories import Tx
 
 # Bumped whenever the privacy notice's text changes; stored with each consent.
-PRIVACY_NOTICE_VERSION = "2026-11"
+PRIVACY_NOTICE_VERSION = "2026-11-23"  # retention periods, /mydata, /forget
 
 
 class Step(StrEnum):
@@ -210,6 +211,17 @@ class Registrations:
             return StartOutcome(StartKind.INVALID, problem=InviteProblem.USED_UP)
         for team in new:
             await tx.teams.add_member(team.id, member.id, invite.team_role, now)
+        await record(
+            tx,
+            now,
+            Action.MEMBER_JOIN,
+            "member",
+            member.id,
+            actor=member.telegram_user_id,
+            subject=member.telegram_user_id,
+            invite=invite.id,
+            teams=[team.slug for team in new],
+        )
         return StartOutcome(StartKind.JOINED_TEAMS, teams=tuple(team.name for team in new))
 
     async def current(self, telegram_user_id: int) -> Draft | None:
@@ -369,6 +381,18 @@ class Registrations:
             for team in invite.teams:
                 await tx.teams.add_member(team.id, member_id, invite.team_role, now)
             await tx.registrations.delete(telegram_user_id)
+            await record(
+                tx,
+                now,
+                Action.MEMBER_REGISTER,
+                "member",
+                member_id,
+                actor=telegram_user_id,
+                subject=telegram_user_id,
+                invite=invite.id,
+                status=status.value,
+                consent_version=PRIVACY_NOTICE_VERSION,
+            )
             member = await tx.members.get(member_id)
             assert member is not None
             approvers: tuple[Recipient, ...] = ()

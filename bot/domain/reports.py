@@ -12,21 +12,28 @@ import io
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from bot.domain.access import Scope
 from bot.domain.clock import Clock
 from bot.domain.models import (
     Answer,
     Delivery,
     DeliveryCounts,
+    DeliveryState,
     Invitation,
     Meeting,
     Member,
     Notice,
     NoticeKind,
+    Response,
+    ResponseStatus,
 )
+from bot.domain.plans import PlanReport
+from bot.domain.requests import RequestReport
 from bot.i18n import zone
 from storage.db import Database
 
@@ -74,7 +81,9 @@ class Reports:
         self.db = db
         self.clock = clock
 
-    async def meeting(self, meeting_id: int) -> MeetingReport | None:
+    async def meeting(self, meeting_id: int, scope: Scope | None = None) -> MeetingReport | None:
+        """The meeting's report; within `scope` (a focal point's country, a chair's teams)
+        only their invitees and the messages sent to them, and None if none are theirs."""
         async with self.db.transaction() as tx:
             meeting = await tx.meetings.get(meeting_id)
             if meeting is None:
@@ -117,7 +126,113 @@ class Reports:
                     )
                 )
             rows.sort(key=lambda r: (r.member.country, r.member.full_name.casefold()))
+            if scope is not None and not scope.everything:
+                teams = await tx.teams.ids_of_members([r.member.id for r in rows])
+                rows = [r for r in rows if scope.covers(r.member.country, teams[r.member.id])]
+                if not rows:
+                    return None
+                seen = {r.member.telegram_user_id for r in rows}
+                deliveries = [d for d in deliveries if d.telegram_user_id in seen]
+                counts = _counts(deliveries)
             return MeetingReport(meeting, rows, notices, deliveries, counts)
+
+    async def proof(self, notice_id: int) -> ProofReport | None:
+        """Proof of notification: for one notice, each recipient and what became of it."""
+        async with self.db.transaction() as tx:
+            notice = await tx.notices.get(notice_id)
+            if notice is None:
+                return None
+            rows = []
+            for delivery in await tx.deliveries.of_notices([notice_id]):
+                member = await tx.members.by_telegram_id(delivery.telegram_user_id)
+                ref = await tx.audit.find_ref(delivery.telegram_user_id)
+                answered = None
+                if member is not None and notice.meeting_id is not None:
+                    invitation = await tx.invitations.of(notice.meeting_id, member.id)
+                    answered = invitation.answered_at if invitation else None
+                elif member is not None and notice.request_id is not None:
+                    answered = await _party_answered(tx, notice.request_id, member)
+                rows.append(ProofRow(delivery, member, ref, answered))
+            rows.sort(key=lambda r: (r.member.country if r.member else "~", r.name.casefold()))
+            return ProofReport(notice, rows)
+
+
+def _counts(deliveries: list[Delivery]) -> DeliveryCounts:
+    states = Counter(d.state for d in deliveries)
+    return DeliveryCounts(
+        pending=states[DeliveryState.PENDING] + states[DeliveryState.SENDING],
+        sent=states[DeliveryState.SENT],
+        failed=states[DeliveryState.FAILED],
+        unreachable=states[DeliveryState.UNREACHABLE],
+        acknowledged=sum(1 for d in deliveries if d.acknowledged_at is not None),
+    )
+
+
+async def _party_answered(tx: Any, request_id: int, member: Member) -> datetime | None:
+    from bot.domain.requests import member_parties
+
+    parties = await member_parties(tx, member)
+    for response in await tx.responses.of_requests([request_id]):
+        if response.party in parties and response.answered:
+            return response.answered_at  # type: ignore[no-any-return]
+    return None
+
+
+@dataclass(frozen=True)
+class ProofRow:
+    delivery: Delivery
+    member: Member | None
+    ref: str | None  # the person's reference in the audit log
+    answered_at: datetime | None
+
+    @property
+    def name(self) -> str:
+        if self.member is not None:
+            return self.member.full_name
+        return self.ref or f"Telegram {self.delivery.telegram_user_id}"
+
+
+@dataclass(frozen=True)
+class ProofReport:
+    notice: Notice
+    rows: list[ProofRow]
+
+
+def proof_sheets(report: ProofReport, timezone: str) -> dict[str, list[list[str]]]:
+    """One row per recipient: queued, accepted by Telegram (the message id), acknowledged,
+    answered. Telegram tells a bot nothing about reading: "delivered" is its acceptance."""
+    header = [
+        "country",
+        "name",
+        "reference",
+        "state",
+        f"queued at ({timezone})",
+        f"delivered at ({timezone})",
+        "telegram message id",
+        "attempts",
+        f"acknowledged at ({timezone})",
+        f"answered at ({timezone})",
+        "error",
+    ]
+    rows = [header]
+    for row in report.rows:
+        delivery = row.delivery
+        rows.append(
+            [
+                row.member.country if row.member else "",
+                row.name,
+                row.ref or "",
+                delivery.state.value,
+                _time(delivery.created_at, timezone),
+                _time(delivery.sent_at, timezone),
+                str(delivery.message_id or ""),
+                str(delivery.attempts),
+                _time(delivery.acknowledged_at, timezone),
+                _time(row.answered_at, timezone),
+                delivery.last_error or "",
+            ]
+        )
+    return {f"Notice {report.notice.id}": rows}
 
 
 # -- exports ------------------------------------------------------------------------------
@@ -216,13 +331,21 @@ def sheets(report: MeetingReport) -> dict[str, list[list[str]]]:
 
 
 def to_csv(report: MeetingReport) -> bytes:
-    """One CSV file, the three tables one after another with a titled blank line between.
+    return tables_to_csv(sheets(report))
+
+
+def to_xlsx(report: MeetingReport) -> bytes:
+    return tables_to_xlsx(sheets(report))
+
+
+def tables_to_csv(tables: dict[str, list[list[str]]]) -> bytes:
+    """One CSV file, the tables one after another with a titled blank line between.
 
     UTF-8 with a byte-order mark, so that Excel shows Cyrillic and Greek names right.
     """
     out = io.StringIO()
     writer = csv.writer(out)
-    for index, (title, rows) in enumerate(sheets(report).items()):
+    for index, (title, rows) in enumerate(tables.items()):
         if index:
             writer.writerow([])
         writer.writerow([f"# {title}"])
@@ -230,14 +353,14 @@ def to_csv(report: MeetingReport) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def to_xlsx(report: MeetingReport) -> bytes:
+def tables_to_xlsx(tables: dict[str, list[list[str]]]) -> bytes:
     workbook = Workbook()
     first = True
-    for title, rows in sheets(report).items():
+    for title, rows in tables.items():
         sheet = workbook.active if first else workbook.create_sheet()
         assert sheet is not None
         first = False
-        sheet.title = title
+        sheet.title = title[:31]  # Excel's limit
         for row in rows:
             sheet.append(row)
         for cell in sheet[1]:
@@ -249,3 +372,110 @@ def to_xlsx(report: MeetingReport) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+# -- requests and action plans (issue 4) --------------------------------------------------
+
+RESPONSE_LABELS = {
+    ResponseStatus.PENDING: "pending",
+    ResponseStatus.SUBMITTED: "submitted",
+    ResponseStatus.LATE: "late",
+    ResponseStatus.NOT_APPLICABLE: "not applicable",
+}
+
+
+def _party(report: RequestReport, party: str) -> tuple[str, str, str]:
+    """(kind, country, name) of a party, for the export's columns."""
+    kind, _, key = party.partition(":")
+    if kind == "country":
+        return kind, key, ""
+    if kind == "member":
+        member_id = int(key)
+        return (
+            kind,
+            report.member_countries.get(member_id, ""),
+            report.member_names.get(member_id, key),
+        )
+    return kind, "", report.team_names.get(int(key), key)
+
+
+def _answer(report: RequestReport, response: Response) -> str:
+    request = report.request
+    if response.choice is not None and request.options:
+        return request.options[response.choice % len(request.options)]
+    if response.text:
+        return response.text
+    return "; ".join(f.file_name or f.file_unique_id for f in response.files)
+
+
+def response_rows(report: RequestReport, now: datetime) -> list[list[str]]:
+    tz = report.request.timezone
+    rows = []
+    for response in report.responses:
+        kind, country, name = _party(report, response.party)
+        status = RESPONSE_LABELS[response.status]
+        if response.owed and report.request.deadline <= now:
+            status = "overdue"
+        rows.append(
+            [
+                kind,
+                country,
+                name,
+                status,
+                report.member_names.get(response.answered_by or 0, ""),
+                _time(response.answered_at, tz),
+                str(response.amendments),
+                _answer(report, response),
+            ]
+        )
+    return rows
+
+
+RESPONSE_HEADER = [
+    "party",
+    "country",
+    "name",
+    "status",
+    "answered by",
+    "answered at",
+    "amendments",
+    "answer",
+]
+
+
+def request_sheets(report: RequestReport, now: datetime) -> dict[str, list[list[str]]]:
+    """The answers to one request, and its documents with where the copies are kept."""
+    tz = report.request.timezone
+    header = [*RESPONSE_HEADER]
+    header[5] = f"answered at ({tz})"
+    files = [["party", "file name", "type", "size", "telegram file id", "saved as"]]
+    for response in report.responses:
+        for item in response.files:
+            files.append(
+                [
+                    response.party,
+                    item.file_name or "",
+                    item.mime_type or "",
+                    str(item.file_size or ""),
+                    item.file_id,
+                    item.path or "",
+                ]
+            )
+    return {"Answers": [header, *response_rows(report, now)], "Documents": files}
+
+
+def plan_sheets(report: PlanReport, now: datetime) -> dict[str, list[list[str]]]:
+    """One row per obligation: item, occurrence (deadline) and responsible party."""
+    tz = report.plan.timezone
+    header = ["ref", "item", "rule", f"deadline ({tz})", *RESPONSE_HEADER]
+    header[4 + 5] = f"answered at ({tz})"
+    rows = [header]
+    for status in report.items:
+        item = status.item
+        rule = item.rule_kind.value + (f" {item.rule}" if item.rule else "")
+        for occurrence in status.occurrences:
+            for row in response_rows(occurrence, now):
+                rows.append(
+                    [item.ref, item.title, rule, _time(occurrence.request.deadline, tz), *row]
+                )
+    return {"Obligations": rows}

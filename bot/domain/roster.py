@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.domain.access import Principal, load_principal
+from bot.domain.access import Principal, Scope, load_principal
+from bot.domain.audit import Action, record
 from bot.domain.clock import Clock
 from bot.domain.countries import normalize_country
 from bot.domain.models import Account, Member, MemberStatus, Recipient, Role, Team
@@ -117,10 +118,33 @@ class Roster:
                 )
                 if not won:
                     return Decision(DecisionKind.ALREADY_DECIDED, member)
+                await record(
+                    tx,
+                    now,
+                    Action.MEMBER_APPROVE,
+                    "member",
+                    member_id,
+                    actor=decided_by,
+                    subject=member.telegram_user_id,
+                    country=member.country,
+                )
                 await tx.approvals.clear(member_id)
                 member = await tx.members.get(member_id)
                 return Decision(DecisionKind.APPROVED, member, applicant, messages, teams)
             await tx.members.delete(member_id)
+            await record(
+                tx,
+                now,
+                Action.MEMBER_REJECT,
+                "member",
+                member_id,
+                actor=decided_by,
+                subject=member.telegram_user_id,
+                country=member.country,
+            )
+            # Nothing about a person who was not admitted is kept: not even the link
+            # between their Telegram account and the log's reference.
+            await tx.audit.forget(member.telegram_user_id, now)
             return Decision(DecisionKind.REJECTED, member, applicant, messages, teams)
 
     async def revoke(self, member_id: int, revoked_by: int) -> Decision:
@@ -136,6 +160,15 @@ class Roster:
                 return Decision(DecisionKind.ALREADY_DECIDED, member)
             await tx.members.set_status_if(
                 member_id, member.status, MemberStatus.REVOKED, now, revoked_by
+            )
+            await record(
+                tx,
+                now,
+                Action.MEMBER_REVOKE,
+                "member",
+                member_id,
+                actor=revoked_by,
+                subject=member.telegram_user_id,
             )
             updated = await tx.members.get(member_id)
             applicant = (
@@ -153,6 +186,7 @@ class Roster:
         team: str | None = None,
         country: str | None = None,
         status: str | None = None,
+        scope: Scope | None = None,
     ) -> list[Member]:
         """Filtered roster. Bad filter values raise RosterError with the offending value."""
         country_code = None
@@ -169,9 +203,13 @@ class Roster:
         async with self.db.transaction() as tx:
             if team and await tx.teams.by_slug(team) is None:
                 raise RosterError("unknown_team", team)
-            return await tx.members.search(
+            found = await tx.members.search(
                 team_slug=team, country=country_code, status=status_value
             )
+            if scope is not None and not scope.everything:
+                teams = await tx.teams.ids_of_members([m.id for m in found])
+                found = [m for m in found if scope.covers(m.country, teams[m.id])]
+            return found
 
     async def teams(self) -> list[Team]:
         async with self.db.transaction() as tx:
@@ -193,7 +231,9 @@ class Roster:
         async with self.db.transaction() as tx:
             if await tx.teams.by_slug(slug) is not None:
                 raise RosterError("team_exists", slug)
-            return await tx.teams.create(slug, name, self.clock.now())
+            team = await tx.teams.create(slug, name, self.clock.now())
+            await record(tx, self.clock.now(), Action.TEAM_CREATE, "team", team.id, slug=slug)
+            return team
 
     async def grant(self, telegram_user_id: int, role: Role, country: str = "") -> bool:
         if role is Role.FOCAL_POINT:
@@ -202,11 +242,33 @@ class Roster:
                 raise RosterError("bad_country", country)
             country = code
         async with self.db.transaction() as tx:
-            return await tx.roles.grant(telegram_user_id, role, self.clock.now(), country)
+            granted = await tx.roles.grant(telegram_user_id, role, self.clock.now(), country)
+            if granted:
+                await record(
+                    tx,
+                    self.clock.now(),
+                    Action.ROLE_GRANT,
+                    "role",
+                    role.value,
+                    subject=telegram_user_id,
+                    country=country,
+                )
+            return granted
 
     async def withdraw(self, telegram_user_id: int, role: Role, country: str = "") -> bool:
         async with self.db.transaction() as tx:
-            return await tx.roles.revoke(telegram_user_id, role, country.upper())
+            withdrawn = await tx.roles.revoke(telegram_user_id, role, country.upper())
+            if withdrawn:
+                await record(
+                    tx,
+                    self.clock.now(),
+                    Action.ROLE_WITHDRAW,
+                    "role",
+                    role.value,
+                    subject=telegram_user_id,
+                    country=country.upper(),
+                )
+            return withdrawn
 
     async def admins(self) -> list[Recipient]:
         async with self.db.transaction() as tx:
@@ -231,6 +293,8 @@ class Roster:
             if member is None or member.status is not before:
                 return None
             await tx.members.update(member.id, now, status=after.value)
+            action = Action.MEMBER_REACHABLE if reachable else Action.MEMBER_UNREACHABLE
+            await record(tx, now, action, "member", member.id, subject=telegram_user_id)
         return after
 
     async def remember_chat(self, telegram_user_id: int, chat_id: int) -> None:
@@ -272,6 +336,19 @@ class Roster:
             return problem.value
         async with self.db.transaction() as tx:
             await tx.members.update(member_id, self.clock.now(), **{field: value or None})
+            member = await tx.members.get(member_id)
+            if member is not None:
+                who = member.telegram_user_id
+                await record(
+                    tx,
+                    self.clock.now(),
+                    Action.PROFILE_UPDATE,
+                    "member",
+                    member_id,
+                    actor=who,
+                    subject=who,
+                    field=field,
+                )
         return None
 
 

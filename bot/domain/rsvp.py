@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from bot.domain.audit import Action, record
 from bot.domain.clock import Clock
 from bot.domain.meetings import invite_more
 from bot.domain.models import (
@@ -23,6 +24,7 @@ from bot.domain.models import (
     Recipient,
     Role,
 )
+from bot.domain.reminders import Planner
 from storage.db import Database
 from storage.repositories import Tx
 
@@ -58,9 +60,10 @@ class Result:
 
 
 class Rsvp:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, planner: Planner) -> None:
         self.db = db
         self.clock = clock
+        self.planner = planner  # an answer changes which reminders the member gets
 
     async def _load(
         self, tx: Tx, invitation_id: int, telegram_user_id: int, *, writing: bool
@@ -117,6 +120,19 @@ class Rsvp:
                 # Coming after all: the substitute stays invited, but no longer stands in.
                 values["substitute_id"] = None
             await tx.invitations.update(invitation.id, **values)
+            assert loaded.member is not None
+            await self.planner.replan_meeting(tx, loaded.meeting, self.clock.now(), loaded.member)
+            await record(
+                tx,
+                self.clock.now(),
+                Action.RSVP_ANSWER,
+                "meeting",
+                loaded.meeting.id,
+                actor=telegram_user_id,
+                subject=telegram_user_id,
+                invitation=invitation.id,
+                answer=answer.value,
+            )
             updated = replace(
                 invitation,
                 answer=answer,
@@ -136,6 +152,16 @@ class Rsvp:
                 return loaded
             assert loaded.invitation is not None
             await tx.invitations.update(loaded.invitation.id, comment=text or None)
+            await record(
+                tx,
+                self.clock.now(),
+                Action.RSVP_COMMENT,
+                "meeting",
+                loaded.invitation.meeting_id,
+                actor=telegram_user_id,
+                subject=telegram_user_id,
+                invitation=loaded.invitation.id,
+            )
             updated = await tx.invitations.get(loaded.invitation.id)
             return Result(Outcome.SAVED, loaded.meeting, updated, loaded.member)
 
@@ -187,6 +213,19 @@ class Rsvp:
                 substitute_id=substitute_id,
             )
             updated = await tx.invitations.get(loaded.invitation.id)
+            await self.planner.replan_meeting(tx, loaded.meeting, now, loaded.member)
+            await self.planner.replan_meeting(tx, loaded.meeting, now, substitute)
+            await record(
+                tx,
+                now,
+                Action.RSVP_SUBSTITUTE,
+                "meeting",
+                loaded.meeting.id,
+                actor=telegram_user_id,
+                subject=substitute.telegram_user_id,
+                invitation=loaded.invitation.id,
+                stands_in_for=loaded.member.id,
+            )
             return Result(Outcome.SAVED, loaded.meeting, updated, loaded.member, substitute)
 
     async def request_link(self, invitation_id: int, telegram_user_id: int) -> Result:
@@ -198,6 +237,16 @@ class Rsvp:
                 return loaded
             assert loaded.member is not None and loaded.invitation is not None
             await tx.invitations.update(loaded.invitation.id, substitute_requested_at=now)
+            await record(
+                tx,
+                now,
+                Action.RSVP_LINK_REQUEST,
+                "meeting",
+                loaded.invitation.meeting_id,
+                actor=telegram_user_id,
+                subject=telegram_user_id,
+                invitation=loaded.invitation.id,
+            )
             ids = await tx.roles.holders(Role.ADMIN)
             ids += await tx.roles.holders(Role.FOCAL_POINT, loaded.member.country)
             notify = tuple(await tx.roles.recipients(ids))

@@ -66,6 +66,8 @@ class FakeBotApi:
     # description, retry_after). A refused call is kept in `refused`, not in `calls`.
     failures: dict[int | None, list[tuple[int, str, int | None]]] = field(default_factory=dict)
     refused: list[Call] = field(default_factory=list)
+    # What getFile serves and a download returns, by file_id (anything else: b"content").
+    files: dict[str, bytes] = field(default_factory=dict)
 
     def fail(
         self,
@@ -183,6 +185,22 @@ class FakeBotApi:
             if params.get("caption"):
                 message["caption"] = params["caption"]
             return message
+        if method == "getWebhookInfo":
+            hooks = [c for c in self.calls if c.method in ("setWebhook", "deleteWebhook")]
+            url = (
+                hooks[-1].params.get("url", "")
+                if hooks and hooks[-1].method == "setWebhook"
+                else ""
+            )
+            return {"url": url, "has_custom_certificate": False, "pending_update_count": 0}
+        if method == "getFile":
+            file_id = str(params["file_id"])
+            return {
+                "file_id": file_id,
+                "file_unique_id": f"u-{file_id}",
+                "file_size": len(self.files.get(file_id, b"content")),
+                "file_path": f"documents/{file_id}",
+            }
         if method in {"editMessageText", "editMessageReplyMarkup"}:
             return self._message(params, int(params["message_id"]))
         if method in {
@@ -247,6 +265,9 @@ class RecordingRequest(BaseRequest):
         connect_timeout: Any = None,
         pool_timeout: Any = None,
     ) -> tuple[int, bytes]:
+        if "/file/bot" in url:  # a download of what getFile described
+            file_id = url.rsplit("/", 1)[-1]
+            return 200, self.api.files.get(file_id, b"content")
         api_method = url.rsplit("/", 1)[-1]
         params = {
             k: _decode(v) for k, v in (request_data.parameters if request_data else {}).items()
@@ -271,6 +292,9 @@ async def serve(api: FakeBotApi, host: str = "127.0.0.1", port: int = 0) -> Any:
 
     async def endpoint(request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        if request.match_info["token"] != TOKEN:
+            body = {"ok": False, "error_code": 401, "description": "Unauthorized"}
+            return web.json_response(body, status=401)
         if request.content_type == "application/json":
             params = await request.json()
         else:

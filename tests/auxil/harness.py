@@ -57,6 +57,39 @@ def message_update(person: Person, text: str, update_id: int | None = None) -> d
     return {"update_id": update_id or next(_update_ids), "message": message}
 
 
+def document_update(
+    person: Person,
+    file_id: str,
+    file_name: str,
+    *,
+    reply_to: dict[str, Any] | None = None,
+    size: int = 1234,
+) -> dict[str, Any]:
+    """A file sent by `person`; `reply_to` is the message it replies to (a bot's card)."""
+    message: dict[str, Any] = {
+        "message_id": next(_message_ids),
+        "date": int(time.time()),
+        "chat": person.as_chat(),
+        "from": person.as_user(),
+        "document": {
+            "file_id": file_id,
+            "file_unique_id": f"u-{file_id}",
+            "file_name": file_name,
+            "mime_type": "application/pdf",
+            "file_size": size,
+        },
+    }
+    if reply_to is not None:
+        message["reply_to_message"] = reply_to
+    return {"update_id": next(_update_ids), "message": message}
+
+
+def reply_update(person: Person, text: str, reply_to: dict[str, Any]) -> dict[str, Any]:
+    update = message_update(person, text)
+    update["message"]["reply_to_message"] = reply_to
+    return update
+
+
 def callback_update(
     person: Person, data: str, message_id: int = 1, chat_id: int | None = None
 ) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from bot.domain.models import (
     TeamRole,
 )
 from storage.schema import deliveries, invitations
+from tests.auxil.data import insert_member
 from tests.auxil.fake_bot_api import UploadedFile
 from tests.auxil.harness import Harness, Person, callback_update
 from tests.conftest import ADMIN_ID
@@ -39,26 +40,19 @@ async def add_member(
     bot: Harness, person: Person, country: str, locale: str, timezone: str, team: str = "criminal"
 ) -> int:
     """A registered, active member, written straight into the database."""
-    now = bot.clock.now()
     async with bot.services.db.transaction() as tx:
-        await tx.accounts.ensure(person.id, person.id, now)
-        await tx.accounts.set_preferences(person.id, now, locale=locale, timezone=timezone)
-        member_id = await tx.members.create(
-            now=now,
-            telegram_user_id=person.id,
-            full_name=f"{person.first_name} {person.last_name}",
-            country=country,
+        return await insert_member(
+            tx,
+            person.id,
+            f"{person.first_name} {person.last_name}",
+            country,
+            bot.clock.now(),
+            locale=locale,
+            timezone=timezone,
+            team_slug=team,
             institution="Prosecutor's Office",
             position="Prosecutor",
-            email=None,
-            status=MemberStatus.ACTIVE.value,
-            consent_version="1",
-            consent_at=now,
         )
-        found = await tx.teams.by_slug(team)
-        assert found is not None
-        await tx.teams.add_member(found.id, member_id, TeamRole.MEMBER, now)
-    return member_id
 
 
 async def delegation(bot: Harness) -> dict[str, int]:

@@ -129,7 +129,17 @@ async def test_registration_through_deep_link_in_the_members_language(
     ]
     assert menu, "no chat menu was set"
     commands = [c["command"] for c in menu[-1].params["commands"]]
-    assert commands == ["start", "help", "meetings", "profile", "language", "timezone"]
+    assert commands == [
+        "start",
+        "help",
+        "meetings",
+        "requests",
+        "profile",
+        "language",
+        "timezone",
+        "mydata",
+        "forget",
+    ]
     assert menu[-1].params["commands"][1]["description"] == reader.pgettext(
         "command", "What this bot can do"
     )

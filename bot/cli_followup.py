@@ -1,0 +1,325 @@
+"""`convene request …`, `convene plan …` and their exports (see bot/cli.py).
+
+convene request create --file request.yaml|toml | --title T --deadline "2027-09-10" --to countries=RS,MK
+                       [--body B] [--answer text|choice|documents] [--option O …] [--accept-late]
+                       [--remind 7d,1d,2h] [--skip-days-off|--no-skip-days-off] [--timezone TZ]
+convene request list [--all]
+convene request deadline ID "2027-09-20 17:00"
+convene request cancel ID
+convene request mark ID PARTY not-applicable|pending      (PARTY: RS, member:12, team:3)
+convene plan import FILE.yaml|toml|csv [--slug S --title T --timezone TZ --locale L]
+convene plan list
+convene plan status ID
+convene export request ID | plan ID --format csv|xlsx [--output FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any
+
+from bot.config import Settings
+
+
+def add_parsers(sub: Any) -> None:
+    request = sub.add_parser("request", help="requests with a deadline").add_subparsers(
+        dest="action", required=True
+    )
+    create = request.add_parser("create", help="send a request and plan its reminders")
+    create.add_argument("--file", help="a YAML or TOML file with the request")
+    create.add_argument("--title")
+    create.add_argument("--body", default="")
+    create.add_argument("--deadline", help="local date [time]; a date means 23:59 that day")
+    create.add_argument("--timezone", help="IANA zone (default CONVENE_TIMEZONE)")
+    create.add_argument(
+        "--to", action="append", default=[], help="countries=RS,MK teams=slug members=12"
+    )
+    create.add_argument("--answer", choices=["text", "choice", "documents"], default="text")
+    create.add_argument("--option", action="append", default=[], help="a choice (repeatable)")
+    create.add_argument("--accept-late", action="store_true", help="accept and mark late answers")
+    create.add_argument("--remind", help="cadence before the deadline, e.g. 7d,1d,2h")
+    create.add_argument(
+        "--skip-days-off",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="no reminders on weekends and public holidays (default CONVENE_SKIP_DAYS_OFF)",
+    )
+    create.add_argument("--language", default="en", help="language of the texts")
+    listing = request.add_parser("list")
+    listing.add_argument("--all", action="store_true", help="withdrawn requests too")
+    deadline = request.add_parser("deadline", help="move the deadline (reminders re-planned)")
+    deadline.add_argument("request_id", type=int)
+    deadline.add_argument("deadline")
+    request.add_parser("cancel", help="withdraw a request").add_argument("request_id", type=int)
+    mark = request.add_parser("mark", help="set a party not applicable, or pending again")
+    mark.add_argument("request_id", type=int)
+    mark.add_argument("party")
+    mark.add_argument("status", choices=["not-applicable", "pending"])
+
+    plan = sub.add_parser("plan", help="action plans").add_subparsers(dest="action", required=True)
+    imported = plan.add_parser("import", help="import or update a plan from YAML, TOML or CSV")
+    imported.add_argument("file")
+    imported.add_argument("--slug", help="for CSV: the plan's short name")
+    imported.add_argument("--title", help="for CSV: the plan's title")
+    imported.add_argument("--timezone", help="for CSV (default CONVENE_TIMEZONE)")
+    imported.add_argument("--locale", default="en", help="for CSV: language of the texts")
+    plan.add_parser("list")
+    plan.add_parser("status").add_argument("plan_id", type=int)
+
+
+def add_export_parsers(export: Any) -> None:
+    for kind in ("request", "plan"):
+        parser = export.add_parser(kind)
+        parser.add_argument("item_id", type=int)
+        parser.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+        parser.add_argument("--output", help=f"file to write (default {kind}-ID.FORMAT)")
+
+
+def _services(settings: Settings, db: Any, clock: Any) -> Any:
+    from bot.domain.plans import Plans
+    from bot.domain.requests import Requests
+    from bot.services import planner_for
+
+    planner = planner_for(settings)
+    return Requests(db, clock, planner), Plans(db, clock, planner)
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 1
+
+
+def _read(path: str) -> dict[str, Any]:
+    from bot.cli import _read_meeting_file
+
+    return _read_meeting_file(path)
+
+
+async def request_create(
+    args: argparse.Namespace, settings: Settings, db: Any, roster: Any, clock: Any
+) -> int:
+    from bot.domain.meetings import parse_local_datetime
+    from bot.domain.models import AnswerKind
+    from bot.domain.notices import NoticeError, parse_audience
+    from bot.domain.requests import RequestError, RequestSpec
+    from bot.domain.schedule import parse_offsets
+
+    values: dict[str, Any] = _read(args.file) if args.file else {}
+    timezone = str(values.get("timezone") or args.timezone or settings.timezone)
+    title = str(values.get("title") or args.title or "")
+    raw_deadline = str(values.get("deadline") or args.deadline or "")
+    deadline = parse_local_datetime(raw_deadline, timezone, end_of_day=True)
+    if deadline is None:
+        return _fail(
+            f"--deadline: not a date: {raw_deadline!r} (use 2027-09-10 or 2027-09-10 17:00)"
+        )
+    to = values.get("to") or values.get("addressees") or args.to
+    words = to.split() if isinstance(to, str) else [str(w) for w in to]
+    if isinstance(to, dict):
+        words = [f"{k}={','.join(str(x) for x in v)}" for k, v in to.items()]
+    try:
+        audience = parse_audience(words)
+    except NoticeError:
+        return _fail(f"--to: not understood: {' '.join(words)!r}")
+    remind = values.get("remind") or args.remind
+    try:
+        offsets = parse_offsets(str(remind)) if remind else None
+    except ValueError as error:
+        return _fail(f"--remind: {error}")
+    translations = values.get("translations") or {}
+    spec = RequestSpec(
+        title=title,
+        body=str(values.get("body") or args.body or ""),
+        deadline=deadline,
+        timezone=timezone,
+        audience=audience,
+        answer_kind=AnswerKind(str(values.get("answer") or args.answer)),
+        options=tuple(str(o) for o in (values.get("options") or args.option)),
+        accept_late=bool(values.get("accept_late") or args.accept_late),
+        ref_locale=str(values.get("language") or args.language),
+        translations={str(k): dict(v) for k, v in translations.items()},
+        reminder_offsets=offsets,
+        skip_days_off=values.get("skip_days_off", args.skip_days_off),
+    )
+    requests, _ = _services(settings, db, clock)
+    try:
+        request_id, notice_id, count = await requests.create(spec, created_by=None)
+    except RequestError as error:
+        detail = f" ({error.value})" if error.value else ""
+        return _fail(f"the request is not valid: {error.problem.value.replace('_', ' ')}{detail}")
+    print(f"Request #{request_id} {title!r} created, due {deadline.isoformat(timespec='minutes')}.")
+    print(
+        f"Sent to:  {count} member{'s' if count != 1 else ''} (notice #{notice_id}; the running bot sends it)"
+    )
+    return 0
+
+
+async def request_list(
+    args: argparse.Namespace, settings: Settings, db: Any, roster: Any, clock: Any
+) -> int:
+    requests, _ = _services(settings, db, clock)
+    found = await requests.listing(open_only=not args.all)
+    for request in found:
+        report = await requests.report(request.id)
+        answered = sum(1 for r in report.responses if r.answered) if report else 0
+        total = len(report.responses) if report else 0
+        print(
+            f"{request.id}\t{request.deadline.isoformat(timespec='minutes')}\t"
+            f"{request.status.value}\t{answered}/{total}\t{request.title}"
+        )
+    print(f"({len(found)} request{'s' if len(found) != 1 else ''})")
+    return 0
+
+
+async def request_deadline(
+    args: argparse.Namespace, settings: Settings, db: Any, roster: Any, clock: Any
+) -> int:
+    from bot.domain.meetings import parse_local_datetime
+    from bot.domain.requests import RequestError
+
+    requests, _ = _services(settings, db, clock)
+    request = await requests.get(args.request_id)
+    if request is None:
+        return _fail(f"there is no request #{args.request_id}")
+    deadline = parse_local_datetime(args.deadline, request.timezone, end_of_day=True)
+    if deadline is None:
+        return _fail(f"not a date: {args.deadline!r}")
+    try:
+        request, told = await requests.set_deadline(args.request_id, deadline)
+    except RequestError as error:
+        return _fail(error.problem.value.replace("_", " "))
+    print(f"Request #{request.id} is now due {request.deadline.isoformat(timespec='minutes')}.")
+    print(f"Reminders re-planned; {told} member{'s' if told != 1 else ''} told of the change.")
+    return 0
+
+
+async def request_cancel(
+    args: argparse.Namespace, settings: Settings, db: Any, roster: Any, clock: Any
+) -> int:
+    from bot.domain.requests import RequestError
+
+    requests, _ = _services(settings, db, clock)
+    try:
+        await requests.cancel(args.request_id)
+    except RequestError as error:
+        return _fail(error.problem.value.replace("_", " "))
+    print(f"Request #{args.request_id} withdrawn; its reminders will not be sent.")
+    return 0
+
+
+async def request_mark(
+    args: argparse.Namespace, settings: Settings, db: Any, roster: Any, clock: Any
+) -> int:
+    from bot.domain.models import ResponseStatus
+    from bot.domain.requests import RequestError, normalize_party
+
+    requests, _ = _services(settings, db, clock)
+    status = (
+        ResponseStatus.NOT_APPLICABLE if args.status == "not-applicable" else ResponseStatus.PENDING
+    )
+    try:
+        response = await requests.mark(args.request_id, normalize_party(args.party), status)
+    except RequestError as error:
+        return _fail(f"{error.problem.value.replace('_', ' ')} {error.value}".strip())
+    print(f"Request #{args.request_id}: {response.party} is now {response.status.value}.")
+    return 0
+
+
+async def plan_import(
+    args: argparse.Namespace, settings: Settings, db: Any, roster: Any, clock: Any
+) -> int:
+    from bot.domain.plans import PlanError, plan_spec, plan_spec_from_csv
+
+    path = Path(args.file)
+    if not await asyncio.to_thread(path.is_file):
+        return _fail(f"{path} does not exist")
+    _, plans = _services(settings, db, clock)
+    try:
+        if path.suffix.lower() == ".csv":
+            if not args.slug:
+                return _fail("a CSV plan needs --slug (and usually --title)")
+            text = await asyncio.to_thread(path.read_text, encoding="utf-8")
+            spec = plan_spec_from_csv(
+                text,
+                slug=args.slug,
+                title=args.title,
+                timezone=args.timezone or settings.timezone,
+                locale=args.locale,
+                now=clock.now(),
+            )
+        else:
+            spec = plan_spec(_read(str(path)), clock.now(), args.timezone or settings.timezone)
+        result = await plans.import_plan(spec)
+    except PlanError as error:
+        return _fail(str(error))
+    print(
+        f"Plan #{result.plan_id} {spec.title!r}: {result.created} items added, {result.updated} updated."
+    )
+    print(f"Obligations created: {result.obligations} (reminders planned).")
+    for ref in result.without_deadline:
+        print(f"Item {ref}: its date has passed; no obligation was created.")
+    return 0
+
+
+async def plan_list(
+    args: argparse.Namespace, settings: Settings, db: Any, roster: Any, clock: Any
+) -> int:
+    _, plans = _services(settings, db, clock)
+    found = await plans.listing()
+    for plan in found:
+        print(f"{plan.id}\t{plan.slug}\t{plan.title}")
+    print(f"({len(found)} plan{'s' if len(found) != 1 else ''})")
+    return 0
+
+
+async def plan_status(
+    args: argparse.Namespace, settings: Settings, db: Any, roster: Any, clock: Any
+) -> int:
+    from bot.domain.reports import plan_sheets
+
+    _, plans = _services(settings, db, clock)
+    report = await plans.report(args.plan_id)
+    if report is None:
+        return _fail(f"there is no action plan #{args.plan_id}")
+    rows = plan_sheets(report, clock.now())["Obligations"]
+    for row in rows:
+        print("\t".join(row[:4] + row[5:8]))
+    return 0
+
+
+async def export_item(
+    args: argparse.Namespace, settings: Settings, db: Any, roster: Any, clock: Any
+) -> int:
+    from bot.domain.reports import plan_sheets, request_sheets, tables_to_csv, tables_to_xlsx
+
+    requests, plans = _services(settings, db, clock)
+    if args.action == "request":
+        report: Any = await requests.report(args.item_id)
+        tables = request_sheets(report, clock.now()) if report else None
+    else:
+        report = await plans.report(args.item_id)
+        tables = plan_sheets(report, clock.now()) if report else None
+    if tables is None:
+        return _fail(f"there is no {args.action} #{args.item_id}")
+    content = tables_to_csv(tables) if args.format == "csv" else tables_to_xlsx(tables)
+    output = Path(args.output or f"{args.action}-{args.item_id}.{args.format}")
+    await asyncio.to_thread(output.write_bytes, content)
+    print(f"Wrote {output}.")
+    return 0
+
+
+COMMANDS = {
+    ("request", "create"): request_create,
+    ("request", "list"): request_list,
+    ("request", "deadline"): request_deadline,
+    ("request", "cancel"): request_cancel,
+    ("request", "mark"): request_mark,
+    ("plan", "import"): plan_import,
+    ("plan", "list"): plan_list,
+    ("plan", "status"): plan_status,
+    ("export", "request"): export_item,
+    ("export", "plan"): export_item,
+}

@@ -1,0 +1,494 @@
+"""Action plans: items with a responsible party and a deadline rule, and their obligations.
+
+An item's deadline rule is a date, a recurring rule (RFC 5545 RRULE, or a shorthand such
+as "semester" or "february"), or "permanent": no deadline of its own, with periodic status
+reports (each semester unless the plan says otherwise). Each occurrence of the rule is an
+obligation: a request (bot/domain/requests.py) owed once by each responsible party, so
+that submitting, reminding and escalating work as they do for any request. Obligations
+accept late submissions and mark them late.
+
+Each item always shows its next occurrence: it is created when the plan is imported, and
+the sweep creates the following one once its deadline has passed. Occurrences are not
+announced with a card of their own (a yearly report would be announced a year ahead); the
+reminders before the deadline carry the button to submit, and `/requests` lists them.
+
+A deadline given as a date means the end of that day (23:59) in the plan's time zone, as
+"by 1 September" does in the source documents; recurring deadlines fall at 23:59 too.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from dateutil.rrule import rrulestr
+
+from bot.config import is_valid_timezone
+from bot.domain.access import Scope
+from bot.domain.audit import Action, record
+from bot.domain.clock import Clock
+from bot.domain.meetings import parse_local_datetime
+from bot.domain.models import AnswerKind, Audience, Plan, PlanItem, Request, RuleKind
+from bot.domain.notices import NoticeError, parse_audience
+from bot.domain.reminders import Planner
+from bot.domain.requests import (
+    RequestError,
+    RequestReport,
+    build_report,
+    check_options,
+    check_texts,
+    parties_of,
+)
+from bot.domain.schedule import parse_offsets
+from bot.i18n import SUPPORTED_LOCALES, zone
+from storage.db import Database
+from storage.followup import item_values, request_values
+from storage.repositories import Tx
+
+END_OF_DAY = time(23, 59)
+MONTHS = {
+    name: number
+    for number, name in enumerate(
+        [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ],
+        start=1,
+    )
+}
+SHORTHANDS = {
+    "month": "FREQ=MONTHLY;BYMONTHDAY=-1",
+    "monthly": "FREQ=MONTHLY;BYMONTHDAY=-1",
+    "quarter": "FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1",
+    "quarterly": "FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1",
+    "semester": "FREQ=YEARLY;BYMONTH=6,12;BYMONTHDAY=-1",
+    "semi-annually": "FREQ=YEARLY;BYMONTH=6,12;BYMONTHDAY=-1",
+    "half-year": "FREQ=YEARLY;BYMONTH=6,12;BYMONTHDAY=-1",
+}
+DEFAULT_REPORTS = SHORTHANDS["semester"]  # status reports of a permanent item
+
+
+class PlanError(ValueError):
+    """A plan file that cannot be imported; the message names the item and the field."""
+
+
+@dataclass(frozen=True)
+class ItemSpec:
+    ref: str
+    title: str
+    body: str
+    responsible: Audience
+    rule_kind: RuleKind
+    rule: str
+    dtstart: datetime
+    answer_kind: AnswerKind
+    options: tuple[str, ...] = ()
+    reminder_offsets: tuple[int, ...] | None = None
+    translations: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PlanSpec:
+    slug: str
+    title: str
+    ref_locale: str
+    timezone: str
+    items: tuple[ItemSpec, ...]
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    plan_id: int
+    created: int
+    updated: int
+    obligations: int  # occurrences created now
+    without_deadline: tuple[str, ...]  # refs whose only date has already passed
+
+
+@dataclass(frozen=True)
+class ItemStatus:
+    item: PlanItem
+    occurrences: list[RequestReport]
+
+
+@dataclass(frozen=True)
+class PlanReport:
+    plan: Plan
+    items: list[ItemStatus]
+
+
+def rule_for(every: str, deadline: datetime | None, timezone: str) -> str:
+    """An RRULE for a shorthand ("semester", "february", "year") or a rule as written."""
+    text = every.strip()
+    key = text.lower().removeprefix("each ").removeprefix("every ").strip()
+    if key in SHORTHANDS:
+        return SHORTHANDS[key]
+    if key in MONTHS:
+        return f"FREQ=YEARLY;BYMONTH={MONTHS[key]};BYMONTHDAY=-1"
+    if key in {"year", "yearly", "annually"}:
+        if deadline is None:
+            raise PlanError("a yearly rule needs a first deadline")
+        local = deadline.astimezone(zone(timezone))
+        return f"FREQ=YEARLY;BYMONTH={local.month};BYMONTHDAY={local.day}"
+    rule = text.removeprefix("RRULE:").strip()
+    if not rule.upper().startswith("FREQ="):
+        raise PlanError(
+            f"not a rule: {every!r} (use month, quarter, semester, a month name, or an RRULE)"
+        )
+    try:
+        rrulestr(rule, dtstart=datetime(2026, 1, 1, 23, 59))
+    except (ValueError, TypeError) as error:
+        raise PlanError(f"not a valid RRULE: {every!r} ({error})") from error
+    return rule.upper()
+
+
+def next_deadline(
+    rule_kind: RuleKind, rule: str, dtstart: datetime, timezone: str, after: datetime
+) -> datetime | None:
+    """The first deadline of the item strictly after `after`, or None."""
+    if rule_kind is RuleKind.DATE:
+        return dtstart if dtstart > after else None
+    tz = zone(timezone)
+    start = dtstart.astimezone(tz).replace(tzinfo=None)
+    local_after = after.astimezone(tz).replace(tzinfo=None)
+    found = rrulestr(rule, dtstart=start).after(
+        max(local_after, start - timedelta(seconds=1)), inc=False
+    )
+    if found is None:
+        return None
+    return found.replace(tzinfo=tz).astimezone(UTC)
+
+
+def _audience(value: Any, where: str) -> Audience:
+    """ "RS, MK", ["RS", "MK"], "countries=RS teams=x", or a mapping of those parts."""
+    try:
+        if isinstance(value, dict):
+            words = [f"{key}={','.join(str(v) for v in _list(val))}" for key, val in value.items()]
+            return parse_audience(words)
+        if isinstance(value, list):
+            return parse_audience([f"countries={','.join(str(v) for v in value)}"])
+        text = str(value or "").strip()
+        if "=" in text:
+            return parse_audience(text.split())
+        return parse_audience([f"countries={text.replace(' ', '')}"])
+    except NoticeError as error:
+        raise PlanError(f"{where}: responsible party not understood: {value!r}") from error
+
+
+def _list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, list | tuple):
+        return list(value)
+    return [v.strip() for v in re.split(r"[;,]", str(value)) if v.strip()]
+
+
+def _deadline(value: Any, timezone: str, where: str) -> datetime:
+    if isinstance(value, datetime):
+        value = value.strftime("%Y-%m-%d %H:%M")
+    elif isinstance(value, date):
+        value = value.isoformat()
+    found = parse_local_datetime(str(value), timezone, end_of_day=True)
+    if found is None:
+        raise PlanError(f"{where}: not a date: {value!r} (use 2027-09-01 or 2027-09-01 17:00)")
+    return found
+
+
+def _rule(
+    raw: dict[str, Any], every: str, permanent: bool, first: datetime | None, timezone: str
+) -> tuple[RuleKind | None, str]:
+    if permanent:
+        reports = str(raw.get("reports") or "").strip()
+        every = "" if every.lower() == "permanent" else every
+        if reports or every:
+            return RuleKind.PERMANENT, rule_for(reports or every, first, timezone)
+        return RuleKind.PERMANENT, DEFAULT_REPORTS
+    if every:
+        return RuleKind.RRULE, rule_for(every, first, timezone)
+    if first is not None:
+        return RuleKind.DATE, ""
+    return None, ""
+
+
+def item_spec(raw: dict[str, Any], timezone: str, now: datetime, index: int) -> ItemSpec:
+    ref = str(raw.get("ref") or raw.get("id") or index).strip()
+    where = f"item {ref}"
+    title = str(raw.get("title") or "").strip()
+    if not title:
+        raise PlanError(f"{where}: a title is needed")
+    responsible = _audience(raw.get("responsible"), where)
+    if responsible.is_empty:
+        raise PlanError(f"{where}: a responsible party is needed")
+    deadline = raw.get("deadline") or raw.get("due")
+    every = str(raw.get("every") or raw.get("rule") or "").strip()
+    permanent = str(raw.get("permanent") or "").lower() in {"true", "yes", "1"} or (
+        every.lower() == "permanent"
+    )
+    first = _deadline(deadline, timezone, where) if deadline else None
+    try:
+        kind, rule = _rule(raw, every, permanent, first, timezone)
+    except PlanError as error:
+        raise PlanError(f"{where}: {error}") from error
+    if kind is None:
+        raise PlanError(f"{where}: give a deadline, a rule (every: …) or permanent: true")
+    if first is None:
+        local_today = now.astimezone(zone(timezone)).date()
+        first = datetime.combine(local_today, END_OF_DAY, tzinfo=zone(timezone)).astimezone(UTC)
+    try:
+        answer_kind = AnswerKind(str(raw.get("answer") or "documents").strip().lower())
+    except ValueError as error:
+        raise PlanError(f"{where}: answer must be text, documents or choice") from error
+    try:
+        options = check_options(answer_kind, tuple(str(o) for o in _list(raw.get("options"))))
+    except RequestError as error:
+        raise PlanError(f"{where}: options: 2 to 8 short options for a choice") from error
+    remind = raw.get("remind") or raw.get("reminders")
+    try:
+        offsets = parse_offsets(str(remind)) if remind else None
+    except ValueError as error:
+        raise PlanError(f"{where}: remind: {error}") from error
+    translations = raw.get("translations") or {}
+    if not isinstance(translations, dict):
+        raise PlanError(f"{where}: translations must map a language to its texts")
+    return ItemSpec(
+        ref=ref[:32],
+        title=title,
+        body=str(raw.get("body") or raw.get("description") or "").strip(),
+        responsible=responsible,
+        rule_kind=kind,
+        rule=rule,
+        dtstart=first,
+        answer_kind=answer_kind,
+        options=options,
+        reminder_offsets=offsets,
+        translations={str(k): dict(v) for k, v in translations.items()},
+    )
+
+
+def plan_spec(data: dict[str, Any], now: datetime, default_timezone: str) -> PlanSpec:
+    """A plan from a YAML or TOML mapping."""
+    slug = str(data.get("slug") or data.get("plan") or "").strip().lower()
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,63}", slug):
+        raise PlanError("slug: a short name of letters, digits and dashes is needed")
+    timezone = str(data.get("timezone") or default_timezone)
+    if not is_valid_timezone(timezone):
+        raise PlanError(f"timezone: {timezone!r} is not an IANA time zone")
+    locale = str(data.get("locale") or data.get("language") or "en")
+    if locale not in SUPPORTED_LOCALES:
+        raise PlanError(f"locale: {locale!r} is not one of the catalogs")
+    raw_items = data.get("items") or []
+    if not isinstance(raw_items, list) or not raw_items:
+        raise PlanError("items: the plan lists no items")
+    items = tuple(
+        item_spec(raw, timezone, now, index) for index, raw in enumerate(raw_items, start=1)
+    )
+    refs = [item.ref for item in items]
+    if len(set(refs)) != len(refs):
+        raise PlanError("items: two items have the same ref")
+    for item in items:
+        try:
+            check_texts(item.title, item.body, item.translations, locale)
+        except RequestError as error:
+            raise PlanError(f"item {item.ref}: {error.problem.value} {error.value}") from error
+    return PlanSpec(slug, str(data.get("title") or slug), locale, timezone, items)
+
+
+def plan_spec_from_csv(
+    text: str, *, slug: str, title: str | None, timezone: str, locale: str, now: datetime
+) -> PlanSpec:
+    """Columns: ref, title, body, responsible, deadline, every, answer, options, remind
+    (options separated by ";"; responsible as "RS;MK" or "countries=RS teams=x")."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    rows = [{k.strip().lower(): (v or "").strip() for k, v in row.items() if k} for row in reader]
+    for row in rows:
+        if row.get("responsible") and "=" not in row["responsible"]:
+            row["responsible"] = row["responsible"].replace(";", ",")
+    data = {"slug": slug, "title": title or slug, "timezone": timezone, "locale": locale}
+    return plan_spec({**data, "items": rows}, now, timezone)
+
+
+class Plans:
+    def __init__(self, db: Database, clock: Clock, planner: Planner) -> None:
+        self.db = db
+        self.clock = clock
+        self.planner = planner
+
+    async def import_plan(self, spec: PlanSpec, *, imported_by: int | None = None) -> ImportResult:
+        """Create or update a plan (matched by slug, items by ref) and the next obligation of
+        each new item. Obligations already created keep their deadlines."""
+        now = self.clock.now()
+        created = updated = obligations = 0
+        without: list[str] = []
+        async with self.db.transaction() as tx:
+            plan_id = await tx.plans.save(
+                spec.slug, spec.title, spec.ref_locale, spec.timezone, now
+            )
+            for item in spec.items:
+                try:
+                    await parties_of(tx, item.responsible, teams_as_parties=True)
+                except RequestError as error:
+                    raise PlanError(
+                        f"item {item.ref}: responsible party: {error.value or error.problem.value}"
+                    ) from error
+                values = item_values(
+                    ref=item.ref,
+                    title=item.title,
+                    body=item.body,
+                    translations=item.translations,
+                    responsible=item.responsible,
+                    rule_kind=item.rule_kind,
+                    rule=item.rule,
+                    dtstart=item.dtstart,
+                    answer_kind=item.answer_kind,
+                    options=item.options,
+                    reminder_offsets=item.reminder_offsets,
+                )
+                found = await tx.plans.item_by_ref(plan_id, item.ref)
+                if found is not None:
+                    await tx.plans.update_item(found.id, **values)
+                    updated += 1
+                    after = found.current_deadline or now
+                    await tx.plans.update_item(
+                        found.id,
+                        next_deadline=next_deadline(
+                            item.rule_kind, item.rule, item.dtstart, spec.timezone, after
+                        ),
+                    )
+                    if found.current_deadline is not None:
+                        continue
+                    item_id = found.id
+                else:
+                    item_id = await tx.plans.add_item(plan_id, values, now)
+                    created += 1
+                first = next_deadline(item.rule_kind, item.rule, item.dtstart, spec.timezone, now)
+                if first is None:
+                    without.append(item.ref)
+                    continue
+                after = next_deadline(item.rule_kind, item.rule, item.dtstart, spec.timezone, first)
+                await tx.plans.advance(item_id, None, first, after)
+                stored = await tx.plans.item(item_id)
+                assert stored is not None
+                await self._occurrence(tx, stored, spec.timezone, spec.ref_locale, first, now)
+                obligations += 1
+            await record(
+                tx,
+                now,
+                Action.PLAN_IMPORT,
+                "plan",
+                plan_id,
+                actor=imported_by,
+                slug=spec.slug,
+                created=created,
+                updated=updated,
+                obligations=obligations,
+            )
+        return ImportResult(plan_id, created, updated, obligations, tuple(without))
+
+    async def advance(self, now: datetime) -> int:
+        """Create the next obligation of every item whose latest deadline has passed; run by
+        the sweep. Returns how many were created."""
+        created = 0
+        for _ in range(12):  # catching up after a long downtime: one occurrence per round
+            async with self.db.transaction() as tx:
+                items = await tx.plans.to_advance(now)
+            if not items:
+                break
+            for item in items:
+                async with self.db.transaction() as tx:
+                    plan = await tx.plans.get(item.plan_id)
+                    assert plan is not None and item.next_deadline is not None
+                    following = next_deadline(
+                        item.rule_kind, item.rule, item.dtstart, plan.timezone, item.next_deadline
+                    )
+                    if not await tx.plans.advance(
+                        item.id, item.current_deadline, item.next_deadline, following
+                    ):
+                        continue  # another process advanced it
+                    await self._occurrence(
+                        tx, item, plan.timezone, plan.ref_locale, item.next_deadline, now
+                    )
+                    created += 1
+        return created
+
+    async def _occurrence(
+        self,
+        tx: Tx,
+        item: PlanItem,
+        timezone: str,
+        ref_locale: str,
+        deadline: datetime,
+        now: datetime,
+    ) -> int:
+        request_id = await tx.requests.create(
+            request_values(
+                title=item.title,
+                body=item.body,
+                ref_locale=ref_locale,
+                translations=item.translations,
+                deadline=deadline,
+                timezone=timezone,
+                audience=item.responsible,
+                answer_kind=item.answer_kind,
+                options=item.options,
+                accept_late=True,
+                reminder_offsets=item.reminder_offsets,
+                skip_days_off=None,
+                item_id=item.id,
+            ),
+            now,
+        )
+        parties = await parties_of(tx, item.responsible, teams_as_parties=True)
+        await tx.responses.add_many(request_id, parties, now)
+        request = await tx.requests.get(request_id)
+        assert request is not None
+        await self.planner.plan_request(tx, request, now)
+        return request_id
+
+    async def listing(self) -> list[Plan]:
+        async with self.db.transaction() as tx:
+            return await tx.plans.all()
+
+    async def report(self, plan_id: int, scope: Scope | None = None) -> PlanReport | None:
+        """Every item and its obligations; within `scope`, only the parties the viewer
+        oversees (items where they have none are left out; None if nothing is left)."""
+        async with self.db.transaction() as tx:
+            plan = await tx.plans.get(plan_id)
+            if plan is None:
+                return None
+            items = await tx.plans.items(plan_id)
+            occurrences = await tx.requests.of_items([item.id for item in items])
+            by_item: dict[int, list[Request]] = {}
+            for request in occurrences:
+                by_item.setdefault(request.item_id or 0, []).append(request)
+            statuses = []
+            restricted = scope is not None and not scope.everything
+            for item in items:
+                found = [await build_report(tx, r, scope) for r in by_item.get(item.id, [])]
+                reports = [r for r in found if r is not None]
+                if reports or not restricted:
+                    statuses.append(ItemStatus(item, reports))
+            if restricted and not statuses:
+                return None
+            return PlanReport(plan, statuses)
+
+    async def item_of(self, request: Request) -> tuple[Plan, PlanItem] | None:
+        if request.item_id is None:
+            return None
+        async with self.db.transaction() as tx:
+            item = await tx.plans.item(request.item_id)
+            plan = await tx.plans.get(item.plan_id) if item else None
+            return (plan, item) if plan and item else None

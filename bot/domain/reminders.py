@@ -1,0 +1,400 @@
+"""Reminders and escalation: planned as rows, sent by one repeating sweep.
+
+Every reminder is a row in `reminders`, planned when its reason appears (a request is
+made, a member answers "I will attend", a deadline moves) and re-planned from the
+current state whenever that changes. The sweep (run by one repeating job) does three
+things, each safe with several bot processes on one PostgreSQL database:
+
+1. creates the next occurrence of action-plan items whose latest deadline has passed
+   (a conditional update: one process wins);
+2. escalates requests whose deadline has passed with answers still owed: the focal points
+   of the countries concerned (team chairs for a team), a digest to the secretariat, and,
+   for action-plan obligations, a "past due" reminder some days later (a conditional
+   update on `escalated_at`: one process wins);
+3. hands the due reminder rows to the delivery worker: locked with SKIP LOCKED, marked
+   queued and turned into `deliveries` rows in one transaction, so each is sent once.
+
+A reminder missed by more than the grace period (the bot was down) is skipped and logged,
+as is one whose deadline or meeting has already come.
+
+Steps name what they are for, with the deadline or start as a Unix time:
+  before:<deadline>:<seconds>   before a response deadline (request or meeting RSVP)
+  start:<start>:<seconds>       before a meeting, to those who said they come
+  escalate:<deadline>           to focal points (or team chairs), at the deadline
+  digest:<deadline>             to the secretariat, at the deadline
+  overdue:<deadline>            to those who owe an obligation, `past_due_after` later
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from bot.domain.clock import Clock
+from bot.domain.models import (
+    Answer,
+    Meeting,
+    MeetingStatus,
+    Member,
+    NoticeKind,
+    Reminder,
+    ReminderState,
+    Request,
+    RequestStatus,
+    Response,
+    Role,
+)
+from bot.domain.schedule import QuietHours, is_day_off, place
+from bot.i18n import zone
+from storage.db import Database
+from storage.repositories import Tx
+
+logger = logging.getLogger(__name__)
+
+BATCH = 500  # reminders handed over per transaction
+
+
+@dataclass(frozen=True)
+class ReminderConfig:
+    deadline_offsets: tuple[int, ...] = (7 * 86400, 86400, 2 * 3600)
+    meeting_offsets: tuple[int, ...] = (86400, 3600)
+    quiet: QuietHours = field(default_factory=lambda: QuietHours(time(21), time(8)))
+    skip_days_off: bool = False
+    grace: timedelta = timedelta(hours=6)
+    past_due_after: timedelta = timedelta(days=7)
+    default_timezone: str = "Europe/Belgrade"
+
+
+def request_subject(request_id: int) -> str:
+    return f"req:{request_id}"
+
+
+def meeting_subject(meeting_id: int) -> str:
+    return f"mtg:{meeting_id}"
+
+
+def parse_subject(subject: str) -> tuple[str, int]:
+    kind, _, key = subject.partition(":")
+    return kind, int(key)
+
+
+def parse_step(step: str) -> tuple[str, datetime, int]:
+    """(kind, the deadline or start it is for, seconds before it)."""
+    parts = step.split(":")
+    moment = datetime.fromtimestamp(int(parts[1]), UTC)
+    return parts[0], moment, int(parts[2]) if len(parts) > 2 else 0
+
+
+def _epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def party_key(party: str) -> tuple[str, str]:
+    kind, _, key = party.partition(":")
+    return kind, key
+
+
+@dataclass(frozen=True)
+class Addressee:
+    """Whom a reminder goes to, with what placing it needs: their zone and country."""
+
+    telegram_user_id: int
+    timezone: str | None
+    country: str | None
+
+    @classmethod
+    def of(cls, person: Any, country: str | None = None) -> Addressee:
+        """From a Member, or a Recipient (a focal point of `country`, an admin)."""
+        return cls(person.telegram_user_id, person.timezone, getattr(person, "country", country))
+
+
+class Planner:
+    """Turns "who owes what by when" into planned reminder rows, in recipients' local time."""
+
+    def __init__(self, config: ReminderConfig) -> None:
+        self.config = config
+
+    def when(
+        self,
+        due: datetime,
+        timezone: str | None,
+        country: str | None,
+        *,
+        skip_days_off: bool | None,
+        not_after: datetime | None,
+        now: datetime,
+    ) -> datetime | None:
+        skip = self.config.skip_days_off if skip_days_off is None else skip_days_off
+        day_off = (lambda day: is_day_off(day, country)) if skip else None
+        tz = zone(timezone or self.config.default_timezone)
+        return place(due, tz, self.config.quiet, day_off, not_after=not_after, not_before=now)
+
+    def _row(
+        self,
+        subject: str,
+        step: str,
+        person: Addressee,
+        due: datetime,
+        now: datetime,
+        *,
+        response_id: int | None = None,
+        skip_days_off: bool | None = None,
+        not_after: datetime | None = None,
+    ) -> dict[str, Any] | None:
+        send_at = self.when(
+            due,
+            person.timezone,
+            person.country,
+            skip_days_off=skip_days_off,
+            not_after=not_after,
+            now=now,
+        )
+        if send_at is None:
+            return None
+        return {
+            "subject": subject,
+            "step": step,
+            "telegram_user_id": person.telegram_user_id,
+            "response_id": response_id,
+            "due_at": due,
+            "send_at": send_at,
+        }
+
+    async def plan_request(
+        self, tx: Tx, request: Request, now: datetime, responses: list[Response] | None = None
+    ) -> int:
+        """Plan the reminders before the deadline for every answer still owed (or those in
+        `responses`); the ones already planned are kept."""
+        if request.status is not RequestStatus.OPEN or request.deadline <= now:
+            return 0
+        if responses is None:
+            responses = await tx.responses.of_requests([request.id])
+        owed = [r for r in responses if r.owed]
+        answerers = await tx.requests.answerers([r.party for r in owed])
+        offsets = (
+            request.reminder_offsets
+            if request.reminder_offsets is not None
+            else self.config.deadline_offsets
+        )
+        subject, deadline = request_subject(request.id), _epoch(request.deadline)
+        rows = []
+        for response in owed:
+            for person in answerers.get(response.party, []):
+                for offset in offsets:
+                    due = request.deadline - timedelta(seconds=offset)
+                    if due <= now:
+                        continue
+                    row = self._row(
+                        subject,
+                        f"before:{deadline}:{offset}",
+                        Addressee.of(person),
+                        due,
+                        now,
+                        response_id=response.id,
+                        skip_days_off=request.skip_days_off,
+                        not_after=request.deadline,
+                    )
+                    if row is not None:
+                        rows.append(row)
+        return await tx.reminders.plan(rows, now)
+
+    async def replan_request(self, tx: Tx, request: Request, now: datetime) -> None:
+        """After the deadline moved: forget what was planned for the old one, plan anew."""
+        await tx.reminders.drop_planned(request_subject(request.id))
+        await self.plan_request(tx, request, now)
+
+    async def plan_meeting(
+        self, tx: Tx, meeting: Meeting, now: datetime, member_ids: list[int] | None = None
+    ) -> int:
+        """RSVP reminders for invitees who have not answered (or must confirm again), and
+        reminders before the meeting for those who said they come."""
+        if meeting.status is MeetingStatus.CANCELLED:
+            return 0
+        invitations = await tx.invitations.of_meeting(meeting.id)
+        if member_ids is not None:
+            wanted = set(member_ids)
+            invitations = [i for i in invitations if i.member_id in wanted]
+        people = await tx.requests.answerers(f"member:{i.member_id}" for i in invitations)
+        subject = meeting_subject(meeting.id)
+        # (cadence, step prefix, the moment reminded of) for who owes an answer / who comes
+        owing = (self.config.deadline_offsets, "before", meeting.rsvp_deadline)
+        cadence = meeting.reminder_offsets
+        coming = (
+            self.config.meeting_offsets if cadence is None else cadence,
+            "start",
+            meeting.starts_at,
+        )
+        rows = []
+        for invitation in invitations:
+            kinds = []
+            if invitation.answer is None or invitation.needs_confirmation:
+                kinds.append(owing)
+            if invitation.answer in (Answer.IN_PERSON, Answer.ONLINE):
+                kinds.append(coming)
+            for person in people.get(f"member:{invitation.member_id}", []):
+                for offsets, prefix, moment in kinds:
+                    for offset in offsets:
+                        due = moment - timedelta(seconds=offset)
+                        if due > now:
+                            rows.append(
+                                self._row(
+                                    subject,
+                                    f"{prefix}:{_epoch(moment)}:{offset}",
+                                    Addressee.of(person),
+                                    due,
+                                    now,
+                                    not_after=moment,
+                                )
+                            )
+        return await tx.reminders.plan([r for r in rows if r is not None], now)
+
+    async def replan_meeting(
+        self, tx: Tx, meeting: Meeting, now: datetime, member: Member | None = None
+    ) -> None:
+        """Re-plan from the current answers: everyone's, or one member's after they answered."""
+        users = [member.telegram_user_id] if member is not None else None
+        await tx.reminders.drop_planned(meeting_subject(meeting.id), users=users)
+        await self.plan_meeting(tx, meeting, now, [member.id] if member is not None else None)
+
+    async def escalate(self, tx: Tx, request: Request, now: datetime) -> int:
+        """At the deadline: plan the escalations, the digest and the past-due reminders for
+        what is still owed. Called once per request (see Reminders.sweep)."""
+        subject = request_subject(request.id)
+        await tx.reminders.drop_planned(subject, step_prefixes=["before:"])
+        owed = [r for r in await tx.responses.of_requests([request.id]) if r.owed]
+        if not owed:
+            return 0
+        deadline = _epoch(request.deadline)
+        rows: list[dict[str, Any] | None] = []
+        escalate_to: dict[int, Addressee] = {}
+        for response in owed:
+            kind, key = party_key(response.party)
+            if kind == "team":
+                for chair in await tx.requests.team_chairs(int(key)):
+                    escalate_to.setdefault(chair.telegram_user_id, Addressee.of(chair))
+                continue
+            country = key
+            if kind == "member":
+                member = await tx.members.get(int(key))
+                if member is None:
+                    continue
+                country = member.country
+            for recipient in await tx.audience.focal_points([country]):
+                escalate_to.setdefault(recipient.telegram_user_id, Addressee.of(recipient, country))
+        for person in escalate_to.values():
+            rows.append(self._row(subject, f"escalate:{deadline}", person, now, now))
+        for recipient in await tx.roles.recipients(await tx.roles.holders(Role.ADMIN)):
+            rows.append(self._row(subject, f"digest:{deadline}", Addressee.of(recipient), now, now))
+        if request.item_id is not None:
+            answerers = await tx.requests.answerers([r.party for r in owed])
+            due = request.deadline + self.config.past_due_after
+            for response in owed:
+                for person in answerers.get(response.party, []):
+                    rows.append(
+                        self._row(
+                            subject,
+                            f"overdue:{deadline}",
+                            Addressee.of(person),
+                            max(due, now),
+                            now,
+                            response_id=response.id,
+                            skip_days_off=request.skip_days_off,
+                        )
+                    )
+        return await tx.reminders.plan([r for r in rows if r is not None], now)
+
+
+@dataclass
+class SweepReport:
+    occurrences: int = 0
+    escalated: int = 0
+    queued: int = 0
+    skipped: int = 0
+    notices: set[int] = field(default_factory=set)
+
+
+class Reminders:
+    def __init__(self, db: Database, clock: Clock, planner: Planner, plans: Any) -> None:
+        self.db = db
+        self.clock = clock
+        self.planner = planner
+        self.plans = plans  # bot.domain.plans.Plans: creates the next occurrences
+
+    async def sweep(self) -> SweepReport:
+        now = self.clock.now()
+        report = SweepReport()
+        report.occurrences = await self.plans.advance(now)
+        async with self.db.transaction() as tx:
+            due = await tx.requests.escalation_due(now)
+        for request_id in due:
+            async with self.db.transaction() as tx:
+                if not await tx.requests.claim_escalation(request_id, now):
+                    continue  # another process did it
+                request = await tx.requests.get(request_id)
+                assert request is not None
+                await self.planner.escalate(tx, request, now)
+                report.escalated += 1
+        while True:
+            async with self.db.transaction() as tx:
+                batch = await tx.reminders.claim_due(now, BATCH)
+                if batch:
+                    await self._hand_over(tx, batch, now, report)
+            if len(batch) < BATCH:
+                break
+        return report
+
+    async def _hand_over(
+        self, tx: Tx, batch: list[Reminder], now: datetime, report: SweepReport
+    ) -> None:
+        grace = self.planner.config.grace
+        skipped: list[int] = []
+        to_send: list[Reminder] = []
+        for reminder in batch:
+            kind, moment, _ = parse_step(reminder.step)
+            if now - reminder.send_at > grace:
+                logger.warning(
+                    "Skipped reminder %s (%s %s): due %s, more than %s ago",
+                    reminder.id,
+                    reminder.subject,
+                    reminder.step,
+                    reminder.send_at.isoformat(),
+                    grace,
+                )
+                skipped.append(reminder.id)
+            elif kind in ("before", "start") and now >= moment:
+                logger.info(
+                    "Skipped reminder %s (%s %s): its moment has passed",
+                    reminder.id,
+                    reminder.subject,
+                    reminder.step,
+                )
+                skipped.append(reminder.id)
+            else:
+                to_send.append(reminder)
+        report.skipped += await tx.reminders.mark(skipped, ReminderState.SKIPPED, now)
+        await tx.reminders.mark([r.id for r in to_send], ReminderState.QUEUED, now)
+        people = await tx.requests.people(r.telegram_user_id for r in to_send)
+        by_topic: dict[tuple[str, str], list[tuple[int, int]]] = {}
+        for reminder in to_send:
+            chat_id = people.get(reminder.telegram_user_id, (None, None))[0]
+            if chat_id is None:
+                continue
+            by_topic.setdefault((reminder.subject, reminder.step), []).append(
+                (reminder.telegram_user_id, chat_id)
+            )
+        for (subject, step), recipients in by_topic.items():
+            kind, key = parse_subject(subject)
+            notice_id = await tx.notices.for_topic(
+                f"{subject}|{step}",
+                kind=NoticeKind.REMINDER,
+                now=now,
+                meeting_id=key if kind == "mtg" else None,
+                request_id=key if kind == "req" else None,
+                changes={"subject": subject, "step": step},
+            )
+            await tx.deliveries.add_many(notice_id, recipients, now)
+            await tx.notices.reopen(notice_id)
+            report.notices.add(notice_id)
+            report.queued += len(recipients)

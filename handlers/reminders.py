@@ -1,0 +1,158 @@
+"""Reminders, escalations and digests as each recipient reads them; the sweep job.
+
+What a reminder says is decided when it is sent, from the current state: a reminder for an
+answer given in the meantime is not sent at all (its planned rows are dropped when the
+answer arrives; this covers the moments in between).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot.context import SERVICES_KEY, WORKER_KEY
+from bot.delivery import Part, TextPart
+from bot.domain.models import Answer, Delivery, Notice
+from bot.domain.reminders import parse_step, parse_subject
+from bot.domain.requests import RequestError
+from bot.i18n import Translator
+from bot.services import Services
+from handlers.common import keyboard
+from handlers.meeting_cards import card_buttons as meeting_buttons
+from handlers.meeting_cards import card_text as meeting_text
+from handlers.request_cards import party_label
+from handlers.requests import render_card
+
+logger = logging.getLogger(__name__)
+
+
+async def render_reminder(
+    services: Services, t: Translator, notice: Notice, delivery: Delivery, timezone: str
+) -> list[Part] | None:
+    subject, step = str(notice.changes["subject"]), str(notice.changes["step"])
+    kind, key = parse_subject(subject)
+    step_kind, moment, _ = parse_step(step)
+    now = services.clock.now()
+    if kind == "mtg":
+        return await _meeting(services, t, delivery, step_kind, timezone)
+    user_id = delivery.telegram_user_id
+    if step_kind in ("before", "overdue"):
+        try:
+            owed = await services.requests.view(key, user_id)
+        except RequestError:
+            return None
+        if not owed.response.owed or int(owed.request.deadline.timestamp()) != int(
+            moment.timestamp()
+        ):
+            return None  # answered meanwhile, or the deadline moved (newer reminders follow)
+        if step_kind == "before":
+            heading = t.gettext(
+                "⏰ <b>Reminder</b>: an answer is due {relative}.",
+                relative=t.relative(owed.request.deadline - now),
+            )
+        else:
+            heading = t.gettext(
+                "⚠️ <b>Past due</b>: this was due {deadline}. Please send it as soon as you can.",
+                deadline=t.datetime(owed.request.deadline, timezone),
+            )
+        return [await render_card(services, t, owed, timezone, heading)]
+    if step_kind == "escalate":
+        found = await services.requests.escalation_view(key, user_id)
+        if found is None:
+            return None
+        report, owed = found
+        lines = [
+            t.gettext("⚠️ <b>Deadline passed without an answer</b>"),
+            "",
+            t.gettext(
+                "“{title}” was due {deadline}. Still not answered by:",
+                title=report.request.text_for(t.locale)[0].title,
+                deadline=t.datetime(report.request.deadline, timezone),
+            ),
+            *[f"• {party_label(t, r.party, report)}" for r in owed],
+            "",
+            t.gettext("As the focal point or chair concerned, please see that it is answered."),
+        ]
+        return [TextPart("\n".join(lines))]
+    if step_kind == "digest":
+        report = await services.requests.report(key)
+        if report is None:
+            return None
+        owed = [r for r in report.responses if r.owed]
+        if not owed:
+            return None
+        by_country: dict[str, list[str]] = {}
+        for response in owed:
+            party_kind, _, party_key = response.party.partition(":")
+            if party_kind == "country":
+                country = party_key
+            elif party_kind == "member":
+                country = report.member_countries.get(int(party_key), "")
+            else:
+                country = ""
+            by_country.setdefault(country, []).append(party_label(t, response.party, report))
+        lines = [
+            t.gettext(
+                "📋 <b>Deadline passed</b>: #{number} “{title}”",
+                number=str(key),
+                title=report.request.title,
+            ),
+            t.gettext("Due {deadline}.", deadline=t.datetime(report.request.deadline, timezone)),
+            t.gettext(
+                "{owed} of {total} have not answered:",
+                owed=len(owed),
+                total=len(report.responses),
+            ),
+        ]
+        for country in sorted(by_country, key=lambda c: (c == "", c)):
+            label = t.country(country) if country else t.gettext("Teams")
+            lines.append(f"<b>{label}</b>: " + ", ".join(by_country[country]))
+        markup = keyboard([[(t.gettext("Status"), f"rqs:{key}")]])
+        return [TextPart("\n".join(lines), markup)]
+    logger.warning("Unknown reminder step %s", step)
+    return None
+
+
+async def _meeting(
+    services: Services, t: Translator, delivery: Delivery, step_kind: str, timezone: str
+) -> list[Part] | None:
+    view = await services.notices.recipient_view(delivery)
+    if view is None or view.meeting is None or view.invitation is None:
+        return None
+    meeting, invitation = view.meeting, view.invitation
+    now = services.clock.now()
+    if step_kind == "before":
+        if invitation.answer is not None and not invitation.needs_confirmation:
+            return None
+        heading = t.gettext(
+            "⏰ <b>Reminder</b>: please answer this invitation by {deadline}.",
+            deadline=t.datetime(meeting.rsvp_deadline, timezone),
+        )
+    else:
+        if invitation.answer not in (Answer.IN_PERSON, Answer.ONLINE):
+            return None
+        heading = t.gettext(
+            "⏰ <b>Reminder</b>: the meeting starts {relative}.",
+            relative=t.relative(meeting.starts_at - now),
+        )
+    text = meeting_text(t, meeting, invitation, timezone, now, heading)
+    return [TextPart(text, meeting_buttons(t, meeting, invitation))]
+
+
+async def sweep(context: Any) -> None:
+    """The repeating job: plan what is newly due, hand due reminders to the worker."""
+    app = context.application
+    services: Services = app.bot_data[SERVICES_KEY]
+    report = await services.reminders.sweep()
+    if report.queued:
+        worker = app.bot_data.get(WORKER_KEY)
+        if worker is not None:
+            worker.wake()
+    if report.queued or report.skipped or report.escalated or report.occurrences:
+        logger.info(
+            "Reminder sweep: %s queued, %s skipped, %s escalated, %s new obligations",
+            report.queued,
+            report.skipped,
+            report.escalated,
+            report.occurrences,
+        )

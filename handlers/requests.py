@@ -1,0 +1,410 @@
+"""Requests as members answer them: `/requests`, the card's buttons, typed and filed answers.
+
+An answer is given on the card: a button per option, or "Write the answer" / "Send
+documents" and then a message or files. Replying to the card with text or files works
+too. Files are kept by Telegram file id at once and downloaded to CONVENE_FILES_DIR
+after the answer is saved (a failed download loses nothing: the file id stays).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+from datetime import datetime
+from pathlib import Path
+
+from telegram import Message, Update
+from telegram.constants import FileSizeLimit
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.context import ConveneContext
+from bot.delivery import Part, TextPart
+from bot.domain.models import Delivery, Notice
+from bot.domain.requests import Answered, OwedAnswer, RequestError, RequestProblem
+from bot.i18n import Translator
+from bot.services import Services
+from handlers.common import PRIVATE, alert, keyboard, reply, require_viewer, split_message
+from handlers.request_cards import card_buttons, card_text, status_lines
+
+logger = logging.getLogger(__name__)
+
+GROUP_REQUEST_INPUT = 7
+AWAITING = "req:"
+BUTTON = re.compile(r"^rq:(\d{1,9}):(v|t|d|x|o:\d{1,2})$")
+STATUS_BUTTON = re.compile(r"^rqs:(\d{1,9})$")
+CARD_DATA = re.compile(r"^rq:(\d{1,9}):")
+SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def problem_text(t: Translator, error: RequestError) -> str:
+    texts = {
+        RequestProblem.NOT_FOUND: t.gettext("This request no longer exists."),
+        RequestProblem.CANCELLED: t.gettext("This request was withdrawn by the secretariat."),
+        RequestProblem.NOT_YOURS: t.gettext("This request is not addressed to you."),
+        RequestProblem.LATE: t.gettext(
+            "The deadline has passed and this request no longer accepts answers. If you "
+            "still need to answer, please write to the secretariat."
+        ),
+        RequestProblem.WRONG_KIND: t.gettext("This request expects another kind of answer."),
+        RequestProblem.BAD_CHOICE: t.gettext("This button is no longer valid."),
+        RequestProblem.EMPTY: t.gettext("The answer is empty."),
+        RequestProblem.TOO_LONG: t.gettext(
+            "That is too long: at most {n} characters.", n=int(error.value or 0)
+        ),
+        RequestProblem.TOO_MANY_FILES: t.gettext(
+            "At most {n} documents can be sent for one answer.", n=int(error.value or 0)
+        ),
+    }
+    return texts.get(error.problem, t.gettext("This button is no longer valid."))
+
+
+def _timezone(context: ConveneContext) -> str:
+    account = context.account
+    return (account.timezone if account else None) or context.services.settings.timezone
+
+
+async def source_label(services: Services, t: Translator, owed: OwedAnswer) -> str | None:
+    found = await services.plans.item_of(owed.request)
+    if found is None:
+        return None
+    plan, item = found
+    return t.gettext("Action plan “{plan}”, item {ref}", plan=plan.title, ref=item.ref)
+
+
+async def render_card(
+    services: Services, t: Translator, owed: OwedAnswer, timezone: str, heading: str | None = None
+) -> TextPart:
+    now = services.clock.now()
+    source = await source_label(services, t, owed)
+    return TextPart(card_text(t, owed, timezone, now, heading, source), card_buttons(t, owed, now))
+
+
+async def render_request_notice(
+    services: Services, t: Translator, notice: Notice, delivery: Delivery, timezone: str
+) -> list[Part] | None:
+    """A new request's card, or the card saying its deadline moved."""
+    assert notice.request_id is not None
+    try:
+        owed = await services.requests.view(notice.request_id, delivery.telegram_user_id)
+    except RequestError:
+        return None  # withdrawn, or the recipient is no longer a member
+    moved = notice.changes.get("deadline_from")
+    if moved:
+        heading = t.gettext(
+            "🗓 <b>The deadline has moved</b>: {old} → {new}",
+            old=t.datetime(datetime.fromisoformat(str(moved)), timezone),
+            new=t.datetime(owed.request.deadline, timezone),
+        )
+        if not owed.response.owed:
+            return None
+    else:
+        heading = t.gettext("📝 <b>Request from the secretariat</b>")
+    return [await render_card(services, t, owed, timezone, heading)]
+
+
+# -- /requests ------------------------------------------------------------------------------
+
+
+async def requests_command(update: Update, context: ConveneContext) -> None:
+    """List what the member must answer, and for the secretariat every open request."""
+    user = update.effective_user
+    assert user is not None
+    services, t = context.services, context.t
+    timezone = _timezone(context)
+    now = services.clock.now()
+    mine = await services.requests.mine(user.id)
+    principal = await services.roster.principal(user.id)
+    scope = principal.scope
+    if not mine and scope is None:
+        if not principal.is_active_member:
+            await reply(update, t.gettext("You are not allowed to use this command."))
+        else:
+            await reply(update, t.gettext("You have no open requests."))
+        return
+    if mine:
+        lines = [t.gettext("<b>Your requests</b>")]
+        buttons = []
+        for owed in mine:
+            title = owed.request.text_for(t.locale)[0].title
+            if owed.response.answered:
+                mark = "✅"
+            elif owed.request.deadline <= now:
+                mark = "⚠️"
+            else:
+                mark = "⏳"
+            lines.append(
+                t.gettext(
+                    "{mark} {title} (due {deadline})",
+                    mark=mark,
+                    title=title,
+                    deadline=t.datetime(owed.request.deadline, timezone),
+                )
+            )
+            buttons.append([(f"{mark} {title[:40]}", f"rq:{owed.request.id}:v")])
+        lines += ["", t.gettext("✅ answered · ⏳ open · ⚠️ overdue. Press one to open it.")]
+        await reply(update, "\n".join(lines), reply_markup=keyboard(buttons[:30]))
+    elif principal.is_active_member:
+        await reply(update, t.gettext("You have no open requests."))
+    if scope is not None:
+        listing = await services.requests.listing()
+        if not scope.everything:
+            listing = [r for r in listing if await services.requests.report(r.id, scope)]
+        if not listing:
+            await reply(update, t.gettext("No requests are open."))
+            return
+        lines = [t.gettext("<b>Open requests (secretariat)</b>")]
+        buttons = []
+        for request in listing[:30]:
+            lines.append(
+                t.gettext(
+                    "#{number} {title} (due {deadline})",
+                    number=str(request.id),
+                    title=request.title,
+                    deadline=t.datetime(request.deadline, timezone),
+                )
+            )
+            buttons.append([(f"#{request.id} {request.title[:40]}", f"rqs:{request.id}")])
+        await reply(update, "\n".join(lines), reply_markup=keyboard(buttons))
+
+
+async def on_status_button(update: Update, context: ConveneContext) -> None:
+    """The secretariat's status of one request."""
+    query = update.callback_query
+    assert query is not None
+    match = STATUS_BUTTON.match(query.data or "")
+    scope = await require_viewer(update, context)
+    if scope is None:
+        return
+    report = await context.services.requests.report(int(match.group(1)), scope) if match else None
+    if report is None:
+        await alert(update, context.t.gettext("This request no longer exists."))
+        return
+    await query.answer()
+    lines = status_lines(context.t, report, _timezone(context), context.services.clock.now())
+    for part in split_message(lines):
+        await reply(update, part)
+
+
+# -- answering ------------------------------------------------------------------------------
+
+
+async def on_button(update: Update, context: ConveneContext) -> None:
+    """Open a card, choose an option, or start a typed or filed answer."""
+    query = update.callback_query
+    user = update.effective_user
+    assert query is not None and user is not None
+    services, t = context.services, context.t
+    match = BUTTON.match(query.data or "")
+    if match is None:
+        await alert(update, t.gettext("This button is no longer valid."))
+        return
+    request_id, action = int(match.group(1)), match.group(2)
+    timezone = _timezone(context)
+    try:
+        if action == "v":
+            owed = await services.requests.view(request_id, user.id)
+            await query.answer()
+            part = await render_card(services, t, owed, timezone)
+            await reply(update, part.text, reply_markup=part.markup)
+            return
+        if action.startswith("o:"):
+            answered = await services.requests.answer_choice(request_id, user.id, int(action[2:]))
+            await query.answer(_saved_text(t, answered))
+            await _redraw(update, context, answered.owed)
+            return
+        if action == "x":
+            owed = await services.requests.clear_documents(request_id, user.id)
+            await query.answer(t.gettext("The documents were withdrawn; the answer is owed again."))
+            await _redraw(update, context, owed)
+            return
+        owed = await services.requests.check_open(request_id, user.id)
+    except RequestError as error:
+        await alert(update, problem_text(t, error))
+        return
+    await query.answer()
+    await services.roster.set_awaiting(user.id, f"{AWAITING}{request_id}")
+    title = owed.request.text_for(t.locale)[0].title
+    if action == "t":
+        text = t.gettext("Type your answer to “{title}” now, as one message.", title=title)
+    else:
+        text = t.gettext(
+            "Send the documents for “{title}” now, as files. Each file you send is added "
+            "to your answer.",
+            title=title,
+        )
+    await context.bot.send_message(user.id, text)
+
+
+def _saved_text(t: Translator, answered: Answered) -> str:
+    if not answered.changed:
+        return t.gettext("Your answer is unchanged.")
+    if answered.late:
+        return t.gettext("Saved, after the deadline: it is marked late.")
+    return t.gettext("Saved. You can change it until the deadline.")
+
+
+async def _redraw(update: Update, context: ConveneContext, owed: OwedAnswer) -> None:
+    """Show the card with the current answer where it was pressed."""
+    query = update.callback_query
+    if query is None or query.message is None:
+        return
+    part = await render_card(context.services, context.t, owed, _timezone(context))
+    with contextlib.suppress(BadRequest):  # "message is not modified", or too old to edit
+        await query.edit_message_text(part.text, reply_markup=part.markup)
+
+
+def _target(context: ConveneContext, message: Message) -> int | None:
+    """The request this message answers: the card it replies to, else the one waited for."""
+    replied = message.reply_to_message
+    ours = replied is not None and replied.from_user is not None
+    if ours and replied.from_user.id == context.bot.id and replied.reply_markup is not None:  # type: ignore[union-attr]
+        for row in replied.reply_markup.inline_keyboard:  # type: ignore[union-attr]
+            for button in row:
+                found = CARD_DATA.match(str(button.callback_data or ""))
+                if found:
+                    return int(found.group(1))
+    awaiting = (context.account.awaiting if context.account else None) or ""
+    if awaiting.startswith(AWAITING) and awaiting[len(AWAITING) :].isdigit():
+        return int(awaiting[len(AWAITING) :])
+    return None
+
+
+async def on_text(update: Update, context: ConveneContext) -> None:
+    """Typed text for a request waiting for one (or a reply to its card) is the answer."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or message.text is None or user is None:
+        return
+    request_id = _target(context, message)
+    if request_id is None:
+        return
+    services, t = context.services, context.t
+    try:
+        answered = await services.requests.answer_text(request_id, user.id, message.text)
+    except RequestError as error:
+        if error.problem is RequestProblem.WRONG_KIND and message.reply_to_message is None:
+            # Waiting for files, and this is something else: not ours to answer.
+            return
+        if error.problem not in (RequestProblem.TOO_LONG, RequestProblem.EMPTY):
+            await services.roster.set_awaiting(user.id, None)
+        await reply(update, problem_text(t, error))
+        raise ApplicationHandlerStop from None
+    await services.roster.set_awaiting(user.id, None)
+    await _confirm(update, context, answered)
+    raise ApplicationHandlerStop
+
+
+async def on_file(update: Update, context: ConveneContext) -> None:
+    """A document or photo for a request waiting for files (or a reply to its card)."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None:
+        return
+    request_id = _target(context, message)
+    if request_id is None:
+        return
+    services, t = context.services, context.t
+    if message.document is not None:
+        document = message.document
+        meta = (
+            document.file_id,
+            document.file_unique_id,
+            document.file_name,
+            document.mime_type,
+            document.file_size,
+        )
+    elif message.photo:
+        photo = message.photo[-1]  # the largest size
+        name = f"photo-{photo.file_unique_id}.jpg"
+        meta = (photo.file_id, photo.file_unique_id, name, "image/jpeg", photo.file_size)
+    else:
+        return
+    file_id, unique_id, name, mime, size = meta
+    try:
+        answered = await services.requests.add_document(
+            request_id,
+            user.id,
+            file_id=file_id,
+            file_unique_id=unique_id,
+            file_name=name,
+            mime_type=mime,
+            file_size=size,
+        )
+    except RequestError as error:
+        await reply(update, problem_text(t, error))
+        raise ApplicationHandlerStop from None
+    await _confirm(update, context, answered)
+    if answered.file_row_id is not None:
+        await _download(context, request_id, answered.file_row_id, file_id, name, size)
+    raise ApplicationHandlerStop
+
+
+async def _confirm(update: Update, context: ConveneContext, answered: Answered) -> None:
+    t = context.t
+    owed = answered.owed
+    title = owed.request.text_for(t.locale)[0].title
+    if not answered.changed:
+        text = t.gettext("Your answer is unchanged.")
+    elif answered.late:
+        text = t.gettext(
+            "Thank you: your answer to “{title}” is saved. It came after the deadline and "
+            "is marked late.",
+            title=title,
+        )
+    else:
+        text = t.gettext(
+            "Thank you: your answer to “{title}” is saved. You can change it until the deadline.",
+            title=title,
+        )
+    part = await render_card(context.services, t, owed, _timezone(context))
+    await reply(update, text)
+    await reply(update, part.text, reply_markup=part.markup)
+
+
+async def _download(
+    context: ConveneContext,
+    request_id: int,
+    file_row_id: int,
+    file_id: str,
+    name: str | None,
+    size: int | None,
+) -> None:
+    """Keep a copy in CONVENE_FILES_DIR. The Bot API serves files up to 20 MB; larger ones
+    stay on Telegram, reachable by their file id (the export lists them)."""
+    if size is not None and size > FileSizeLimit.FILESIZE_DOWNLOAD:
+        logger.info("File %s of request %s is too big to download", file_row_id, request_id)
+        return
+    folder = Path(context.services.settings.files_dir) / "requests" / str(request_id)
+    safe = SAFE_NAME.sub("_", name or "document").strip("._") or "document"
+    path = folder / f"{file_row_id}-{safe[:100]}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        telegram_file = await context.bot.get_file(file_id)
+        await telegram_file.download_to_drive(path)
+    except (TelegramError, OSError):
+        logger.warning("Could not download file %s of request %s", file_row_id, request_id)
+        return
+    await context.services.requests.set_file_path(file_row_id, str(path))
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(CommandHandler("requests", requests_command, filters=PRIVATE))
+    app.add_handler(CallbackQueryHandler(on_button, pattern=r"^rq:"))
+    app.add_handler(CallbackQueryHandler(on_status_button, pattern=r"^rqs:"))
+    app.add_handler(
+        MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, on_text),
+        group=GROUP_REQUEST_INPUT,
+    )
+    app.add_handler(
+        MessageHandler(PRIVATE & (filters.Document.ALL | filters.PHOTO), on_file),
+        group=GROUP_REQUEST_INPUT,
+    )
