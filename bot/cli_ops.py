@@ -1,0 +1,285 @@
+"""Running Convene: `convene doctor`, `convene db backup`, the record and data protection.
+
+convene doctor                                   what is wrong, in plain words (exit 1 if any)
+convene db backup [--output FILE]                SQLite online backup (PostgreSQL: pg_dump)
+convene export audit [--from D] [--to D] --format csv|xlsx [--output FILE]
+convene export proof NOTICE --format csv|xlsx [--output FILE]
+convene forget TELEGRAM_ID                       erase a person (a request made to the secretariat)
+convene retention purge                          what the daily job does, now
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sqlite3
+import sys
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.config import Settings, SettingsError, redact_url
+
+
+def add_parsers(sub: Any, db: Any, export: Any) -> None:
+    sub.add_parser("doctor", help="check the configuration, database, catalogs and token")
+    backup = db.add_parser("backup", help="a consistent copy of a SQLite database, online")
+    backup.add_argument("--output", help="file to write (default convene-backup-TIME.db)")
+    audit = export.add_parser("audit")
+    audit.add_argument("--from", dest="start", help="first day, YYYY-MM-DD (default 30 days ago)")
+    audit.add_argument("--to", dest="end", help="last day, YYYY-MM-DD, included (default today)")
+    audit.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+    audit.add_argument("--output", help="file to write (default audit.FORMAT)")
+    proof = export.add_parser("proof", help="proof of notification of one notice")
+    proof.add_argument("notice_id", type=int)
+    proof.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+    proof.add_argument("--output", help="file to write (default proof-notice-ID.FORMAT)")
+    sub.add_parser("forget", help="erase a person's data").add_argument("telegram_id", type=int)
+    retention = sub.add_parser("retention", help="data retention").add_subparsers(
+        dest="action", required=True
+    )
+    retention.add_parser("purge", help="forget old revoked members, purge old answers, now")
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 1
+
+
+async def _write(path: Path, content: bytes) -> None:
+    await asyncio.to_thread(path.write_bytes, content)
+
+
+def _day(text: str | None, timezone: str) -> datetime | None:
+    from bot.i18n import zone
+
+    if not text:
+        return None
+    day = datetime.strptime(text, "%Y-%m-%d").date()
+    return datetime.combine(day, time(0), tzinfo=zone(timezone))
+
+
+async def export_audit(
+    args: argparse.Namespace, settings: Settings, db: Any, roster: Any, clock: Any
+) -> int:
+    from bot.domain.audit import Action, AuditLog, audit_sheet
+    from bot.domain.reports import tables_to_csv, tables_to_xlsx
+
+    try:
+        start = _day(args.start, settings.timezone) or clock.now() - timedelta(days=30)
+        end = _day(args.end, settings.timezone)
+    except ValueError:
+        return _fail("--from and --to take dates like 2026-11-01")
+    log = AuditLog(db, clock)
+    entries = await log.entries(start, end + timedelta(days=1) if end else None)
+    end = end + timedelta(days=1) if end else clock.now()
+    tables = audit_sheet(entries, settings.timezone)
+    content = tables_to_csv(tables) if args.format == "csv" else tables_to_xlsx(tables)
+    output = Path(args.output or f"audit.{args.format}")
+    await _write(output, content)
+    await log.record(Action.EXPORT, "audit", None, start=start.isoformat(), end=end.isoformat())
+    print(f"Wrote {output} ({len(entries)} entries).")
+    return 0
+
+
+async def export_proof(
+    args: argparse.Namespace, settings: Settings, db: Any, roster: Any, clock: Any
+) -> int:
+    from bot.domain.audit import Action, AuditLog
+    from bot.domain.reports import Reports, proof_sheets, tables_to_csv, tables_to_xlsx
+
+    report = await Reports(db, clock).proof(args.notice_id)
+    if report is None:
+        return _fail(f"there is no notice #{args.notice_id}")
+    tables = proof_sheets(report, settings.timezone)
+    content = tables_to_csv(tables) if args.format == "csv" else tables_to_xlsx(tables)
+    output = Path(args.output or f"proof-notice-{args.notice_id}.{args.format}")
+    await _write(output, content)
+    await AuditLog(db, clock).record(Action.EXPORT, "notice", args.notice_id, report="proof")
+    print(f"Wrote {output} ({len(report.rows)} recipients).")
+    return 0
+
+
+async def forget(
+    args: argparse.Namespace, settings: Settings, db: Any, roster: Any, clock: Any
+) -> int:
+    from bot.domain.privacy import Privacy
+
+    privacy = Privacy(db, clock, settings.retain_revoked, settings.retain_answers)
+    if not await privacy.forget(args.telegram_id, requested_by=None):
+        return _fail(f"nothing is held about Telegram user {args.telegram_id}")
+    print(f"Telegram user {args.telegram_id} forgotten; the audit log keeps a pseudonym only.")
+    return 0
+
+
+async def retention_purge(
+    args: argparse.Namespace, settings: Settings, db: Any, roster: Any, clock: Any
+) -> int:
+    from bot.domain.privacy import Privacy
+
+    report = await Privacy(db, clock, settings.retain_revoked, settings.retain_answers).purge()
+    print(
+        f"Forgotten: {report.members} revoked members; purged: {report.invitations} "
+        f"invitations and {report.answers} answers."
+    )
+    return 0
+
+
+def backup_sqlite(source: str, target: Path) -> str:
+    """Copy a live SQLite database with the online backup API (consistent while the bot
+    writes); returns the copy's integrity check ("ok")."""
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+        return str(dst.execute("PRAGMA integrity_check").fetchone()[0])
+
+
+async def db_backup(
+    args: argparse.Namespace, settings: Settings, db: Any, roster: Any, clock: Any
+) -> int:
+    if not db.is_sqlite:
+        print(
+            "For PostgreSQL use pg_dump, which copies a running database consistently:\n"
+            "    pg_dump --format=custom --file convene.dump "
+            f"{redact_url(settings.database_url).replace('+asyncpg', '')}\n"
+            'and pg_restore to restore it (see the README, "Backups").',
+            file=sys.stderr,
+        )
+        return 2
+    source = settings.database_url.split("///", 1)[1]
+    if not await asyncio.to_thread(Path(source).is_file):
+        return _fail(f"there is no database file at {source}")
+    stamp = clock.now().astimezone(UTC).strftime("%Y%m%d-%H%M%S")
+    target = Path(args.output or f"convene-backup-{stamp}.db")
+    if await asyncio.to_thread(target.exists):
+        return _fail(f"{target} exists already; choose another --output")
+    check = await asyncio.to_thread(backup_sqlite, source, target)
+    if check != "ok":
+        return _fail(f"the copy in {target} failed its integrity check: {check}")
+    print(f"Backed up {source} to {target} (integrity check: ok).")
+    return 0
+
+
+# -- doctor ------------------------------------------------------------------------------
+
+
+async def doctor() -> int:
+    """Check everything a deployment needs; say what is wrong and what to do about it."""
+    problems = 0
+
+    def say(ok: bool, text: str) -> None:
+        nonlocal problems
+        problems += 0 if ok else 1
+        print(f"{'ok ' if ok else 'ERR'}  {text}")
+
+    try:
+        settings = Settings.load()
+    except SettingsError as error:
+        for problem in error.problems:
+            say(False, problem)
+        return 1
+    say(True, "Configuration read (environment and .env).")
+    if not settings.bot_token:
+        say(False, "TELEGRAM_BOT_TOKEN is not set: talk to @BotFather (/newbot) for a token.")
+    await _check_database(settings, say)
+    _check_catalogs(say)
+    if settings.bot_token:
+        await _check_token(settings, say)
+    _check_files(settings, say)
+    print("All good." if not problems else f"{problems} problem(s) found.")
+    return 0 if not problems else 1
+
+
+async def _check_database(settings: Settings, say: Any) -> None:
+    from alembic.script import ScriptDirectory
+
+    from storage.db import Database, _known, alembic_config
+
+    url = redact_url(settings.database_url)
+    database = Database(settings.database_url)
+    try:
+        current = await asyncio.wait_for(database.current_revision(), 10)
+    except Exception as error:  # any driver's error: say it plainly
+        say(False, f"Cannot open the database {url}: {type(error).__name__}: {error}")
+        return
+    finally:
+        await database.close()
+    scripts = ScriptDirectory.from_config(alembic_config())
+    head = scripts.get_current_head()
+    if current == head:
+        say(True, f"Database {url} is at migration {current}, the latest.")
+    elif current is None:
+        say(False, f"Database {url} is empty: run `convene db upgrade` (the bot also does it).")
+    elif not _known(scripts, current):
+        say(False, f"Database {url} is at {current}, newer than this Convene: upgrade Convene.")
+    else:
+        say(False, f"Database {url} is at {current}; run `convene db upgrade` to reach {head}.")
+
+
+def _check_catalogs(say: Any) -> None:
+    from bot import i18n_tools
+
+    problems = i18n_tools.compile_all()
+    if problems:
+        say(False, f"Translation catalogs do not compile: {problems[0]}")
+        return
+    say(True, "Translation catalogs compile.")
+
+
+async def _check_token(settings: Settings, say: Any) -> None:
+    from telegram import Bot
+    from telegram.error import InvalidToken, NetworkError, TelegramError
+
+    bot = Bot(
+        settings.require_token(),
+        base_url=settings.base_url,
+        base_file_url=settings.base_file_url,
+    )
+    try:
+        async with bot:
+            me = await bot.get_me()
+            say(True, f"The token works: this is @{me.username}.")
+            info = await bot.get_webhook_info()
+    except InvalidToken:
+        say(False, "Telegram refused the token: copy TELEGRAM_BOT_TOKEN again from @BotFather.")
+        return
+    except NetworkError as error:
+        say(False, f"Cannot reach {settings.telegram_api_url}: {error.message}")
+        return
+    except TelegramError as error:
+        say(False, f"Telegram answered with an error: {error.message}")
+        return
+    if settings.webhook_url:
+        if info.url == settings.webhook_url:
+            say(True, f"Telegram sends updates to {settings.webhook_url}.")
+        else:
+            say(
+                True,
+                f"Telegram's webhook is {info.url or 'not set'}; the bot sets it to "
+                f"{settings.webhook_url} when it starts.",
+            )
+        if info.last_error_message:
+            say(False, f"Telegram's last webhook error: {info.last_error_message}")
+    elif info.url:
+        say(True, f"A webhook ({info.url}) is set; polling removes it when the bot starts.")
+
+
+def _check_files(settings: Settings, say: Any) -> None:
+    folder = Path(settings.files_dir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / ".convene-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        say(False, f"Cannot write documents to {folder}: {error.strerror}; set CONVENE_FILES_DIR.")
+        return
+    say(True, f"Documents are saved in {folder.resolve()}.")
+
+
+COMMANDS = {
+    ("export", "audit"): export_audit,
+    ("export", "proof"): export_proof,
+    ("forget", None): forget,
+    ("retention", "purge"): retention_purge,
+    ("db", "backup"): db_backup,
+}

@@ -1,0 +1,138 @@
+"""The official record for the secretariat: `/audit` and `/proof` (proof of notification)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, time, timedelta
+
+from telegram import InputFile, Update
+from telegram.ext import Application, CommandHandler
+
+from bot.context import ConveneContext
+from bot.domain.audit import Action, audit_sheet
+from bot.domain.models import DeliveryState
+from bot.domain.reports import proof_sheets, tables_to_csv, tables_to_xlsx
+from bot.i18n import zone
+from handlers.common import PRIVATE, reply, require_admin
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_PERIOD = timedelta(days=30)
+
+
+def _timezone(context: ConveneContext) -> str:
+    account = context.account
+    return (account.timezone if account else None) or context.services.settings.timezone
+
+
+def _day(text: str, timezone: str) -> datetime | None:
+    try:
+        day = datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError:
+        return None
+    return datetime.combine(day, time(0), tzinfo=zone(timezone))
+
+
+async def _send_tables(
+    context: ConveneContext,
+    user_id: int,
+    tables: dict[str, list[list[str]]],
+    name: str,
+    caption: str,
+) -> None:
+    await context.bot.send_document(
+        user_id, InputFile(tables_to_csv(tables), filename=f"{name}.csv"), caption=caption
+    )
+    await context.bot.send_document(
+        user_id, InputFile(tables_to_xlsx(tables), filename=f"{name}.xlsx")
+    )
+
+
+async def audit(update: Update, context: ConveneContext) -> None:
+    """The audit log of a period as CSV and XLSX: `/audit [FROM [TO]]` (default 30 days)."""
+    if await require_admin(update, context) is None:
+        return
+    user = update.effective_user
+    assert user is not None
+    t, services = context.t, context.services
+    timezone = _timezone(context)
+    args = context.args or []
+    now = services.clock.now()
+    start, end = now - DEFAULT_PERIOD, now
+    if args:
+        parsed = [_day(a, timezone) for a in args[:2]]
+        if len(args) > 2 or any(p is None for p in parsed):
+            await reply(
+                update,
+                t.gettext(
+                    "Usage: /audit, or /audit FROM [TO] with dates like 2026-11-01 (TO included)."
+                ),
+            )
+            return
+        start = parsed[0]  # type: ignore[assignment]
+        if len(parsed) == 2:
+            end = parsed[1] + timedelta(days=1)  # type: ignore[operator]
+    # Up to now, inclusive: what happened this very second is part of the period.
+    entries = await services.audit.entries(start, end if args[1:] else None)
+    await services.audit.record(
+        Action.EXPORT, "audit", None, actor=user.id, start=start.isoformat(), end=end.isoformat()
+    )
+    day = f"{start.astimezone(zone(timezone)):%Y-%m-%d}"
+    await _send_tables(
+        context,
+        user.id,
+        audit_sheet(entries, timezone),
+        f"audit-{day}",
+        t.ngettext(
+            "Audit log from {start} to {end}: {n} entry.",
+            "Audit log from {start} to {end}: {n} entries.",
+            len(entries),
+            start=t.datetime(start, timezone),
+            end=t.datetime(end, timezone),
+        ),
+    )
+
+
+async def proof(update: Update, context: ConveneContext) -> None:
+    """Proof of notification for one notice: `/proof NOTICE`."""
+    if await require_admin(update, context) is None:
+        return
+    user = update.effective_user
+    assert user is not None
+    t, services = context.t, context.services
+    args = context.args or []
+    if len(args) != 1 or not args[0].lstrip("#").isdigit():
+        await reply(
+            update,
+            t.gettext("Usage: /proof NUMBER, the number of a notice (see /status of a meeting)."),
+        )
+        return
+    number = int(args[0].lstrip("#"))
+    report = await services.reports.proof(number)
+    if report is None:
+        await reply(update, t.gettext("There is no notice #{number}.", number=str(number)))
+        return
+    await services.audit.record(Action.EXPORT, "notice", number, actor=user.id, report="proof")
+    delivered = sum(1 for r in report.rows if r.delivery.state is DeliveryState.SENT)
+    acknowledged = sum(1 for r in report.rows if r.delivery.acknowledged_at)
+    answered = sum(1 for r in report.rows if r.answered_at)
+    await _send_tables(
+        context,
+        user.id,
+        proof_sheets(report, _timezone(context)),
+        f"proof-notice-{number}",
+        t.gettext(
+            "Proof of notification, notice #{number}: {total} recipients, {delivered} "
+            "delivered, {acknowledged} acknowledged, {answered} answered.",
+            number=str(number),
+            total=len(report.rows),
+            delivered=delivered,
+            acknowledged=acknowledged,
+            answered=answered,
+        ),
+    )
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(CommandHandler("audit", audit, filters=PRIVATE))
+    app.add_handler(CommandHandler("proof", proof, filters=PRIVATE))
