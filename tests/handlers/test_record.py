@@ -278,10 +278,11 @@ async def test_mydata_and_forget_keep_the_log_consistent(bot: Harness) -> None:
     assert report is not None
     response = report.responses[0]
     assert response.status is ResponseStatus.SUBMITTED and response.answered_by is None
-    # A second /forget finds nothing.
+    # A second /forget finds nothing. Her chosen language went with her data, so the answer
+    # is in the language her Telegram app reports ("sr": Cyrillic).
     await bot.say(ANA, "/forget")
     await bot.press(ANA, "forget:yes")
-    assert bot.last_text(ANA) == t(bot, "en").gettext("Convene holds no data about you.")
+    assert bot.last_text(ANA) == t(bot, "sr_Cyrl").gettext("Convene holds no data about you.")
 
 
 async def test_retention_purges_revoked_members_and_old_answers(bot: Harness) -> None:
