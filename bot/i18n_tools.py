@@ -72,7 +72,17 @@ def _read(path: Path, locale: str | None = None) -> Catalog:
 def _write(path: Path, catalog: Catalog) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
-    write_po(buffer, catalog, width=100, omit_header=False, include_previous=False)
+    # No source locations and a stable order: a catalog changes only where a message does,
+    # so work on different features merges without conflicts in twenty catalogs.
+    write_po(
+        buffer,
+        catalog,
+        width=100,
+        omit_header=False,
+        include_previous=False,
+        no_location=True,
+        sort_output=True,
+    )
     path.write_bytes(buffer.getvalue())
 
 
