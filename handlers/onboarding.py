@@ -8,7 +8,7 @@ buttons, restarts and duplicates are all harmless.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
@@ -45,7 +45,15 @@ logger = logging.getLogger(__name__)
 GROUP_REGISTRATION_TEXT = 1
 
 
-def invite_problem_text(t: Translator, problem: InviteProblem) -> str:
+def invite_problem_text(
+    t: Translator, problem: InviteProblem, retry_in: timedelta | None = None
+) -> str:
+    if problem is InviteProblem.TOO_MANY_TRIES:
+        return t.gettext(
+            "Too many invitation links that do not work were tried from this account. "
+            "Please try again {relative}, or ask the secretariat for a new link.",
+            relative=t.relative(retry_in or timedelta(minutes=1)),
+        )
     if problem is InviteProblem.EXPIRED:
         return t.gettext(
             "This invitation link has expired. Please ask the secretariat for a new one."
@@ -264,7 +272,7 @@ async def start(update: Update, context: ConveneContext) -> None:
     )
     if outcome.kind is StartKind.INVALID:
         assert outcome.problem is not None
-        await reply(update, invite_problem_text(t, outcome.problem))
+        await reply(update, invite_problem_text(t, outcome.problem, outcome.retry_in))
     elif outcome.kind is StartKind.PENDING:
         await reply(update, pending_text(t))
     elif outcome.kind is StartKind.REVOKED:

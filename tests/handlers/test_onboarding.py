@@ -296,6 +296,24 @@ async def test_start_without_token_resumes_a_registration(bot: Harness) -> None:
     ]
 
 
+async def test_guessing_invitation_tokens_is_slowed_down(bot: Harness) -> None:
+    await setup_team(bot)
+    person = Person(140, "Mallory", None, "en")
+    for i in range(5):
+        await bot.say(person, f"/start {'B' * 21}{i}")
+        assert bot.last_text(person).startswith("This invitation link is not valid.")
+    await bot.say(person, "/start " + "C" * 22)
+    assert bot.last_text(person).startswith("Too many invitation links")
+    # Even a right link waits now; a little later it works.
+    token = await new_invite(bot)
+    await bot.say(person, f"/start {token}")
+    assert "Too many" in bot.last_text(person)
+    bot.clock.advance(timedelta(minutes=2))
+    await bot.say(person, f"/start {token}")
+    assert "Too many" not in bot.last_text(person)
+    assert await count(bot, registrations) == 1
+
+
 async def test_the_same_update_delivered_twice_counts_once(bot: Harness) -> None:
     await setup_team(bot)
     person = Person(150, "Nina", "Horvat", "en")
