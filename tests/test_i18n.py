@@ -132,3 +132,32 @@ def test_montenegrin_names_and_relative_times_are_ijekavian() -> None:
     )
     # Serbian stays ekavian.
     assert I18n("en").translator("sr_Latn").country("DE") == "Nemačka"
+
+
+def test_serbian_latin_is_the_cyrillic_letter_for_letter() -> None:
+    assert i18n_tools.serbian_latin("Још не знам") == "Još ne znam"
+    assert (
+        i18n_tools.serbian_latin("Љубав, Њиве, Џеп, ЉУБАВ, ЊИВЕ")
+        == "Ljubav, Njive, Džep, LJUBAV, NJIVE"
+    )
+    # Placeholders, tags, entities, commands and links stay as written.
+    assert (
+        i18n_tools.serbian_latin("<b>Члан {name}</b> &amp; /status https://пример.рс — ћ")
+        == "<b>Član {name}</b> &amp; /status https://пример.рс — ć"
+    )
+    cyrillic = I18n("en").translator("sr_Cyrl")
+    latin = I18n("en").translator("sr_Latn")
+    assert latin.pgettext("rsvp", "Not sure yet") == "Još ne znam"
+    assert cyrillic.pgettext("rsvp", "Not sure yet") == "Још не знам"
+    assert latin.pgettext("short", "not sure") == i18n_tools.serbian_latin(
+        cyrillic.pgettext("short", "not sure")
+    )
+
+
+def test_the_catalog_check_refuses_serbian_scripts_that_drift_apart(tmp_path: Path) -> None:
+    cyrillic = i18n_tools._read(i18n_tools.po_path("sr_Cyrl"), "sr_Cyrl")
+    latin = i18n_tools._read(i18n_tools.po_path("sr_Latn"), "sr_Latn")
+    assert i18n_tools.script_problems(cyrillic, latin) == []
+    latin.get("Not sure yet", "rsvp").string = "Još nije sigurno"
+    problems = i18n_tools.script_problems(cyrillic, latin)
+    assert len(problems) == 1 and "Još ne znam" in problems[0]
