@@ -38,7 +38,16 @@ from bot.domain.registration import (
 )
 from bot.i18n import LANGUAGE_BY_CODE, LANGUAGES, Raw, Translator, match_locale
 from handlers.approval import send_approval_requests
-from handlers.common import PRIVATE, alert, chunked, identity_lines, keyboard, reply
+from handlers.common import (
+    LABEL_BUDGET,
+    PRIVATE,
+    alert,
+    chunked,
+    identity_lines,
+    keyboard,
+    label_width,
+    reply,
+)
 from handlers.menus import describe, set_chat_menu
 
 logger = logging.getLogger(__name__)
@@ -106,6 +115,15 @@ def language_keyboard(prefix: str, suggested: str | None = None) -> InlineKeyboa
     return keyboard(chunked(buttons, 2))
 
 
+def keep_name_label(t: Translator, name: str) -> str:
+    """ "Keep “Name”", the name shortened with "…" if the label would not fit a phone."""
+    label = t.gettext("Keep “{name}”", name=name)
+    overflow = label_width(label) - LABEL_BUDGET[1]
+    if overflow > 0:
+        label = t.gettext("Keep “{name}”", name=name[: -overflow - 1].rstrip() + "…")
+    return label
+
+
 def local_time(t: Translator, timezone: str, now: datetime) -> str:
     return t.datetime(now, timezone)
 
@@ -170,7 +188,8 @@ async def render_step(
             "What is your full name, as it should appear on attendance lists? Send it as a message."
         )
         if suggested and len(suggested) >= 2:
-            return text, keyboard([[(t.gettext("Keep “{name}”", name=suggested), "reg:name:keep")]])
+            label = keep_name_label(t, suggested)
+            return text, keyboard([[(label, "reg:name:keep")]])
         return text, None
     if step is Step.COUNTRY:
         buttons = sorted(
