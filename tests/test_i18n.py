@@ -161,3 +161,29 @@ def test_the_catalog_check_refuses_serbian_scripts_that_drift_apart(tmp_path: Pa
     latin.get("Not sure yet", "rsvp").string = "Još nije sigurno"
     problems = i18n_tools.script_problems(cyrillic, latin)
     assert len(problems) == 1 and "Još ne znam" in problems[0]
+
+
+def test_reviewers_corrections_stay_corrected() -> None:
+    i18n = I18n("en")
+    sq, cnr, hu, el = (i18n.translator(code) for code in ("sq", "cnr", "hu", "el"))
+    assert sq.pgettext("rsvp", "Not sure yet") == "Ende nuk e di"
+    assert sq.gettext("Discard") == "Fshije draftin"
+    assert "Vaše" not in cnr.gettext(
+        "Send the two-letter ISO code of your country, for example FR for France."
+    )
+    assert hu.gettext("any") == "bármelyik"
+    assert "εθνικό σημείο επαφής" in el.gettext("by the secretariat or a focal point")
+    for code, phrase in (
+        ("sr_Cyrl", "необавезну адресу е-поште"),
+        ("sr_Latn", "neobaveznu adresu e-pošte"),
+    ):
+        catalog = i18n_tools._read(i18n_tools.po_path(code), code)
+        notice = next(m for m in catalog if isinstance(m.id, str) and m.id.startswith("<b>Privacy"))
+        assert phrase in notice.string
+    # Team names stand after a colon where the grammar would need a case ending.
+    for code in ("ru", "uk", "hy"):
+        welcome = i18n.translator(code).gettext(
+            "Welcome to Convene, the coordination bot of {teams}.\n\nPlease choose your language.",
+            teams="X",
+        )
+        assert ": X" in welcome or "՝ X" in welcome, welcome
