@@ -116,11 +116,13 @@ def language_keyboard(prefix: str, suggested: str | None = None) -> InlineKeyboa
 
 
 def keep_name_label(t: Translator, name: str) -> str:
-    """ "Keep “Name”", the name shortened with "…" if the label would not fit a phone."""
-    label = t.gettext("Keep “{name}”", name=name)
+    """ "Keep “Name”", the name shortened with "…" if the label would not fit a phone.
+
+    A label is plain text, not HTML: the name goes in as it is ("Ana & Ivan", not "&amp;")."""
+    label = t.gettext("Keep “{name}”", name=Raw(name))
     overflow = label_width(label) - LABEL_BUDGET[1]
     if overflow > 0:
-        label = t.gettext("Keep “{name}”", name=name[: -overflow - 1].rstrip() + "…")
+        label = t.gettext("Keep “{name}”", name=Raw(name[: -overflow - 1].rstrip() + "…"))
     return label
 
 

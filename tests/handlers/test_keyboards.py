@@ -255,3 +255,13 @@ def test_every_button_label_of_every_catalog_fits_a_row_of_its_own() -> None:
             if label_width(text) > LABEL_BUDGET[1]:
                 too_long.append(f"{locale}: {text!r} ({label_width(text)})")
     assert too_long == []
+
+
+def test_a_long_name_on_the_keep_button_is_shortened_not_cut() -> None:
+    i18n = I18n("en")
+    for locale in SUPPORTED_LOCALES:
+        t = i18n.translator(locale)
+        label = onboarding.keep_name_label(t, "Aleksandra Kovačević-Petrović Nikolovska")
+        assert label_width(label) <= LABEL_BUDGET[1] and "…" in label, label
+    en = i18n.translator("en")
+    assert onboarding.keep_name_label(en, "Ana & Ivan") == "Keep “Ana & Ivan”"  # plain text
