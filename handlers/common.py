@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import html
 import logging
+import unicodedata
 from collections.abc import Sequence
 
 from telegram import (
@@ -185,10 +186,56 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
 # -- helpers shared by the feature modules ---------------------------------------------------
 
 
-def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    """Rows of (label, callback_data) pairs. Callback data is checked to fit in 64 bytes."""
-    built = []
+# What fits on a phone. Telegram draws the buttons of a row at equal widths across about
+# 40 characters of a phone's screen in portrait, and cuts a label that overflows its button
+# ("Отправить замену" becomes "Отправить з…" three to a row). LABEL_BUDGET[n] is the longest
+# label that is drawn whole n to a row; `keyboard` splits a row whose labels do not fit.
+ROW_WIDTH = 40
+LABEL_BUDGET = {1: 38, 2: 18, 3: 12}
+
+
+def label_budget(per_row: int) -> int:
+    return LABEL_BUDGET.get(per_row, ROW_WIDTH // per_row - 2)
+
+
+def label_width(label: str) -> int:
+    """Width in characters as a phone draws it: emoji and CJK count two, accents nothing."""
+    width = 0
+    for char in label:
+        if unicodedata.combining(char) or char in "\ufe0f\u200d":
+            continue
+        wide = unicodedata.east_asian_width(char) in "WF" or ord(char) >= 0x1F000
+        width += 2 if wide else 1
+    return width
+
+
+def fits(row: Sequence[tuple[str, str]]) -> bool:
+    return all(label_width(label) <= label_budget(len(row)) for label, _ in row)
+
+
+def fit_rows(rows: Sequence[Sequence[tuple[str, str]]]) -> list[list[tuple[str, str]]]:
+    """The same buttons in the same order, a row split where its labels would be cut."""
+    fitted: list[list[tuple[str, str]]] = []
     for row in rows:
+        if fits(row):
+            fitted.append(list(row))
+            continue
+        current: list[tuple[str, str]] = []
+        for button in row:
+            if current and not fits([*current, button]):
+                fitted.append(current)
+                current = []
+            current.append(button)
+        if current:
+            fitted.append(current)
+    return fitted
+
+
+def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
+    """Rows of (label, callback_data) pairs, arranged so that no label is cut on a phone.
+    Callback data is checked to fit in 64 bytes."""
+    built = []
+    for row in fit_rows(rows):
         buttons = []
         for label, data in row:
             if len(data.encode()) > 64:
