@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 from collections.abc import Sequence
 
 from telegram import (
@@ -93,17 +94,34 @@ def chunked(rows: Sequence[tuple[str, str]], size: int) -> list[list[tuple[str, 
     return [list(rows[i : i + size]) for i in range(0, len(rows), size)]
 
 
+_TAG = re.compile(r"<[^<>]*>")
+
+
+def visible_length(text: str) -> int:
+    """The length Telegram limits: of the text without its markup, in UTF-16 code units."""
+    shown = html.unescape(_TAG.sub("", text))
+    return len(shown.encode("utf-16-le")) // 2
+
+
 def split_message(lines: Sequence[str], limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
-    """Join lines into as few messages as Telegram's length limit allows."""
+    """Join lines (each one well-formed HTML) into as few messages as Telegram's length limit
+    allows. A line too long on its own is shortened as plain text, so that no cut falls
+    inside a tag or an entity."""
     parts: list[str] = []
     current = ""
     for line in lines:
+        if visible_length(line) > limit:
+            shown, keep = html.unescape(_TAG.sub("", line)), limit - 1
+            line = escape(shown[:keep] + "…")
+            while visible_length(line) > limit:  # astral characters count twice
+                keep -= 64
+                line = escape(shown[:keep] + "…")
         candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit and current:
+        if visible_length(candidate) > limit and current:
             parts.append(current)
-            current = line[:limit]
+            current = line
         else:
-            current = candidate[:limit]
+            current = candidate
     if current:
         parts.append(current)
     return parts

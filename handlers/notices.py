@@ -37,7 +37,7 @@ from bot.domain.models import (
     NoticeStatus,
 )
 from bot.domain.notices import AnnouncementSpec, NoticeError, NoticeProblem, parse_audience
-from bot.i18n import Translator
+from bot.i18n import Raw, Translator
 from bot.services import Services
 from handlers.common import PRIVATE, alert, escape, keyboard, reply, require_admin
 from handlers.meeting_cards import (
@@ -146,11 +146,12 @@ def notice_label(t: Translator, notice: Notice, meeting: Meeting | None) -> str:
 
 
 def progress_text(t: Translator, label: str, counts: DeliveryCounts, total: int) -> str:
+    """`label` is a notice_label: HTML already, so it goes in as it is."""
     if counts.finished:
         return t.gettext(
             "<b>Sent:</b> {what}\n{sent} of {total} delivered, {failed} failed, "
             "{unreachable} unreachable (they blocked the bot).",
-            what=label,
+            what=Raw(label),
             sent=counts.sent,
             total=total,
             failed=counts.failed,
@@ -159,7 +160,7 @@ def progress_text(t: Translator, label: str, counts: DeliveryCounts, total: int)
     return t.gettext(
         "<b>Sending:</b> {what}\n{sent} of {total} sent, {failed} failed, "
         "{unreachable} unreachable, {pending} waiting…",
-        what=label,
+        what=Raw(label),
         sent=counts.sent,
         total=total,
         failed=counts.failed,

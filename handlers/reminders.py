@@ -17,7 +17,7 @@ from bot.domain.reminders import parse_step, parse_subject
 from bot.domain.requests import RequestError
 from bot.i18n import Translator
 from bot.services import Services
-from handlers.common import keyboard
+from handlers.common import escape, keyboard
 from handlers.meeting_cards import card_buttons as meeting_buttons
 from handlers.meeting_cards import card_text as meeting_text
 from handlers.request_cards import party_label
@@ -106,7 +106,7 @@ async def render_reminder(
         ]
         for country in sorted(by_country, key=lambda c: (c == "", c)):
             label = t.country(country) if country else t.gettext("Teams")
-            lines.append(f"<b>{label}</b>: " + ", ".join(by_country[country]))
+            lines.append(f"<b>{escape(label)}</b>: " + ", ".join(by_country[country]))
         markup = keyboard([[(t.gettext("Status"), f"rqs:{key}")]])
         return [TextPart("\n".join(lines), markup)]
     logger.warning("Unknown reminder step %s", step)

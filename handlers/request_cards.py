@@ -12,23 +12,26 @@ from telegram import InlineKeyboardMarkup
 
 from bot.domain.models import AnswerKind, Request, RequestStatus, Response, ResponseStatus
 from bot.domain.requests import OwedAnswer, RequestReport
-from bot.i18n import Translator
+from bot.i18n import Raw, Translator
 from handlers.common import chunked, escape, keyboard
 
 
 def party_label(t: Translator, party: str, report: RequestReport | None = None) -> str:
-    """A country's name, a member's name (and country), or a team's name."""
+    """A country's name, a member's name (and country), or a team's name, as HTML: the
+    names are escaped here, so the label goes into a message as it is (or as `Raw`)."""
     kind, _, key = party.partition(":")
     if kind == "country":
-        return t.country(key)
+        return escape(t.country(key))
     if kind == "member" and report is not None:
         member_id = int(key)
         name = report.member_names.get(member_id, f"#{member_id}")
         country = report.member_countries.get(member_id)
-        return t.gettext("{name} ({country})", name=name, country=country) if country else name
+        if not country:
+            return escape(name)
+        return t.gettext("{name} ({country})", name=name, country=country)
     if kind == "team" and report is not None:
-        return report.team_names.get(int(key), key)
-    return party
+        return escape(report.team_names.get(int(key), key))
+    return escape(party)
 
 
 def deadline_line(t: Translator, request: Request, timezone: str, now: datetime) -> str:
@@ -202,7 +205,7 @@ def status_lines(t: Translator, report: RequestReport, timezone: str, now: datet
             by = report.member_names.get(response.answered_by or 0, "—")
             line = t.gettext(
                 "{party}: {name}, {when}",
-                party=party_label(t, response.party, report),
+                party=Raw(party_label(t, response.party, report)),
                 name=by,
                 when=t.datetime(response.answered_at, timezone),
             )

@@ -81,7 +81,7 @@ _START_LINK = re.compile(
     r"(?:https?://)?(?:t|telegram)\.me/[A-Za-z0-9_]+\?start=([^\s&#\"'<>]*)", re.IGNORECASE
 )
 _ENTITY = re.compile(r"&(?:#[xX]([0-9a-fA-F]{1,7})|#([0-9]{1,7})|([A-Za-z]+));")
-_START_PAYLOAD = re.compile(r"[A-Za-z0-9_-]{1,%d}" % MAX_START_PAYLOAD)
+_START_PAYLOAD = re.compile(rf"[A-Za-z0-9_-]{{1,{MAX_START_PAYLOAD}}}")
 
 REFUSALS: list[tuple[str, str]] = []  # (method, description) of every refusal, in order
 
@@ -242,7 +242,9 @@ def parse_html(text: str) -> Parsed:
                     value = "".join(chars)
                 attributes[attribute] = value
             if name == "span" and attributes.get("class") != "tg-spoiler":
-                raise MarkupError(f'Tag "span" must have class "tg-spoiler" at byte offset {offset}')
+                raise MarkupError(
+                    f'Tag "span" must have class "tg-spoiler" at byte offset {offset}'
+                )
             if name == "tg-emoji" and not attributes.get("emoji-id", "").isdigit():
                 raise MarkupError(
                     f"Custom emoji entity must contain a tg://emoji URL at byte offset {offset}"

@@ -25,6 +25,7 @@ from bot.domain.requests import RequestError, RequestProblem, RequestSpec
 from bot.i18n import zone
 from tests.auxil.fake_bot_api import BOT_ID, FakeBotApi
 from tests.auxil.harness import Harness, Person, document_update, reply_update
+from tests.auxil.telegram_rules import parse_html
 from tests.conftest import ADMIN_ID
 from tests.handlers.test_meetings import (
     ADMIN,
@@ -678,3 +679,85 @@ async def _response(bot: Harness, request_id: int, party: str):  # type: ignore[
             if response.party == party:
                 return response
     raise AssertionError(party)
+
+
+# -- names with "&" and "<": every view reaches Telegram and reads them once -------------------
+
+
+EMIR = Person(603, "Emir", "Hodžić", "en")  # Sarajevo; reads English
+ADNAN = Person(604, "Adnan", "Begić", "en")  # focal point for Bosnia and Herzegovina
+
+
+def shown(text: str) -> str:
+    """What the reader sees of a message sent with parse mode HTML."""
+    return parse_html(text).text
+
+
+async def test_a_request_to_bosnia_and_herzegovina_reads_right_in_every_view(
+    bot: Harness,
+) -> None:
+    await bot.services.roster.create_team("Police & Justice", "police")
+    await bot.say(ADMIN, "/start")
+    await add_member(bot, ANA, "RS", "sr_Cyrl", "Europe/Belgrade", team="police")
+    await add_member(bot, EMIR, "BA", "en", "Europe/Sarajevo", team="police")
+    await focal_point(bot, ADNAN, "BA", "en")
+    bosnia = t(bot, "en").country("BA")
+    assert bosnia == "Bosnia & Herzegovina"
+    request_id = await create(
+        bot,
+        title="MLA & extradition",
+        body="Cases <2025> & practice",
+        audience=Audience(countries=("BA", "RS")),
+        answer_kind=AnswerKind.TEXT,
+        options=(),
+        reminder_offsets=(),
+    )
+    card = shown(bot.last_text(EMIR))
+    assert "MLA & extradition" in card and "Cases <2025> & practice" in card
+    assert f"One answer for {bosnia}" in card and "&amp;" not in card
+    await bot.press(ANA, f"rq:{request_id}:t")
+    await bot.say(ANA, "12 sent & 9 received <2026>")
+
+    # The deadline passes: Bosnia and Herzegovina never answered.
+    bot.clock.set(DEADLINE + timedelta(minutes=1))
+    await sweep(bot)
+    escalation = shown(bot.last_text(ADNAN))
+    assert "“MLA & extradition”" in escalation and f"• {bosnia}" in escalation
+    digest = shown(bot.last_text(ADMIN))
+    assert f"#{request_id} “MLA & extradition”" in digest
+    assert f"{bosnia}: {bosnia}" in digest and "&amp;" not in digest
+    await bot.press(ADMIN, f"rqs:{request_id}")
+    status = shown(bot.last_text(ADMIN))
+    assert f"Request #{request_id}: MLA & extradition" in status
+    assert f"{bosnia} · 1 member may answer" in status
+    assert "Serbia: Ana Petrović" in status and "12 sent & 9 received <2026>" in status
+    assert "&amp;" not in status
+
+
+async def test_an_action_plan_of_police_and_justice_reads_right(bot: Harness) -> None:
+    await bot.services.roster.create_team("Police & Justice", "police")
+    await bot.say(ADMIN, "/start")
+    await add_member(bot, EMIR, "BA", "en", "Europe/Sarajevo", team="police")
+    plan = {
+        "slug": "mla-2027",
+        "title": "MLA & extradition 2027",
+        "timezone": "Europe/Belgrade",
+        "items": [
+            {
+                "ref": "1.1",
+                "title": "Statistics <annual> & trends",
+                "responsible": {"teams": ["police"], "countries": ["BA"]},
+                "deadline": "2027-03-01",
+                "answer": "text",
+            },
+        ],
+    }
+    result = await bot.services.plans.import_plan(
+        plan_spec(plan, bot.clock.now(), "Europe/Belgrade")
+    )
+    await bot.say(ADMIN, f"/plan {result.plan_id}")
+    status = shown(bot.last_text(ADMIN))
+    assert "Action plan #1: MLA & extradition 2027" in status
+    assert "1.1. Statistics <annual> & trends" in status
+    assert "⏳ Police & Justice" in status and "⏳ Bosnia & Herzegovina" in status
+    assert "&amp;" not in status
