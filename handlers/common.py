@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from telegram import (
     InlineKeyboardButton,
@@ -125,6 +125,44 @@ def split_message(lines: Sequence[str], limit: int = MessageLimit.MAX_TEXT_LENGT
     if current:
         parts.append(current)
     return parts
+
+
+def shorten(text: str, room: int | None) -> str:
+    """`text` (plain, not HTML) cut to `room` characters, ending with "…" where cut;
+    None: as it is."""
+    if room is None or len(text) <= room:
+        return text
+    return text[: max(0, room - 1)].rstrip() + "…" if room > 0 else ""
+
+
+def share_room(texts: Sequence[str], room: int | None) -> list[int | None]:
+    """How many characters each of `texts` may keep so that together they keep `room`:
+    short ones whole, the long ones an equal share of the rest. None: no limit."""
+    if room is None:
+        return [None] * len(texts)
+    shares: list[int | None] = [None] * len(texts)
+    left, waiting = max(0, room), sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    while waiting:
+        share = left // len(waiting)
+        index = waiting.pop(0)
+        shares[index] = min(len(texts[index]), share)
+        left -= shares[index] or 0
+    return shares
+
+
+def fit(build: Callable[[int | None], str], limit: int = MessageLimit.MAX_TEXT_LENGTH) -> str:
+    """The message `build(room)` makes, within Telegram's length limit: `build` keeps its
+    free texts (a description, an agenda, an answer) to `room` characters in all, or whole
+    for None. They are shortened only when the whole would not fit."""
+    text = build(None)
+    if visible_length(text) <= limit:
+        return text
+    room = limit - visible_length(build(0)) - 8  # the line breaks and "…" of the texts
+    text = build(room)
+    while visible_length(text) > limit and room > 0:  # astral characters count twice
+        room -= 64
+        text = build(room)
+    return text
 
 
 async def reply(update: Update, text: str, **kwargs: object) -> Message | None:

@@ -171,7 +171,7 @@ def test_buttons_and_deep_links() -> None:
 async def test_the_fake_answers_a_refused_call_as_telegram_does() -> None:
     api = FakeBotApi()
     bot = Bot(TOKEN, request=RecordingRequest(api))
-    with pytest.raises(BadRequest, match="(?i)can't parse entities"):
+    with pytest.raises(BadRequest, match=r"(?i)can't parse entities"):
         await bot.send_message(1, "Bosnia & Herzegovina", parse_mode="HTML")
     assert [c.method for c in api.refused] == ["sendMessage"]
     assert api.calls == []  # a refused call is no message

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from bot.delivery import CLAIM_LEASE
-from bot.domain.meetings import MeetingError, MeetingSpec
+from bot.domain.meetings import MAX_TEXT, MeetingError, MeetingSpec
 from bot.domain.models import (
     Answer,
     Audience,
@@ -709,3 +709,26 @@ async def test_a_meeting_of_police_and_justice_in_bosnia_and_herzegovina_reads_r
     await bot.deliver()
     assert "MLA & extradition: minutes <draft>" in shown(bot.last_text(EMIR))
     assert ana
+
+
+async def test_the_longest_texts_a_meeting_accepts_still_reach_every_invitee(
+    bot: Harness,
+) -> None:
+    ids = await delegation(bot)
+    description = "Cases & practice. " * (MAX_TEXT // 18)
+    agenda = "1. <Opening> & welcome\n" * (MAX_TEXT // 23)
+    meeting = await announce(
+        bot, title="MLA & extradition " * 16, description=description, agenda=agenda
+    )
+    card = bot.last_text(GIORGI)  # refused by the fake if it did not fit: the test would fail
+    assert parse_html(card).length <= 4096
+    assert "Cases & practice." in shown(card) and "1. <Opening> & welcome" in shown(card)
+    assert "…" in shown(card)  # shortened, where it would not fit
+    # The calendar file has the texts whole.
+    calendar = _file_bytes(bot.api.sent(GIORGI.id, "sendDocument")[-1].params["document"])
+    assert calendar.decode().replace("\r\n ", "").count("Cases & practice.") == MAX_TEXT // 18
+    # The card is redrawn with the answer, and the secretariat's preview of an edit fits too.
+    await bot.press(GIORGI, f"rsvp:{await invitation_of(bot, meeting, ids['giorgi'])}:o")
+    assert parse_html(bot.api.of("editMessageText")[-1].text).length <= 4096
+    await bot.say(ADMIN, f"/editmeeting {meeting}")
+    assert "…" in shown(bot.last_text(ADMIN))

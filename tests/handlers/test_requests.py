@@ -21,7 +21,7 @@ from bot.domain.models import (
 )
 from bot.domain.plans import plan_spec
 from bot.domain.reminders import request_subject
-from bot.domain.requests import RequestError, RequestProblem, RequestSpec
+from bot.domain.requests import MAX_ANSWER, MAX_BODY, RequestError, RequestProblem, RequestSpec
 from bot.i18n import zone
 from tests.auxil.fake_bot_api import BOT_ID, FakeBotApi
 from tests.auxil.harness import Harness, Person, document_update, reply_update
@@ -761,3 +761,28 @@ async def test_an_action_plan_of_police_and_justice_reads_right(bot: Harness) ->
     assert "1.1. Statistics <annual> & trends" in status
     assert "⏳ Police & Justice" in status and "⏳ Bosnia & Herzegovina" in status
     assert "&amp;" not in status
+
+
+async def test_the_longest_request_and_answer_still_reach_the_member(bot: Harness) -> None:
+    await delegation(bot)
+    request_id = await create(
+        bot,
+        title="MLA & extradition " * 16,
+        body="Statistics <2025> & trends. " * (MAX_BODY // 28),
+        audience=Audience(countries=("RS",)),
+        answer_kind=AnswerKind.TEXT,
+        options=(),
+    )
+    card = bot.last_text(ANA)  # the fake refuses a card that does not fit: the test would fail
+    assert "Statistics <2025> & trends." in shown(card)
+    await bot.press(ANA, f"rq:{request_id}:t")
+    answer = "12 sent & 9 received <2026>. " * (MAX_ANSWER // 30)
+    await bot.say(ANA, answer)
+    await bot.press(ANA, f"rq:{request_id}:v")
+    card = shown(bot.last_text(ANA))
+    assert parse_html(bot.last_text(ANA)).length <= 4096
+    assert "Statistics <2025> & trends." in card and "12 sent & 9 received <2026>." in card
+    assert "…" in card  # shortened, where it would not fit
+    # The secretariat's status shows the whole answer, over as many messages as it takes.
+    await bot.press(ADMIN, f"rqs:{request_id}")
+    assert shown(bot.last_text(ADMIN)).count("12 sent & 9 received <2026>.") == MAX_ANSWER // 30
