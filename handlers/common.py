@@ -173,6 +173,16 @@ async def reply(update: Update, text: str, **kwargs: object) -> Message | None:
     return await message.reply_text(text, **kwargs)  # type: ignore[arg-type]
 
 
+async def reply_lines(
+    update: Update, lines: Sequence[str], reply_markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Answer with `lines` in as many messages as Telegram's limit needs; the buttons go
+    under the last one."""
+    parts = split_message(lines)
+    for index, part in enumerate(parts):
+        await reply(update, part, reply_markup=reply_markup if index == len(parts) - 1 else None)
+
+
 async def alert(update: Update, text: str) -> None:
     """Answer a button press with a pop-up the person must dismiss."""
     if update.callback_query is not None:

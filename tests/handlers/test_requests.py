@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -786,3 +787,46 @@ async def test_the_longest_request_and_answer_still_reach_the_member(bot: Harnes
     # The secretariat's status shows the whole answer, over as many messages as it takes.
     await bot.press(ADMIN, f"rqs:{request_id}")
     assert shown(bot.last_text(ADMIN)).count("12 sent & 9 received <2026>.") == MAX_ANSWER // 30
+
+
+def experts(text: str) -> set[int]:
+    return {int(n) for n in re.findall(r"Expert(\d+) Hodžić & Sons \(RS\)", text)}
+
+
+async def test_long_lists_reach_the_secretariat_over_several_messages(bot: Harness) -> None:
+    await delegation(bot)
+    await focal_point(bot, ELENA, "RS", "en")
+    for index in range(180):  # a large delegation, none of whom answers
+        await add_member(
+            bot, Person(800 + index, f"Expert{index}", "Hodžić & Sons", "en"), "RS", "en", "UTC"
+        )
+    request_id = await create(
+        bot, audience=Audience(teams=("criminal",)), reminder_offsets=(), options=("Yes", "No")
+    )
+    bot.clock.set(DEADLINE + timedelta(minutes=1))
+    await sweep(bot)
+    await bot.deliver()  # the parts of a long escalation go out a second apart
+    # The digest: the heading, then the names as far as one message holds them; the
+    # Status button under the last part has them all.
+    digest = bot.api.sent(ADMIN.id)[-2:]
+    assert "Deadline passed" in digest[0].text and not digest[0].buttons
+    assert digest[1].buttons == [("Status", f"rqs:{request_id}")]
+    assert "Hodžić & Sons (RS), Expert" in shown(digest[1].text)
+    before = len(bot.api.sent(ADMIN.id))
+    await bot.press(ADMIN, f"rqs:{request_id}")
+    status = [shown(c.text) for c in bot.api.sent(ADMIN.id)[before:]]
+    assert len(status) == 2 and experts("\n".join(status)) == set(range(180))
+    # The focal point is told of every one of them, over several messages.
+    escalation = [shown(c.text) for c in bot.api.sent(ELENA.id)]
+    assert len(escalation) == 2 and experts("\n".join(escalation)) == set(range(180))
+    for index in range(14):
+        await create(
+            bot,
+            title=f"Statistics & trends, part {index} " + "x" * 250,
+            deadline=(DEADLINE + timedelta(days=30)).astimezone(UTC),
+            audience=Audience(countries=("GE",)),
+        )
+    await bot.say(ADMIN, "/requests")
+    listing = bot.api.sent(ADMIN.id)[-2:]
+    assert "part 0" in shown(listing[0].text) and "part 13" in shown(listing[1].text)
+    assert len(listing[1].buttons) == 15 and not listing[0].buttons
