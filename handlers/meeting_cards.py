@@ -56,13 +56,9 @@ def meeting_lines(
     """Title, texts, time, place and deadline: the body of every card. The description and
     the agenda keep `room` characters together (see `fit`); the calendar file has them whole."""
     text, untranslated = meeting.text_for(t.locale)
+    texts = (text.description or "", text.agenda or "")
     description, agenda = (
-        shorten(value, share)
-        for value, share in zip(
-            (text.description or "", text.agenda or ""),
-            share_room((text.description or "", text.agenda or ""), room),
-            strict=True,
-        )
+        shorten(value, share) for value, share in zip(texts, share_room(texts, room), strict=True)
     )
     lines = [f"<b>{escape(text.title)}</b>"]
     if untranslated:
