@@ -264,6 +264,7 @@ async def run_announcement(members: int, args: argparse.Namespace) -> dict[str, 
         "sendMessage": summary,
         "rejected_429": stats["rejected_429"],
         "rejected_429_by_method": stats["rejected_429_by_method"],
+        "rejected_400": stats["rejected_400"],
         "requests": stats["requests"],
     }
 
@@ -398,6 +399,7 @@ async def run_presses(members: int, args: argparse.Namespace) -> dict[str, Any]:
         "all_messages_incl_edits": rate_block(everything, chats, started),
         "rejected_429": stats["rejected_429"],
         "rejected_429_by_method": stats["rejected_429_by_method"],
+        "rejected_400": stats["rejected_400"],
         "requests": stats["requests"],
     }
 
@@ -415,6 +417,7 @@ def announcement_checks(result: dict[str, Any]) -> dict[str, bool]:
         "finished": bool(result["finished"]),
         "share_ge_93pct": (summary["share_of_limit"] or 0) >= TARGET_SHARE,
         "zero_429": result["rejected_429"] == 0,
+        "zero_400": not result.get("rejected_400"),
         "zero_lost": summary["lost"] == 0,
         "zero_duplicates": summary["duplicates"] == 0,
     }

@@ -11,6 +11,9 @@ loopback, but applies the two limits Telegram documents for bots
 
 A refused request is answered exactly as Telegram does: HTTP 429 with
 `parameters.retry_after`, which python-telegram-bot turns into `telegram.error.RetryAfter`.
+A message Telegram would not accept at all (markup it cannot parse, a text too long, bad
+button data; the rules are tests/auxil/telegram_rules.py, shared with the test suite's fake)
+is answered 400 before the limiter, and counted in `rejected_400`.
 Every accepted message is recorded with its time, so a benchmark can measure the rate it
 achieved, the messages it lost or duplicated, and the 429s it provoked.
 
@@ -48,6 +51,8 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from aiohttp import web
+
+from tests.auxil import telegram_rules
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +131,7 @@ class LimitedBotApi:
     accepted: list[AcceptedMessage] = field(default_factory=list)
     rejected_429: int = 0
     rejected_429_by_method: collections.Counter[str] = field(default_factory=collections.Counter)
+    rejected_400: collections.Counter[str] = field(default_factory=collections.Counter)
     requests: collections.Counter[str] = field(default_factory=collections.Counter)
 
     _window: collections.deque[float] = field(default_factory=collections.deque)
@@ -145,6 +151,7 @@ class LimitedBotApi:
         self.accepted.clear()
         self.rejected_429 = 0
         self.rejected_429_by_method.clear()
+        self.rejected_400.clear()
         self.requests.clear()
         self._window.clear()
         self._buckets.clear()
@@ -161,6 +168,7 @@ class LimitedBotApi:
             ],
             "rejected_429": self.rejected_429,
             "rejected_429_by_method": dict(self.rejected_429_by_method),
+            "rejected_400": dict(self.rejected_400),  # by Telegram's description
             "requests": dict(self.requests),
         }
 
@@ -275,6 +283,11 @@ class LimitedBotApi:
             body = {"ok": False, "error_code": 404, "description": f"Not Found: {method}"}
             return 404, body
 
+        refused = telegram_rules.refusal(method, params)
+        if refused is not None:
+            # Refused before the limiter, as Telegram does: a malformed request is no message.
+            self.rejected_400[str(refused["description"])] += 1
+            return 400, refused
         chat_id = _chat_id(params.get("chat_id"))
         text = str(params.get("text") or params.get("caption") or "")
         retry_after = self._admit(method, chat_id, text)

@@ -6,6 +6,8 @@ loopback and checks, with an ordinary HTTP client and with python-telegram-bot i
 - 5 quick messages to one chat: 3 accepted (the burst), then 429 with retry_after;
 - the per-chat bucket refills at one message per second;
 - non-message methods are not limited, unknown methods get 404;
+- messages Telegram cannot accept (bad HTML, too long, bad button data) get 400 and use
+  no slot of the window;
 - form and multipart (file upload) requests are understood;
 - PTB reads the 429 as RetryAfter.
 
@@ -104,6 +106,31 @@ async def encodings(session: aiohttp.ClientSession, url: str, api: LimitedBotApi
     check(api.accepted[-1][1:] == ("sendDocument", 8, "the agenda"), "caption recorded")
 
 
+async def malformed(session: aiohttp.ClientSession, url: str, api: LimitedBotApi) -> None:
+    print("messages Telegram cannot accept")
+    api.reset()
+    html = {"chat_id": 11, "parse_mode": "HTML"}
+    status, body = await call(session, url, "sendMessage", text="Bosnia & Herzegovina", **html)
+    check(
+        status == 400 and body["description"].startswith("Bad Request: can't parse entities"),
+        "unescaped & with parse mode HTML: 400 can't parse entities",
+    )
+    status, _ = await call(session, url, "sendMessage", text="<b>Bosnia &amp; H.</b>", **html)
+    check(status == 200, "escaped: accepted")
+    status, body = await call(session, url, "sendMessage", chat_id=12, text="x" * 4097)
+    check(status == 400 and body["description"] == "Bad Request: message is too long", "4,097")
+    markup = {"inline_keyboard": [[{"text": "Yes", "callback_data": "y" * 65}]]}
+    status, body = await call(
+        session, url, "sendMessage", chat_id=13, text="x", reply_markup=markup
+    )
+    check(
+        status == 400 and body["description"] == "Bad Request: BUTTON_DATA_INVALID",
+        "65 bytes of callback data",
+    )
+    check(len(api.accepted) == 1, "refused messages use no slot and are not recorded")
+    check(sum(api.stats()["rejected_400"].values()) == 3, "/stats counts the three 400s")
+
+
 async def with_ptb(url: str) -> None:
     print("python-telegram-bot against the server")
     from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
@@ -138,6 +165,7 @@ async def main() -> int:
             await burst_to_distinct_chats(session, url)
             await burst_to_one_chat(session, url)
             await encodings(session, url, api)
+            await malformed(session, url, api)
         api.reset()
         await with_ptb(url)
     finally:

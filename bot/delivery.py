@@ -292,6 +292,11 @@ class DeliveryWorker:
         part = parts[delivery.parts_sent]
         if paced and self.limiter is not None:
             await self.limiter.bulk_slot()
+        if paced and self.waiting_since is not None:
+            # Telegram went away while this row waited for its slot: back in the queue,
+            # untried, rather than one more send into the outage.
+            await self._finish(delivery, state=DeliveryState.PENDING)
+            return
         try:
             message = await self._send_part(delivery.chat_id, part)
         except RetryAfter as error:

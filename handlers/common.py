@@ -5,8 +5,9 @@ from __future__ import annotations
 import contextlib
 import html
 import logging
+import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from telegram import (
     InlineKeyboardButton,
@@ -130,7 +131,7 @@ async def _alert_operator(context: ConveneContext, where: str, error: str, kind:
             )
         )
     try:
-        await context.bot.send_message(chat_id, escape("\n".join(lines)))
+        await context.bot.send_message(chat_id, "\n".join(lines))  # escaped by gettext
     except Exception as failure:
         logger.warning("Could not alert the operator chat (%s)", type(failure).__name__)
 
@@ -249,20 +250,75 @@ def chunked(rows: Sequence[tuple[str, str]], size: int) -> list[list[tuple[str, 
     return [list(rows[i : i + size]) for i in range(0, len(rows), size)]
 
 
+_TAG = re.compile(r"<[^<>]*>")
+
+
+def visible_length(text: str) -> int:
+    """The length Telegram limits: of the text without its markup, in UTF-16 code units."""
+    shown = html.unescape(_TAG.sub("", text))
+    return len(shown.encode("utf-16-le")) // 2
+
+
 def split_message(lines: Sequence[str], limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
-    """Join lines into as few messages as Telegram's length limit allows."""
+    """Join lines (each one well-formed HTML) into as few messages as Telegram's length limit
+    allows. A line too long on its own is shortened as plain text, so that no cut falls
+    inside a tag or an entity."""
     parts: list[str] = []
     current = ""
     for line in lines:
+        if visible_length(line) > limit:
+            shown, keep = html.unescape(_TAG.sub("", line)), limit - 1
+            line = escape(shown[:keep] + "…")
+            while visible_length(line) > limit:  # astral characters count twice
+                keep -= 64
+                line = escape(shown[:keep] + "…")
         candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit and current:
+        if visible_length(candidate) > limit and current:
             parts.append(current)
-            current = line[:limit]
+            current = line
         else:
-            current = candidate[:limit]
+            current = candidate
     if current:
         parts.append(current)
     return parts
+
+
+def shorten(text: str, room: int | None) -> str:
+    """`text` (plain, not HTML) cut to `room` characters, ending with "…" where cut;
+    None: as it is."""
+    if room is None or len(text) <= room:
+        return text
+    return text[: max(0, room - 1)].rstrip() + "…" if room > 0 else ""
+
+
+def share_room(texts: Sequence[str], room: int | None) -> list[int | None]:
+    """How many characters each of `texts` may keep so that together they keep `room`:
+    short ones whole, the long ones an equal share of the rest. None: no limit."""
+    if room is None:
+        return [None] * len(texts)
+    shares: list[int | None] = [None] * len(texts)
+    left, waiting = max(0, room), sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    while waiting:
+        share = left // len(waiting)
+        index = waiting.pop(0)
+        shares[index] = min(len(texts[index]), share)
+        left -= shares[index] or 0
+    return shares
+
+
+def fit(build: Callable[[int | None], str], limit: int = MessageLimit.MAX_TEXT_LENGTH) -> str:
+    """The message `build(room)` makes, within Telegram's length limit: `build` keeps its
+    free texts (a description, an agenda, an answer) to `room` characters in all, or whole
+    for None. They are shortened only when the whole would not fit."""
+    text = build(None)
+    if visible_length(text) <= limit:
+        return text
+    room = limit - visible_length(build(0)) - 8  # the line breaks and "…" of the texts
+    text = build(room)
+    while visible_length(text) > limit and room > 0:  # astral characters count twice
+        room -= 64
+        text = build(room)
+    return text
 
 
 async def reply(update: Update, text: str, **kwargs: object) -> Message | None:
@@ -271,6 +327,16 @@ async def reply(update: Update, text: str, **kwargs: object) -> Message | None:
     if message is None:
         return None
     return await message.reply_text(text, **kwargs)  # type: ignore[arg-type]
+
+
+async def reply_lines(
+    update: Update, lines: Sequence[str], reply_markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Answer with `lines` in as many messages as Telegram's limit needs; the buttons go
+    under the last one."""
+    parts = split_message(lines)
+    for index, part in enumerate(parts):
+        await reply(update, part, reply_markup=reply_markup if index == len(parts) - 1 else None)
 
 
 async def alert(update: Update, text: str) -> None:
@@ -360,9 +426,9 @@ def undelivered_lines(t: Translator, failed: Sequence[tuple[str, str, str]]) -> 
     lines += [
         t.gettext(
             "{name} ({country}): {reason}",
-            name=escape(name),
+            name=name,
             country=t.country(country) if country else "—",
-            reason=escape(reason or "?"),
+            reason=reason or "?",
         )
         for name, country, reason in failed[:UNDELIVERED_SHOWN]
     ]

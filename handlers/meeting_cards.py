@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from telegram import InlineKeyboardMarkup
+from telegram.constants import MessageLimit
 
 from bot.domain.models import (
     Answer,
@@ -20,7 +21,7 @@ from bot.domain.models import (
     NoticeKind,
 )
 from bot.i18n import Translator, zone
-from handlers.common import escape, keyboard
+from handlers.common import escape, fit, keyboard, share_room, shorten
 
 
 def answer_label(t: Translator, answer: Answer) -> str:
@@ -68,9 +69,16 @@ def venue_time_lines(t: Translator, meeting: Meeting, timezone: str) -> list[str
     return [t.gettext("Local time at the venue: {period}", period=period)]
 
 
-def meeting_lines(t: Translator, meeting: Meeting, timezone: str) -> list[str]:
-    """Title, texts, time, place and deadline: the body of every card."""
+def meeting_lines(
+    t: Translator, meeting: Meeting, timezone: str, room: int | None = None
+) -> list[str]:
+    """Title, texts, time, place and deadline: the body of every card. The description and
+    the agenda keep `room` characters together (see `fit`); the calendar file has them whole."""
     text, untranslated = meeting.text_for(t.locale)
+    texts = (text.description or "", text.agenda or "")
+    description, agenda = (
+        shorten(value, share) for value, share in zip(texts, share_room(texts, room), strict=True)
+    )
     lines = [f"<b>{escape(text.title)}</b>"]
     if untranslated:
         lines.append(
@@ -79,8 +87,8 @@ def meeting_lines(t: Translator, meeting: Meeting, timezone: str) -> list[str]:
                 language=t.language_name(meeting.ref_locale),
             )
         )
-    if text.description:
-        lines += ["", escape(text.description)]
+    if description:
+        lines += ["", escape(description)]
     lines += [
         "",
         t.gettext("When: {period}", period=t.period(meeting.starts_at, meeting.ends_at, timezone)),
@@ -91,8 +99,8 @@ def meeting_lines(t: Translator, meeting: Meeting, timezone: str) -> list[str]:
         lines.append(t.gettext("Where: {place}", place=place_text(t, meeting)))
     if meeting.online_url:
         lines.append(t.gettext("Online: {link}", link=meeting.online_url))
-    if text.agenda:
-        lines += ["", t.gettext("<b>Agenda</b>"), escape(text.agenda)]
+    if agenda:
+        lines += ["", t.gettext("<b>Agenda</b>"), escape(agenda)]
     return lines
 
 
@@ -141,11 +149,17 @@ def card_text(
     timezone: str,
     now: datetime,
     heading: str | None = None,
+    reserve: int = 0,
 ) -> str:
-    lines = [heading] if heading else []
-    lines += meeting_lines(t, meeting, timezone)
-    lines += answer_lines(t, meeting, invitation, timezone, now)
-    return "\n".join(lines)
+    """The card, within Telegram's length limit less `reserve` (for what goes around it)."""
+
+    def build(room: int | None) -> str:
+        lines = [heading] if heading else []
+        lines += meeting_lines(t, meeting, timezone, room)
+        lines += answer_lines(t, meeting, invitation, timezone, now)
+        return "\n".join(lines)
+
+    return fit(build, MessageLimit.MAX_TEXT_LENGTH - reserve)
 
 
 def card_buttons(
@@ -226,10 +240,14 @@ def update_text(
     timezone: str,
     now: datetime,
 ) -> str:
-    lines = [heading_for(t, notice, meeting), *change_lines(t, notice, meeting, timezone), ""]
-    lines += meeting_lines(t, meeting, timezone)
-    lines += answer_lines(t, meeting, invitation, timezone, now)
-    return "\n".join(lines)
+
+    def build(room: int | None) -> str:
+        lines = [heading_for(t, notice, meeting), *change_lines(t, notice, meeting, timezone), ""]
+        lines += meeting_lines(t, meeting, timezone, room)
+        lines += answer_lines(t, meeting, invitation, timezone, now)
+        return "\n".join(lines)
+
+    return fit(build)
 
 
 def cancellation_text(t: Translator, meeting: Meeting, timezone: str) -> str:

@@ -40,7 +40,7 @@ from bot.domain.models import Audience, Meeting, MeetingMode, MeetingStatus, Tea
 from bot.domain.notices import NoticeError, parse_audience
 from bot.domain.timezones import resolve_timezone
 from bot.i18n import Translator, zone
-from handlers.common import PRIVATE, alert, keyboard, reply, require_admin
+from handlers.common import PRIVATE, alert, keyboard, reply, require_admin, visible_length
 from handlers.meeting_cards import card_text, mode_label
 from handlers.notices import start_progress, wake_worker
 
@@ -397,12 +397,15 @@ async def _preview(update: Update, context: ConveneContext, data: dict[str, Any]
     now = services.clock.now()
     sample = meeting_from_spec(spec, now, meeting_id=original.id if original else 0)
     invited = await services.notices.count_members(spec.audience)
+    heading = t.gettext("<b>Preview</b>: this is what each invitee will read, in their language.")
+    footer = t.ngettext("Invited: {n} member", "Invited: {n} members", invited)
+    reserve = visible_length(heading) + visible_length(footer) + 4  # and the blank lines
     lines = [
-        t.gettext("<b>Preview</b>: this is what each invitee will read, in their language."),
+        heading,
         "",
-        card_text(t, sample, None, _default_timezone(context), now),
+        card_text(t, sample, None, _default_timezone(context), now, reserve=reserve),
         "",
-        t.ngettext("Invited: {n} member", "Invited: {n} members", invited),
+        footer,
     ]
     on, off = t.gettext("on"), t.gettext("off")
     publish = t.gettext("Save and notify") if original else t.gettext("Publish")

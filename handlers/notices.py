@@ -44,7 +44,7 @@ from bot.domain.notices import (
     Outcome,
     parse_audience,
 )
-from bot.i18n import Translator
+from bot.i18n import Raw, Translator
 from bot.services import Services
 from handlers.common import PRIVATE, alert, escape, keyboard, reply, require_admin
 from handlers.meeting_cards import (
@@ -166,11 +166,12 @@ def notice_label(t: Translator, notice: Notice, meeting: Meeting | None) -> str:
 def progress_text(
     t: Translator, label: str, counts: DeliveryCounts, total: int, *, waiting: bool = False
 ) -> str:
+    """`label` is a notice_label: HTML already, so it goes in as it is."""
     if counts.finished:
         return t.gettext(
             "<b>Sent:</b> {what}\n{sent} of {total} delivered, {failed} failed, "
             "{unreachable} unreachable (they blocked the bot).",
-            what=label,
+            what=Raw(label),
             sent=counts.sent,
             total=total,
             failed=counts.failed,
@@ -179,7 +180,7 @@ def progress_text(
     text = t.gettext(
         "<b>Sending:</b> {what}\n{sent} of {total} sent, {failed} failed, "
         "{unreachable} unreachable, {pending} waiting…",
-        what=label,
+        what=Raw(label),
         sent=counts.sent,
         total=total,
         failed=counts.failed,
@@ -202,7 +203,7 @@ def failure_report(t: Translator, label: str, outcome: Outcome) -> str:
             "⚠️ Notice #{number} ({what}) could not be delivered to {count} recipients.",
             counts.failed,
             number=str(outcome.notice.id),
-            what=label,
+            what=Raw(label),
             count=counts.failed,
         ),
         t.gettext("Telegram's reasons:"),

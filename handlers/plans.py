@@ -12,7 +12,7 @@ from bot.context import ConveneContext
 from bot.domain.access import Scope
 from bot.domain.models import ResponseStatus, RuleKind
 from bot.domain.plans import ItemStatus, PlanReport
-from bot.i18n import Translator
+from bot.i18n import Raw, Translator
 from handlers.common import PRIVATE, alert, escape, keyboard, reply, require_viewer, split_message
 from handlers.request_cards import party_label
 
@@ -62,7 +62,7 @@ def plan_lines(t: Translator, report: PlanReport, timezone: str, now: datetime) 
                     "Due {deadline} (request #{number}): {parties}",
                     deadline=t.datetime(occurrence.request.deadline, timezone),
                     number=str(occurrence.request.id),
-                    parties=", ".join(marks),
+                    parties=Raw(", ".join(marks)),
                 )
             )
     return lines

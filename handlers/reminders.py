@@ -17,7 +17,7 @@ from bot.domain.reminders import parse_step, parse_subject
 from bot.domain.requests import RequestError
 from bot.i18n import Translator
 from bot.services import Services
-from handlers.common import keyboard
+from handlers.common import escape, keyboard, split_message
 from handlers.meeting_cards import card_buttons as meeting_buttons
 from handlers.meeting_cards import card_text as meeting_text
 from handlers.request_cards import party_label
@@ -73,7 +73,7 @@ async def render_reminder(
             "",
             t.gettext("As the focal point or chair concerned, please see that it is answered."),
         ]
-        return [TextPart("\n".join(lines))]
+        return [TextPart(part) for part in split_message(lines)]
     if step_kind == "digest":
         report = await services.requests.report(key)
         if report is None:
@@ -106,9 +106,11 @@ async def render_reminder(
         ]
         for country in sorted(by_country, key=lambda c: (c == "", c)):
             label = t.country(country) if country else t.gettext("Teams")
-            lines.append(f"<b>{label}</b>: " + ", ".join(by_country[country]))
+            lines.append(f"<b>{escape(label)}</b>: " + ", ".join(by_country[country]))
         markup = keyboard([[(t.gettext("Status"), f"rqs:{key}")]])
-        return [TextPart("\n".join(lines), markup)]
+        parts = split_message(lines)  # a long list of who has not answered: several messages
+        last = len(parts) - 1
+        return [TextPart(part, markup if i == last else None) for i, part in enumerate(parts)]
     logger.warning("Unknown reminder step %s", step)
     return None
 

@@ -12,23 +12,26 @@ from telegram import InlineKeyboardMarkup
 
 from bot.domain.models import AnswerKind, Request, RequestStatus, Response, ResponseStatus
 from bot.domain.requests import OwedAnswer, RequestReport
-from bot.i18n import Translator
-from handlers.common import chunked, escape, keyboard
+from bot.i18n import Raw, Translator
+from handlers.common import chunked, escape, fit, keyboard, share_room, shorten
 
 
 def party_label(t: Translator, party: str, report: RequestReport | None = None) -> str:
-    """A country's name, a member's name (and country), or a team's name."""
+    """A country's name, a member's name (and country), or a team's name, as HTML: the
+    names are escaped here, so the label goes into a message as it is (or as `Raw`)."""
     kind, _, key = party.partition(":")
     if kind == "country":
-        return t.country(key)
+        return escape(t.country(key))
     if kind == "member" and report is not None:
         member_id = int(key)
         name = report.member_names.get(member_id, f"#{member_id}")
         country = report.member_countries.get(member_id)
-        return t.gettext("{name} ({country})", name=name, country=country) if country else name
+        if not country:
+            return escape(name)
+        return t.gettext("{name} ({country})", name=name, country=country)
     if kind == "team" and report is not None:
-        return report.team_names.get(int(key), key)
-    return party
+        return escape(report.team_names.get(int(key), key))
+    return escape(party)
 
 
 def deadline_line(t: Translator, request: Request, timezone: str, now: datetime) -> str:
@@ -42,23 +45,28 @@ def deadline_line(t: Translator, request: Request, timezone: str, now: datetime)
     return t.gettext("Deadline: {deadline} (passed)", deadline=when)
 
 
-def answer_summary(t: Translator, request: Request, response: Response) -> str | None:
-    """What was answered, in the reader's language where the options are translated."""
+def answer_summary(
+    t: Translator, request: Request, response: Response, room: int | None = None
+) -> str | None:
+    """What was answered, in the reader's language where the options are translated; a
+    typed answer or the list of files kept to `room` characters."""
     text, _ = request.text_for(t.locale)
     choice = response.choice
     if request.answer_kind is AnswerKind.CHOICE and choice is not None:
         return t.gettext("Answer: {answer}", answer=text.options[choice % len(text.options)])
     if request.answer_kind is AnswerKind.TEXT and response.text:
-        return t.gettext("Answer: {answer}", answer=response.text)
+        return t.gettext("Answer: {answer}", answer=shorten(response.text, room))
     if request.answer_kind is AnswerKind.DOCUMENTS and response.files:
-        names = ", ".join(f.file_name or f.file_unique_id for f in response.files)
+        names = shorten(", ".join(f.file_name or f.file_unique_id for f in response.files), room)
         return t.ngettext(
             "{n} document: {names}", "{n} documents: {names}", len(response.files), names=names
         )
     return None
 
 
-def status_line(t: Translator, owed: OwedAnswer, timezone: str, now: datetime) -> list[str]:
+def status_line(
+    t: Translator, owed: OwedAnswer, timezone: str, now: datetime, room: int | None = None
+) -> list[str]:
     request, response = owed.request, owed.response
     if response.status is ResponseStatus.NOT_APPLICABLE:
         return [t.gettext("Not applicable (set by the secretariat).")]
@@ -75,7 +83,7 @@ def status_line(t: Translator, owed: OwedAnswer, timezone: str, now: datetime) -
         lines = [t.gettext("⌛ Answered late by {name}, {when}.", name=name, when=when)]
     else:
         lines = [t.gettext("✅ Answered by {name}, {when}.", name=name, when=when)]
-    summary = answer_summary(t, request, response)
+    summary = answer_summary(t, request, response, room)
     if summary:
         lines.append(summary)
     return lines
@@ -93,9 +101,34 @@ def card_text(
     heading: str | None = None,
     source: str | None = None,
 ) -> str:
-    """The request as this member sees it. `source` names the action plan, if any."""
+    """The request as this member sees it. `source` names the action plan, if any. A long
+    body and answer are shortened to fit one message (the status and exports have them)."""
+    request = owed.request
+    text, _ = request.text_for(t.locale)
+    answer = owed.response.text or ", ".join(
+        f.file_name or f.file_unique_id for f in owed.response.files
+    )
+
+    def build(room: int | None) -> str:
+        body_room, answer_room = share_room((text.body or "", answer), room)
+        return _card_text(t, owed, timezone, now, heading, source, body_room, answer_room)
+
+    return fit(build)
+
+
+def _card_text(
+    t: Translator,
+    owed: OwedAnswer,
+    timezone: str,
+    now: datetime,
+    heading: str | None,
+    source: str | None,
+    body_room: int | None,
+    answer_room: int | None,
+) -> str:
     request, response = owed.request, owed.response
     text, untranslated = request.text_for(t.locale)
+    body = shorten(text.body or "", body_room)
     lines = [heading, ""] if heading else []
     lines.append(f"<b>{escape(text.title)}</b>")
     if source:
@@ -107,8 +140,8 @@ def card_text(
                 language=t.language_name(request.ref_locale),
             )
         )
-    if text.body:
-        lines += ["", escape(text.body)]
+    if body:
+        lines += ["", escape(body)]
     lines += ["", deadline_line(t, request, timezone, now)]
     kind, _, key = response.party.partition(":")
     if kind == "country":
@@ -134,7 +167,7 @@ def card_text(
             ),
         }[request.answer_kind]
         lines.append(how)
-    lines += ["", *status_line(t, owed, timezone, now)]
+    lines += ["", *status_line(t, owed, timezone, now, answer_room)]
     return "\n".join(lines)
 
 
@@ -202,7 +235,7 @@ def status_lines(t: Translator, report: RequestReport, timezone: str, now: datet
             by = report.member_names.get(response.answered_by or 0, "—")
             line = t.gettext(
                 "{party}: {name}, {when}",
-                party=party_label(t, response.party, report),
+                party=Raw(party_label(t, response.party, report)),
                 name=by,
                 when=t.datetime(response.answered_at, timezone),
             )

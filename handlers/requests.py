@@ -32,7 +32,15 @@ from bot.domain.models import Delivery, Notice
 from bot.domain.requests import Answered, OwedAnswer, RequestError, RequestProblem
 from bot.i18n import Translator
 from bot.services import Services
-from handlers.common import PRIVATE, alert, keyboard, reply, require_viewer, split_message
+from handlers.common import (
+    PRIVATE,
+    alert,
+    keyboard,
+    reply,
+    reply_lines,
+    require_viewer,
+    split_message,
+)
 from handlers.request_cards import card_buttons, card_text, status_lines
 
 logger = logging.getLogger(__name__)
@@ -151,7 +159,7 @@ async def requests_command(update: Update, context: ConveneContext) -> None:
             )
             buttons.append([(f"{mark} {title[:40]}", f"rq:{owed.request.id}:v")])
         lines += ["", t.gettext("✅ answered · ⏳ open · ⚠️ overdue. Press one to open it.")]
-        await reply(update, "\n".join(lines), reply_markup=keyboard(buttons[:30]))
+        await reply_lines(update, lines, keyboard(buttons[:30]))
     elif principal.is_active_member:
         await reply(update, t.gettext("You have no open requests."))
     if scope is not None:
@@ -173,7 +181,7 @@ async def requests_command(update: Update, context: ConveneContext) -> None:
                 )
             )
             buttons.append([(f"#{request.id} {request.title[:40]}", f"rqs:{request.id}")])
-        await reply(update, "\n".join(lines), reply_markup=keyboard(buttons))
+        await reply_lines(update, lines, keyboard(buttons))
 
 
 async def on_status_button(update: Update, context: ConveneContext) -> None:

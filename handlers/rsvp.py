@@ -26,7 +26,7 @@ from bot.context import ConveneContext
 from bot.domain.models import ANSWER_BY_CODE, Meeting
 from bot.domain.rsvp import MAX_COMMENT, Outcome, Result
 from bot.i18n import Translator
-from handlers.common import PRIVATE, alert, keyboard, reply
+from handlers.common import PRIVATE, alert, keyboard, reply, reply_lines
 from handlers.meeting_cards import answer_label, card_buttons, card_text
 from handlers.notices import ics_part, wake_worker
 
@@ -329,7 +329,7 @@ async def _secretariat_listing(update: Update, context: ConveneContext) -> None:
             lines.append(t.gettext("#{number} {title}, {period} (cancelled)", **values))
         else:
             lines.append(t.gettext("#{number} {title}, {period}", **values))
-    await reply(update, "\n".join(lines))
+    await reply_lines(update, lines)
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]

@@ -21,21 +21,32 @@ from bot.domain.reports import (
 from bot.i18n import Translator
 from handlers.common import (
     PRIVATE,
+    escape,
     reply,
     require_viewer,
     split_message,
     undelivered_lines,
 )
-from handlers.meeting_cards import answer_label
 
 logger = logging.getLogger(__name__)
+
+
+def count_label(t: Translator, answer: Answer, n: int) -> str:
+    """How many gave an answer, headed the way a report says it ("In person: 3"), not in
+    the member's own words on the button ("I will attend in person")."""
+    labels = {
+        Answer.IN_PERSON: t.pgettext("answer count", "In person: {n}", n=n),
+        Answer.ONLINE: t.pgettext("answer count", "Online: {n}", n=n),
+        Answer.TENTATIVE: t.pgettext("answer count", "Not sure yet: {n}", n=n),
+        Answer.NOT_ATTENDING: t.pgettext("answer count", "Not attending: {n}", n=n),
+    }
+    return labels[answer]
 
 
 def _count_line(t: Translator, report: MeetingReport) -> list[str]:
     counts = report.by_answer
     lines = [
-        f"{answer_label(t, answer)}: {t.number(counts.get(answer.value, 0))}"
-        for answer in report.meeting.answers
+        count_label(t, answer, counts.get(answer.value, 0)) for answer in report.meeting.answers
     ]
     lines.append(t.gettext("No answer yet: {n}", n=counts.get("", 0)))
     if report.to_confirm:
@@ -72,7 +83,7 @@ def status_text(t: Translator, report: MeetingReport, timezone: str) -> list[str
     }
     for country, counts in report.by_country.items():
         parts = [f"{short[key]} {t.number(value)}" for key, value in counts.items() if value]
-        lines.append(f"{t.country(country)}: " + ", ".join(parts))
+        lines.append(f"{escape(t.country(country))}: " + ", ".join(parts))
     if report.unanswered:
         lines += ["", t.gettext("<b>Not answered yet</b>")]
         lines += [

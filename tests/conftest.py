@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,6 +19,7 @@ import pytest
 from bot.config import Settings
 from bot.domain.clock import FakeClock
 from storage.db import Database
+from tests.auxil import telegram_rules
 from tests.auxil.fake_bot_api import TOKEN
 from tests.auxil.harness import Harness
 
@@ -57,6 +58,17 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
     finally:
         await connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
         await connection.close()
+
+
+@pytest.fixture(autouse=True)
+def nothing_refused_by_telegram() -> Iterator[None]:
+    """Fail a test in which the Bot API fake refused a call as Telegram would (bad markup,
+    a text too long, bad button data): the app must never send one, even where the test
+    does not look at that message. A test that provokes one takes it with take_refusals()."""
+    telegram_rules.take_refusals()
+    yield
+    refusals = telegram_rules.take_refusals()
+    assert not refusals, f"Telegram would refuse: {refusals}"
 
 
 @pytest.fixture

@@ -108,16 +108,19 @@ async def test_the_lane_pauses_while_telegram_is_away_and_resumes_by_itself(bot:
     worker = bot.worker
     worker._probe_first = 0.01  # seconds between probes, doubling; 1 s in production
     bot.api.go_down("refuse")
-    await announce(bot)
+    notice_id = await announce(bot)
     await worker.start()
     try:
         await eventually(lambda: worker.waiting_since is not None)
         await eventually(lambda: bot.api.outage_refused.count("getMe") >= 3)  # probing
-        # The lane stopped claiming: only the sends already in flight met the outage.
+        # The lane stopped claiming, and the rows it had claimed went back untried: only
+        # the sends already under way met the outage.
+        await eventually(lambda: not worker.stats.inflight)
         tried = bot.api.outage_refused.count("sendMessage")
-        assert PAUSE_AFTER <= tried <= PAUSE_AFTER + 16
+        assert PAUSE_AFTER <= tried <= PAUSE_AFTER + 4  # not the 16 claimed, nor all 20
         await asyncio.sleep(0.1)
         assert bot.api.outage_refused.count("sendMessage") == tried
+        assert {state for state, _ in (await states(bot, notice_id)).values()} == {"pending"}
 
         bot.api.restore()
         await eventually(lambda: worker.waiting_since is None)

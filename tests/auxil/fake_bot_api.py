@@ -22,6 +22,8 @@ from typing import Any
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from tests.auxil import telegram_rules
+
 BOT_ID = 7000000001
 BOT_USERNAME = "convene_test_bot"
 TOKEN = f"{BOT_ID}:TEST-token-for-the-fake-bot-api"
@@ -191,10 +193,15 @@ class FakeBotApi:
 
     async def handle(self, method: str, params: dict[str, Any]) -> Any:
         """The `result` of a Bot API method; raises KeyError for methods it does not know,
-        ApiError for a failure forced with `fail()`."""
+        ApiError for a failure forced with `fail()` or a call Telegram refuses
+        (tests/auxil/telegram_rules.py)."""
         forced = self._forced_failure(method, params)
         if forced is not None:
             raise ApiError(forced)
+        refused = telegram_rules.refusal(method, params)  # what Telegram itself refuses
+        if refused is not None:
+            self.refused.append(Call(method, params))
+            raise ApiError(refused)
         if method != "getUpdates":
             self.calls.append(Call(method, params))
         if method == "getMe":

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from bot.delivery import CLAIM_LEASE
-from bot.domain.meetings import MeetingError, MeetingSpec
+from bot.domain.meetings import MAX_TEXT, MeetingError, MeetingSpec
 from bot.domain.models import (
     Answer,
     Audience,
@@ -25,6 +25,7 @@ from storage.schema import deliveries, invitations
 from tests.auxil.data import insert_member
 from tests.auxil.fake_bot_api import UploadedFile
 from tests.auxil.harness import Harness, Person, callback_update
+from tests.auxil.telegram_rules import parse_html
 from tests.conftest import ADMIN_ID
 from tests.handlers.test_onboarding import t
 
@@ -676,3 +677,99 @@ async def test_a_meeting_abroad_also_shows_the_time_at_the_venue(bot: Harness) -
     await bot.press(GIORGI, f"rsvp:{await invitation_of(bot, online, ids['giorgi'])}:o")
     redrawn = bot.api.of("editMessageText")[-1].text
     assert "(Europe/Belgrade)" in redrawn and "(Asia/Tbilisi)" in redrawn
+
+
+# -- names with "&" and "<": every view reaches Telegram and reads them once -------------------
+
+
+EMIR = Person(505, "Emir", "Hodžić", "en")  # Sarajevo; reads English
+
+
+def shown(text: str) -> str:
+    """What the reader sees of a message sent with parse mode HTML (the fake has already
+    refused anything Telegram would not parse)."""
+    return parse_html(text).text
+
+
+async def test_a_meeting_of_police_and_justice_in_bosnia_and_herzegovina_reads_right(
+    bot: Harness,
+) -> None:
+    await bot.services.roster.create_team("Police & Justice", "police")
+    await bot.say(ADMIN, "/start")
+    ana = await add_member(bot, ANA, "RS", "sr_Cyrl", "Europe/Belgrade", team="police")
+    emir = await add_member(bot, EMIR, "BA", "en", "Europe/Sarajevo", team="police")
+    bosnia = t(bot, "en").country("BA")
+    assert bosnia == "Bosnia & Herzegovina"  # CLDR's English name
+
+    await bot.say(ADMIN, "/newmeeting")
+    await bot.say(ADMIN, "MLA & extradition")
+    await bot.say(ADMIN, "Cases <2025> & practice")  # description
+    await bot.press(ADMIN, "mtg:skip")  # agenda
+    await bot.say(ADMIN, "Sarajevo")
+    await bot.say(ADMIN, "10.12.2026 9:30")
+    await bot.say(ADMIN, "17:00")
+    await bot.press(ADMIN, "mtg:mode:in_person")
+    await bot.say(ADMIN, "Palace of Justice & Courts")
+    await bot.say(ADMIN, "Sarajevo")
+    await bot.say(ADMIN, "ba")
+    await bot.say(ADMIN, "team=police")
+    await bot.say(ADMIN, "2026-12-01")
+    preview = shown(bot.last_text(ADMIN))
+    assert "MLA & extradition" in preview and "Cases <2025> & practice" in preview
+    assert f"Palace of Justice & Courts, Sarajevo, {bosnia}" in preview
+    await bot.press(ADMIN, "mtg:publish")
+    progress = shown(bot.api.sent(ADMIN.id)[-1].text)
+    assert "invitation to “MLA & extradition”" in progress and "&amp;" not in progress
+    await bot.deliver()
+    summary = shown(bot.api.of("editMessageText")[-1].text)
+    assert "invitation to “MLA & extradition”" in summary and "2 of 2 delivered" in summary
+
+    card = shown(bot.last_text(EMIR))
+    assert "MLA & extradition" in card and bosnia in card and "&amp;" not in card
+    meeting = (await bot.services.meetings.listing(upcoming=True))[0].id
+    await bot.press(EMIR, f"rsvp:{await invitation_of(bot, meeting, emir)}:p")
+    assert "MLA & extradition" in shown(bot.api.of("editMessageText")[-1].text)
+
+    await bot.say(ADMIN, f"/status {meeting}")
+    status = shown(bot.last_text(ADMIN))
+    assert f"#{meeting} MLA & extradition" in status
+    # Counts are headed as a report says it, not in the member's words on the button.
+    assert "In person: 1" in status and "Not attending: 0" in status
+    assert t(bot, "en").pgettext("rsvp", "I will attend in person") not in status
+    assert f"{bosnia}: in person 1" in status
+    assert "Ana Petrović (RS)" in status and "&amp;" not in status
+
+    await bot.say(ADMIN, f"/announce meeting={meeting}")
+    await bot.say(ADMIN, "MLA & extradition: minutes <draft>")
+    await bot.press(ADMIN, "ann:nodoc")
+    assert "MLA & extradition: minutes <draft>" in shown(bot.last_text(ADMIN))  # the preview
+    await bot.press(ADMIN, "ann:send")
+    assert "announcement “MLA & extradition: minutes <draft>”" in shown(
+        bot.api.sent(ADMIN.id)[-1].text
+    )
+    await bot.deliver()
+    assert "MLA & extradition: minutes <draft>" in shown(bot.last_text(EMIR))
+    assert ana
+
+
+async def test_the_longest_texts_a_meeting_accepts_still_reach_every_invitee(
+    bot: Harness,
+) -> None:
+    ids = await delegation(bot)
+    description = "Cases & practice. " * (MAX_TEXT // 18)
+    agenda = "1. <Opening> & welcome\n" * (MAX_TEXT // 23)
+    meeting = await announce(
+        bot, title="MLA & extradition " * 16, description=description, agenda=agenda
+    )
+    card = bot.last_text(GIORGI)  # refused by the fake if it did not fit: the test would fail
+    assert parse_html(card).length <= 4096
+    assert "Cases & practice." in shown(card) and "1. <Opening> & welcome" in shown(card)
+    assert "…" in shown(card)  # shortened, where it would not fit
+    # The calendar file has the texts whole.
+    calendar = _file_bytes(bot.api.sent(GIORGI.id, "sendDocument")[-1].params["document"])
+    assert calendar.decode().replace("\r\n ", "").count("Cases & practice.") == MAX_TEXT // 18
+    # The card is redrawn with the answer, and the secretariat's preview of an edit fits too.
+    await bot.press(GIORGI, f"rsvp:{await invitation_of(bot, meeting, ids['giorgi'])}:o")
+    assert parse_html(bot.api.of("editMessageText")[-1].text).length <= 4096
+    await bot.say(ADMIN, f"/editmeeting {meeting}")
+    assert "…" in shown(bot.last_text(ADMIN))

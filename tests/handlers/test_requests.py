@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,10 +22,11 @@ from bot.domain.models import (
 )
 from bot.domain.plans import plan_spec
 from bot.domain.reminders import request_subject
-from bot.domain.requests import RequestError, RequestProblem, RequestSpec
+from bot.domain.requests import MAX_ANSWER, MAX_BODY, RequestError, RequestProblem, RequestSpec
 from bot.i18n import zone
 from tests.auxil.fake_bot_api import BOT_ID, FakeBotApi
 from tests.auxil.harness import Harness, Person, document_update, reply_update
+from tests.auxil.telegram_rules import parse_html
 from tests.conftest import ADMIN_ID
 from tests.handlers.test_meetings import (
     ADMIN,
@@ -678,3 +680,153 @@ async def _response(bot: Harness, request_id: int, party: str):  # type: ignore[
             if response.party == party:
                 return response
     raise AssertionError(party)
+
+
+# -- names with "&" and "<": every view reaches Telegram and reads them once -------------------
+
+
+EMIR = Person(603, "Emir", "Hodžić", "en")  # Sarajevo; reads English
+ADNAN = Person(604, "Adnan", "Begić", "en")  # focal point for Bosnia and Herzegovina
+
+
+def shown(text: str) -> str:
+    """What the reader sees of a message sent with parse mode HTML."""
+    return parse_html(text).text
+
+
+async def test_a_request_to_bosnia_and_herzegovina_reads_right_in_every_view(
+    bot: Harness,
+) -> None:
+    await bot.services.roster.create_team("Police & Justice", "police")
+    await bot.say(ADMIN, "/start")
+    await add_member(bot, ANA, "RS", "sr_Cyrl", "Europe/Belgrade", team="police")
+    await add_member(bot, EMIR, "BA", "en", "Europe/Sarajevo", team="police")
+    await focal_point(bot, ADNAN, "BA", "en")
+    bosnia = t(bot, "en").country("BA")
+    assert bosnia == "Bosnia & Herzegovina"
+    request_id = await create(
+        bot,
+        title="MLA & extradition",
+        body="Cases <2025> & practice",
+        audience=Audience(countries=("BA", "RS")),
+        answer_kind=AnswerKind.TEXT,
+        options=(),
+        reminder_offsets=(),
+    )
+    card = shown(bot.last_text(EMIR))
+    assert "MLA & extradition" in card and "Cases <2025> & practice" in card
+    assert f"One answer for {bosnia}" in card and "&amp;" not in card
+    await bot.press(ANA, f"rq:{request_id}:t")
+    await bot.say(ANA, "12 sent & 9 received <2026>")
+
+    # The deadline passes: Bosnia and Herzegovina never answered.
+    bot.clock.set(DEADLINE + timedelta(minutes=1))
+    await sweep(bot)
+    escalation = shown(bot.last_text(ADNAN))
+    assert "“MLA & extradition”" in escalation and f"• {bosnia}" in escalation
+    digest = shown(bot.last_text(ADMIN))
+    assert f"#{request_id} “MLA & extradition”" in digest
+    assert f"{bosnia}: {bosnia}" in digest and "&amp;" not in digest
+    await bot.press(ADMIN, f"rqs:{request_id}")
+    status = shown(bot.last_text(ADMIN))
+    assert f"Request #{request_id}: MLA & extradition" in status
+    assert f"{bosnia} · 1 member may answer" in status
+    assert "Serbia: Ana Petrović" in status and "12 sent & 9 received <2026>" in status
+    assert "&amp;" not in status
+
+
+async def test_an_action_plan_of_police_and_justice_reads_right(bot: Harness) -> None:
+    await bot.services.roster.create_team("Police & Justice", "police")
+    await bot.say(ADMIN, "/start")
+    await add_member(bot, EMIR, "BA", "en", "Europe/Sarajevo", team="police")
+    plan = {
+        "slug": "mla-2027",
+        "title": "MLA & extradition 2027",
+        "timezone": "Europe/Belgrade",
+        "items": [
+            {
+                "ref": "1.1",
+                "title": "Statistics <annual> & trends",
+                "responsible": {"teams": ["police"], "countries": ["BA"]},
+                "deadline": "2027-03-01",
+                "answer": "text",
+            },
+        ],
+    }
+    result = await bot.services.plans.import_plan(
+        plan_spec(plan, bot.clock.now(), "Europe/Belgrade")
+    )
+    await bot.say(ADMIN, f"/plan {result.plan_id}")
+    status = shown(bot.last_text(ADMIN))
+    assert "Action plan #1: MLA & extradition 2027" in status
+    assert "1.1. Statistics <annual> & trends" in status
+    assert "⏳ Police & Justice" in status and "⏳ Bosnia & Herzegovina" in status
+    assert "&amp;" not in status
+
+
+async def test_the_longest_request_and_answer_still_reach_the_member(bot: Harness) -> None:
+    await delegation(bot)
+    request_id = await create(
+        bot,
+        title="MLA & extradition " * 16,
+        body="Statistics <2025> & trends. " * (MAX_BODY // 28),
+        audience=Audience(countries=("RS",)),
+        answer_kind=AnswerKind.TEXT,
+        options=(),
+    )
+    card = bot.last_text(ANA)  # the fake refuses a card that does not fit: the test would fail
+    assert "Statistics <2025> & trends." in shown(card)
+    await bot.press(ANA, f"rq:{request_id}:t")
+    answer = "12 sent & 9 received <2026>. " * (MAX_ANSWER // 30)
+    await bot.say(ANA, answer)
+    await bot.press(ANA, f"rq:{request_id}:v")
+    card = shown(bot.last_text(ANA))
+    assert parse_html(bot.last_text(ANA)).length <= 4096
+    assert "Statistics <2025> & trends." in card and "12 sent & 9 received <2026>." in card
+    assert "…" in card  # shortened, where it would not fit
+    # The secretariat's status shows the whole answer, over as many messages as it takes.
+    await bot.press(ADMIN, f"rqs:{request_id}")
+    assert shown(bot.last_text(ADMIN)).count("12 sent & 9 received <2026>.") == MAX_ANSWER // 30
+
+
+def experts(text: str) -> set[int]:
+    return {int(n) for n in re.findall(r"Expert(\d+) Hodžić & Sons \(RS\)", text)}
+
+
+async def test_long_lists_reach_the_secretariat_over_several_messages(bot: Harness) -> None:
+    await delegation(bot)
+    await focal_point(bot, ELENA, "RS", "en")
+    for index in range(180):  # a large delegation, none of whom answers
+        await add_member(
+            bot, Person(800 + index, f"Expert{index}", "Hodžić & Sons", "en"), "RS", "en", "UTC"
+        )
+    request_id = await create(
+        bot, audience=Audience(teams=("criminal",)), reminder_offsets=(), options=("Yes", "No")
+    )
+    bot.clock.set(DEADLINE + timedelta(minutes=1))
+    await sweep(bot)
+    await bot.deliver()  # the parts of a long escalation go out a second apart
+    # The digest: the heading, then the names as far as one message holds them; the
+    # Status button under the last part has them all.
+    digest = bot.api.sent(ADMIN.id)[-2:]
+    assert "Deadline passed" in digest[0].text and not digest[0].buttons
+    assert digest[1].buttons == [("Status", f"rqs:{request_id}")]
+    assert "Hodžić & Sons (RS), Expert" in shown(digest[1].text)
+    before = len(bot.api.sent(ADMIN.id))
+    await bot.press(ADMIN, f"rqs:{request_id}")
+    status = [shown(c.text) for c in bot.api.sent(ADMIN.id)[before:]]
+    assert len(status) == 2 and experts("\n".join(status)) == set(range(180))
+    # The focal point is told of every one of them, over several messages.
+    escalation = [shown(c.text) for c in bot.api.sent(ELENA.id)]
+    assert len(escalation) == 2 and experts("\n".join(escalation)) == set(range(180))
+    for index in range(14):
+        await create(
+            bot,
+            title=f"Statistics & trends, part {index} " + "x" * 250,
+            deadline=(DEADLINE + timedelta(days=30)).astimezone(UTC),
+            audience=Audience(countries=("GE",)),
+        )
+    await bot.say(ADMIN, "/requests")
+    listing = bot.api.sent(ADMIN.id)[-2:]
+    assert "part 0" in shown(listing[0].text) and "part 13" in shown(listing[1].text)
+    assert len(listing[1].buttons) == 15 and not listing[0].buttons
