@@ -37,6 +37,7 @@ from bot.domain.models import (
     NoticeStatus,
 )
 from bot.domain.notices import AnnouncementSpec, NoticeError, NoticeProblem, parse_audience
+from bot.domain.values import parse_id
 from bot.i18n import Translator
 from bot.services import Services
 from handlers.common import PRIVATE, alert, escape, keyboard, reply, require_admin
@@ -53,7 +54,7 @@ from handlers.requests import render_request_notice
 logger = logging.getLogger(__name__)
 
 GROUP_ANNOUNCE_INPUT = 6
-ACK = re.compile(r"^ack:(\d{1,12})$")
+ACK = re.compile(r"^ack:([0-9]{1,19})$")
 DIALOG = "announce"
 
 
@@ -91,10 +92,10 @@ async def render_delivery(services: Services, delivery: Delivery) -> list[Part] 
         text, markup = cancellation_text(t, meeting, timezone), None
     elif notice.kind is NoticeKind.UPDATE:
         text = update_text(t, notice, meeting, invitation, timezone, now)
-        markup = card_buttons(t, meeting, invitation) if invitation else None
+        markup = card_buttons(t, meeting, invitation, now) if invitation else None
     else:
         text = card_text(t, meeting, invitation, timezone, now, heading_for(t, notice, meeting))
-        markup = card_buttons(t, meeting, invitation) if invitation else None
+        markup = card_buttons(t, meeting, invitation, now) if invitation else None
     return [TextPart(text, markup), ics_part(services, t, meeting)]
 
 
@@ -244,8 +245,11 @@ async def on_ack(update: Update, context: ConveneContext) -> None:
     assert query is not None and user is not None
     t = context.t
     match = ACK.match(query.data or "")
+    delivery_id = parse_id(match.group(1)) if match else None
     delivery = (
-        await context.services.notices.acknowledge(int(match.group(1)), user.id) if match else None
+        await context.services.notices.acknowledge(delivery_id, user.id)
+        if delivery_id is not None
+        else None
     )
     if delivery is None or delivery.acknowledged_at is None:
         await alert(update, t.gettext("This button is not valid for you."))

@@ -45,7 +45,7 @@ ADMIN_COMMANDS = [
     "/plan",
     "/plan 1",
 ]
-ADMIN_BUTTONS = ["mtg:mode:online", "mtg:skip", "mtgc:1:yes", "ann:send", "rqs:1", "plan:1"]
+ADMIN_BUTTONS = ["mtg:mode:online", "mtg:skip:description", "mtgc:1:yes", "ann:send", "rqs:1", "plan:1"]
 
 
 async def world(bot: Harness) -> None:

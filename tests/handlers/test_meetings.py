@@ -114,7 +114,7 @@ async def test_the_dialog_publishes_a_meeting_each_member_reads_in_their_languag
     ids = await delegation(bot)
     await bot.say(ADMIN, "/newmeeting")
     await bot.say(ADMIN, "Technical meeting on mutual legal assistance")
-    await bot.press(ADMIN, "mtg:skip")  # description
+    await bot.press(ADMIN, "mtg:skip:description")
     await bot.say(ADMIN, "1. Opening\n2. Action plan")
     await bot.say(ADMIN, "Belgrade")  # time zone, typed as a city
     await bot.say(ADMIN, "31.02.2026 9:30")  # no such day: asked again, nothing stored
@@ -311,12 +311,12 @@ async def test_a_substitute_from_the_same_delegation(bot: Harness) -> None:
     ids = await delegation(bot)
     meeting = await announce(bot, audience=Audience(members=(ids["ana"], ids["marko"])))
     invitation = await invitation_of(bot, meeting, ids["ana"])
-    await bot.press(ANA, f"rsvs:{invitation}")
+    await bot.press(ANA, f"rsvs:{invitation}", message_id=77)  # pressed on the card
     offered = bot.last_buttons(ANA)
-    assert (f"{LIDIJA.first_name} {LIDIJA.last_name}", f"rsvs:{invitation}:{ids['lidija']}") in (
-        offered
-    )
-    assert all(str(ids["marko"]) not in data.split(":")[-1] for _, data in offered[:-1])
+    # The card's message rides along, to be redrawn once a colleague is named.
+    lidija = (f"{LIDIJA.first_name} {LIDIJA.last_name}", f"rsvs:{invitation}:{ids['lidija']}:77")
+    assert lidija in offered
+    assert all(str(ids["marko"]) not in data.split(":")[2] for _, data in offered[:-1])
     await bot.press(ANA, f"rsvs:{invitation}:{ids['marko']}")  # another country: refused
     async with bot.services.db.transaction() as tx:
         assert await tx.invitations.of(meeting, ids["lidija"]) is None

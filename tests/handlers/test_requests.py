@@ -339,12 +339,24 @@ async def _documents(bot: Harness, tmp_path: Path) -> None:
         for _, step, _, state in await planned(bot, request_id)
         if state == "planned"
     )
-    # A file sent with no request waiting for one is not taken as an answer.
+    # A plain file, with this the only documents request open for him, answers it.
     await bot.say(MARKO, "/start")
     bot.api.calls.clear()
     await bot.services.roster.set_awaiting(MARKO.id, None)
     await bot.feed(document_update(MARKO, "f-other", "other.pdf"))
-    assert not (await _response(bot, request_id, "country:MK")).files
+    assert [f.file_name for f in (await _response(bot, request_id, "country:MK")).files] == [
+        "other.pdf"
+    ]
+    # Once the request is withdrawn, a file sent with no request waiting for one is not
+    # taken as an answer.
+    await bot.services.requests.cancel(request_id, cancelled_by=ADMIN_ID)
+    await bot.feed(document_update(MARKO, "f-late", "late.pdf"))
+    assert [f.file_name for f in (await _response(bot, request_id, "country:MK")).files] == [
+        "other.pdf"
+    ]
+    assert bot.last_text(MARKO) == reader.gettext(
+        "I did not understand that. Use /help to see what I can do."
+    )
 
 
 async def test_forged_and_foreign_buttons_change_nothing(bot: Harness) -> None:
