@@ -147,6 +147,10 @@ class Roster:
             await tx.audit.forget(member.telegram_user_id, now)
             return Decision(DecisionKind.REJECTED, member, applicant, messages, teams)
 
+    async def member(self, member_id: int) -> Member | None:
+        async with self.db.transaction() as tx:
+            return await tx.members.get(member_id)
+
     async def revoke(self, member_id: int, revoked_by: int) -> Decision:
         now = self.clock.now()
         async with self.db.transaction() as tx:

@@ -45,7 +45,15 @@ ADMIN_COMMANDS = [
     "/plan",
     "/plan 1",
 ]
-ADMIN_BUTTONS = ["mtg:mode:online", "mtg:skip:description", "mtgc:1:yes", "ann:send", "rqs:1", "plan:1"]
+ADMIN_BUTTONS = [
+    "mtg:mode:online",
+    "mtg:skip:description",
+    "mtgc:1:yes",
+    "ann:send",
+    "rqs:1",
+    "plan:1",
+    "rvk:1",
+]
 
 
 async def world(bot: Harness) -> None:
