@@ -23,7 +23,6 @@ from bot.i18n import Translator
 from handlers.common import (
     PRIVATE,
     alert,
-    escape,
     keyboard,
     member_identity,
     number_argument,
@@ -208,7 +207,7 @@ async def revoke(update: Update, context: ConveneContext) -> None:
     lines = [
         t.gettext("<b>Withdraw the access of member #{number}?</b>", number=str(number)),
         "",
-        *[escape(line) for line in member_identity(t, member)],  # "Bosnia & Herzegovina"
+        *member_identity(t, member),
         t.gettext("Status: {status}", status=status_label(t, member.status)),
         "",
         t.gettext("They will be told, and will no longer receive notices."),

@@ -108,7 +108,7 @@ async def number_argument(update: Update, context: ConveneContext, usage: str) -
 
 
 def not_a_number(t: Translator, value: str) -> str:
-    return t.gettext("“{value}” is not a valid number.", value=escape(value[:40]))
+    return t.gettext("“{value}” is not a valid number.", value=value[:40])
 
 
 def split_message(lines: Sequence[str], limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:

@@ -45,7 +45,6 @@ from bot.i18n import Translator, zone
 from handlers.common import (
     PRIVATE,
     alert,
-    escape,
     keyboard,
     number_argument,
     reply,
@@ -277,26 +276,22 @@ def _meeting_problem(t: Translator, error: MeetingError) -> str:
         Problem.PLACE_MISSING: lambda: t.gettext("An in-person meeting needs a venue or a city."),
         Problem.LINK: lambda: t.gettext("Please send a link starting with https:// or http://."),
         Problem.COUNTRY: lambda: t.gettext(
-            "“{value}” is not a two-letter ISO country code.", value=escape(error.value)
+            "“{value}” is not a two-letter ISO country code.", value=error.value
         ),
         Problem.AUDIENCE_EMPTY: lambda: t.gettext(
             "Please say who is invited: team=SLUG,… country=CC,… member=NUMBER,… or all, "
             "optionally with role=chair|member|observer."
         ),
-        Problem.UNKNOWN_TEAM: lambda: t.gettext(
-            "There is no team “{team}”.", team=escape(error.value)
-        ),
+        Problem.UNKNOWN_TEAM: lambda: t.gettext("There is no team “{team}”.", team=error.value),
         Problem.UNKNOWN_MEMBER: lambda: t.gettext(
-            "There is no member #{number}.", number=escape(error.value)
+            "There is no member #{number}.", number=error.value
         ),
         Problem.DEADLINE_PAST: lambda: t.gettext("The deadline for answers must be in the future."),
         Problem.DEADLINE_AFTER_START: lambda: t.gettext(
             "The deadline for answers must be before the meeting starts."
         ),
         Problem.CANCELLED: lambda: t.gettext("This meeting has been cancelled."),
-        Problem.NOT_FOUND: lambda: t.gettext(
-            "There is no meeting #{number}.", number=escape(error.value)
-        ),
+        Problem.NOT_FOUND: lambda: t.gettext("There is no meeting #{number}.", number=error.value),
     }
     text = texts.get(problem)
     return text() if text is not None else t.gettext("Please check the meeting's details.")

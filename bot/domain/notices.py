@@ -29,7 +29,7 @@ from bot.domain.models import (
     NoticeKind,
     TeamRole,
 )
-from bot.domain.values import parse_id
+from bot.domain.values import clean_text, parse_id
 from bot.i18n import SUPPORTED_LOCALES
 from storage.db import Database
 from storage.repositories import Tx
@@ -223,7 +223,7 @@ class Notices:
         self, spec: AnnouncementSpec, *, created_by: int | None, progress_chat_id: int | None
     ) -> tuple[int, int]:
         """Queue an announcement; returns (notice id, number of recipients)."""
-        body = spec.body.strip()
+        body = clean_text(spec.body).strip()
         if not body:
             raise NoticeError(NoticeProblem.EMPTY)
         for text in [body, *(spec.translations or {}).values()]:

@@ -221,7 +221,12 @@ class Requests:
         Returns (request id, notice id, number of recipients)."""
         now = self.clock.now()
         # Whole seconds: reminders name their deadline as a Unix time (bot/domain/reminders.py).
-        spec = replace(spec, deadline=spec.deadline.replace(microsecond=0))
+        spec = replace(
+            spec,
+            deadline=spec.deadline.replace(microsecond=0),
+            title=clean_text(spec.title),
+            body=clean_text(spec.body),
+        )
         check_texts(spec.title, spec.body, spec.translations, spec.ref_locale)
         options = check_options(spec.answer_kind, spec.options)
         if spec.deadline.tzinfo is None or spec.deadline <= now:

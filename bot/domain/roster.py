@@ -13,6 +13,7 @@ from bot.domain.countries import normalize_country
 from bot.domain.models import Account, Member, MemberStatus, Recipient, Role, Team
 from bot.domain.registration import MAX_LENGTH, check_text
 from bot.domain.timezones import resolve_timezone
+from bot.domain.values import clean_text
 from bot.i18n import SUPPORTED_LOCALES
 from storage.db import Database
 
@@ -332,7 +333,7 @@ class Roster:
         """Change one profile field; returns a problem code, or None when saved."""
         if field not in {"full_name", "institution", "position", "email"}:
             return "bad_field"
-        value = " ".join(text.split())
+        value = " ".join(clean_text(text).split())
         if field == "email" and value == "-":
             value = ""
         problem = check_text(field, value) if value or field != "email" else None
