@@ -258,7 +258,8 @@ async def on_button(update: Update, context: ConveneContext) -> None:
         owed = await services.requests.check_open(request_id, user.id)
     except RequestError as error:
         await alert(update, problem_text(t, error))
-        await _close_card(update, context, request_id, error)
+        if action != "v":  # "v" is pressed in the /requests list, not on the card
+            await _close_card(update, context, request_id, error)
         return
     await query.answer()
     await services.roster.set_awaiting(user.id, f"{AWAITING}{request_id}")

@@ -871,3 +871,21 @@ async def test_a_card_pressed_after_its_deadline_loses_its_buttons(bot: Harness)
     assert redrawn.buttons == []
     assert reader.gettext("⚠️ Overdue. Answers are no longer accepted.") in redrawn.text
     assert (await _response(bot, request_id, "country:BA")).owed
+
+
+async def test_a_card_of_a_withdrawn_request_loses_its_buttons_the_list_keeps_them(
+    bot: Harness,
+) -> None:
+    await _bosnian(bot)
+    request_id = await create(bot, audience=Audience(countries=("BA",)))
+    await bot.services.requests.cancel(request_id, cancelled_by=ADMIN_ID)
+    withdrawn = t(bot, "bs").gettext("This request was withdrawn by the secretariat.")
+    edits = len(bot.api.of("editMessageReplyMarkup"))
+    await bot.press(EMINA, f"rq:{request_id}:v")  # from the /requests list: the list stays
+    assert bot.alerts()[-1] == withdrawn
+    assert len(bot.api.of("editMessageReplyMarkup")) == edits
+    await bot.press(EMINA, f"rq:{request_id}:o:0")  # on the card: its buttons go
+    assert bot.alerts()[-1] == withdrawn
+    (stripped,) = bot.api.of("editMessageReplyMarkup")[edits:]
+    assert stripped.buttons == [] and stripped.chat_id == EMINA.id
+    assert (await _response(bot, request_id, "country:BA")).owed
