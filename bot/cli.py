@@ -34,7 +34,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot import cli_followup, cli_ops
+from bot import cli_followup, cli_notices, cli_ops
 from bot.config import Settings, SettingsError, redact_url
 from bot.logs import install_redaction
 
@@ -150,6 +150,7 @@ def _parser() -> argparse.ArgumentParser:
     cli_followup.add_export_parsers(export)
     cli_followup.add_parsers(sub)
     cli_ops.add_parsers(sub, db, export)
+    cli_notices.add_parsers(sub)
 
     i18n = sub.add_parser("i18n", help="translation catalogs").add_subparsers(
         dest="action", required=True
@@ -209,7 +210,10 @@ async def _admin_command(args: argparse.Namespace, settings: Settings) -> int:
             else:
                 print(await db.current_revision() or "empty (no migration applied)")
             return 0
-        await db.upgrade()
+        if (args.command, getattr(args, "action", None)) != ("db", "backup"):
+            # A backup copies the database as it is, and refuses PostgreSQL (pg_dump does
+            # that): it never migrates what it was asked to copy.
+            await db.upgrade()
         handler = _COMMANDS[(args.command, getattr(args, "action", None))]
         return await handler(args, settings, db, roster, clock)
     except (RosterError, InviteSpecError) as error:
@@ -628,4 +632,5 @@ _COMMANDS: dict[tuple[str, str | None], Command] = {
     ("announce", None): _announce,
     **cli_followup.COMMANDS,
     **cli_ops.COMMANDS,
+    **cli_notices.COMMANDS,
 }

@@ -328,6 +328,8 @@ deliveries = sa.Table(
     sa.Column("last_error", sa.String(200), nullable=True),
     sa.Column("acknowledged_at", UTCDateTime, nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    # Added in 0005: when `/resend` queued the row again; the give-up age counts from here.
+    sa.Column("requeued_at", UTCDateTime, nullable=True),
     sa.UniqueConstraint("notice_id", "telegram_user_id", name="uq_deliveries_notice_recipient"),
     sa.Index("ix_deliveries_due", "state", "parts_sent", "next_attempt_at"),
 )
@@ -531,4 +533,23 @@ audit_log = sa.Table(
     sa.Index("ix_audit_log_at", "at"),
     sa.Index("ix_audit_log_object", "object_type", "object_id"),
     sa.Index("ix_audit_log_subject_ref", "subject_ref"),
+)
+
+# The bot processes serving one database (0005), each beating every few seconds: Telegram's
+# 30 messages a second are shared out among those alive (bot/budget.py).
+bot_processes = sa.Table(
+    "bot_processes",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("heartbeat_at", UTCDateTime, nullable=False),
+)
+
+# Wrong invitation tokens tried by one person (0005): each further try waits longer.
+token_attempts = sa.Table(
+    "token_attempts",
+    metadata,
+    sa.Column("telegram_user_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("last_failure_at", UTCDateTime, nullable=False),
 )

@@ -149,9 +149,7 @@ def clean(text: str | None) -> str | None:
 
 async def check_spec(tx: Tx, spec: MeetingSpec, now: datetime, *, is_new: bool) -> MeetingSpec:
     """Raise MeetingError for the first problem; return the spec normalised."""
-    spec = replace(
-        spec, description=clean_text(spec.description), agenda=clean_text(spec.agenda)
-    )
+    spec = replace(spec, description=clean_text(spec.description), agenda=clean_text(spec.agenda))
     title = " ".join(clean_text(spec.title).split())
     if not 2 <= len(title) <= MAX_TITLE:
         raise MeetingError(Problem.TITLE, title)
