@@ -33,7 +33,16 @@ from bot.domain.requests import Answered, OwedAnswer, RequestError, RequestProbl
 from bot.domain.values import parse_id
 from bot.i18n import Translator
 from bot.services import Services
-from handlers.common import PRIVATE, alert, keyboard, reply, require_viewer, split_message
+from handlers.common import (
+    LABEL_BUDGET,
+    PRIVATE,
+    alert,
+    keyboard,
+    label_width,
+    reply,
+    require_viewer,
+    split_message,
+)
 from handlers.request_cards import card_buttons, card_text, status_lines
 
 logger = logging.getLogger(__name__)
@@ -391,7 +400,12 @@ async def on_file(update: Update, context: ConveneContext) -> None:
             return  # not an answer to anything: the fallback says so
         if len(waiting) > 1:
             rows = [
-                [(owed.request.text_for(t.locale)[0].title[:40], f"rqf:{owed.request.id}")]
+                [
+                    (
+                        _one_row_label(owed.request.text_for(t.locale)[0].title),
+                        f"rqf:{owed.request.id}",
+                    )
+                ]
                 for owed in waiting[:10]
             ]
             await message.reply_text(
@@ -406,6 +420,14 @@ async def on_file(update: Update, context: ConveneContext) -> None:
     except RequestError as error:
         await reply(update, problem_text(t, error))
     raise ApplicationHandlerStop
+
+
+def _one_row_label(title: str) -> str:
+    """A title as a button alone in its row: shortened with "…" where a phone would cut it."""
+    title = " ".join(title.split())
+    while label_width(title) > LABEL_BUDGET[1]:
+        title = title[: len(title) - (label_width(title) - LABEL_BUDGET[1]) - 1].rstrip() + "…"
+    return title
 
 
 async def on_file_button(update: Update, context: ConveneContext) -> None:

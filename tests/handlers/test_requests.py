@@ -23,6 +23,7 @@ from bot.domain.plans import plan_spec
 from bot.domain.reminders import request_subject
 from bot.domain.requests import RequestError, RequestProblem, RequestSpec
 from bot.i18n import zone
+from handlers.common import LABEL_BUDGET, label_width
 from tests.auxil.fake_bot_api import BOT_ID, FakeBotApi
 from tests.auxil.harness import Harness, Person, callback_update, document_update, reply_update
 from tests.conftest import ADMIN_ID
@@ -756,6 +757,12 @@ async def test_a_plain_file_answers_the_one_documents_request_open_and_several_a
     question = bot.api.last(EMINA.id)
     assert question.text == reader.gettext("For which request is this file?")
     assert [data for _, data in question.buttons] == [f"rqf:{laws}", f"rqf:{statistics}"]
+    # Each title whole, or shortened with "…" where a phone would cut it.
+    assert [label for label, _ in question.buttons] == [
+        "National legislation on extradition",
+        "Statistics on mutual legal assistance…",
+    ]
+    assert all(label_width(label) <= LABEL_BUDGET[1] for label, _ in question.buttons)
     assert question.params["reply_parameters"]["message_id"] == sent["message"]["message_id"]
     assert not (await _response(bot, statistics, "country:BA")).files  # nothing yet
     await bot.feed(_file_choice(EMINA, f"rqf:{statistics}", sent["message"]))
