@@ -439,7 +439,8 @@ async def on_file_button(update: Update, context: ConveneContext) -> None:
     t = context.t
     match = FILE_BUTTON.match(query.data or "")
     request_id = parse_id(match.group(1)) if match else None
-    quoted = query.message.reply_to_message if query.message is not None else None
+    # An old message comes as an InaccessibleMessage, without what it replied to.
+    quoted = getattr(query.message, "reply_to_message", None)
     ours = quoted is not None and quoted.from_user is not None and quoted.from_user.id == user.id
     meta = _file_of(quoted) if quoted is not None and ours else None
     if request_id is None or meta is None:

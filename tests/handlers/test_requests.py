@@ -781,6 +781,11 @@ async def test_a_plain_file_answers_the_one_documents_request_open_and_several_a
     assert bot.alerts()[-1] == reader.gettext("This button is no longer valid.")
     await bot.feed(_file_choice(EMINA, "rqf:999999999999", sent["message"]))
     assert bot.alerts()[-1] == reader.gettext("This button is no longer valid.")
+    # A question too old for Telegram to show (an "inaccessible" message): nothing to take.
+    old = callback_update(EMINA, f"rqf:{laws}")
+    old["callback_query"]["message"] = {"chat": EMINA.as_chat(), "message_id": 5, "date": 0}
+    await bot.feed(old)
+    assert bot.alerts()[-1] == reader.gettext("This button is no longer valid.")
     assert len((await _response(bot, laws, "country:BA")).files) == 1
 
 
