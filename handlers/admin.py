@@ -6,18 +6,31 @@ gets a localized refusal and nothing changes.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import re
 
 from telegram import Update
-from telegram.error import Forbidden
-from telegram.ext import Application, CommandHandler
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.context import ConveneContext
 from bot.domain.invites import DEFAULT_EXPIRY, InviteSpecError, deep_link, parse_duration
-from bot.domain.models import Approval, TeamRole
+from bot.domain.models import Approval, MemberStatus, TeamRole
 from bot.domain.roster import DecisionKind, RosterError
+from bot.domain.values import parse_id
 from bot.i18n import Translator
-from handlers.common import PRIVATE, reply, require_admin, require_viewer, split_message
+from handlers.common import (
+    PRIVATE,
+    alert,
+    keyboard,
+    member_identity,
+    number_argument,
+    reply,
+    require_admin,
+    require_viewer,
+    split_message,
+)
 from handlers.menus import set_chat_menu
 from handlers.onboarding import revoked_text
 from handlers.profile import status_label
@@ -26,6 +39,7 @@ logger = logging.getLogger(__name__)
 
 
 _admin = require_admin
+REVOKE_BUTTON = re.compile(r"^rvk:([0-9]{1,19})$")
 
 
 def parse_options(args: list[str]) -> tuple[list[str], dict[str, str]]:
@@ -173,22 +187,63 @@ async def members(update: Update, context: ConveneContext) -> None:
 
 
 async def revoke(update: Update, context: ConveneContext) -> None:
-    """Withdraw a member's access and tell them."""
+    """Show whose access would be withdrawn, with a button to confirm."""
+    principal = await _admin(update, context)
+    if principal is None:
+        return
+    t = context.t
+    number = await number_argument(
+        update, context, t.gettext("Usage: /revoke NUMBER (the member's number from /members).")
+    )
+    if number is None:
+        return
+    member = await context.services.roster.member(number)
+    if member is None:
+        await reply(update, t.gettext("There is no member #{number}.", number=str(number)))
+        return
+    if member.status is MemberStatus.REVOKED:
+        await reply(update, t.gettext("{name} has no access already.", name=member.full_name))
+        return
+    lines = [
+        t.gettext("<b>Withdraw the access of member #{number}?</b>", number=str(number)),
+        "",
+        *member_identity(t, member),
+        t.gettext("Status: {status}", status=status_label(t, member.status)),
+        "",
+        t.gettext("They will be told, and will no longer receive notices."),
+    ]
+    await reply(
+        update,
+        "\n".join(lines),
+        reply_markup=keyboard([[(t.gettext("Yes, withdraw access"), f"rvk:{member.id}")]]),
+    )
+
+
+async def on_revoke_button(update: Update, context: ConveneContext) -> None:
+    """Withdraw the access shown on the confirmation, and tell the member."""
+    query = update.callback_query
+    assert query is not None
     principal = await _admin(update, context)
     if principal is None:
         return
     t = context.t
     services = context.services
-    args = context.args or []
-    if len(args) != 1 or not args[0].lstrip("#").isdigit():
-        await reply(update, t.gettext("Usage: /revoke NUMBER (the member's number from /members)."))
+    match = REVOKE_BUTTON.match(query.data or "")
+    number = parse_id(match.group(1)) if match else None
+    if number is None:
+        await alert(update, t.gettext("This button is no longer valid."))
         return
-    number = int(args[0].lstrip("#"))
     decision = await services.roster.revoke(number, principal.telegram_user_id)
     if decision.kind is DecisionKind.GONE:
-        await reply(update, t.gettext("There is no member #{number}.", number=str(number)))
+        await alert(update, t.gettext("There is no member #{number}.", number=str(number)))
+        return
+    if decision.kind is DecisionKind.FORBIDDEN:
+        await alert(update, t.gettext("You are not allowed to do this."))
         return
     assert decision.member is not None
+    await query.answer()
+    with contextlib.suppress(BadRequest):
+        await query.edit_message_reply_markup(None)
     if decision.kind is DecisionKind.ALREADY_DECIDED:
         await reply(
             update, t.gettext("{name} has no access already.", name=decision.member.full_name)
@@ -211,3 +266,4 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("invite", invite, filters=private))
     app.add_handler(CommandHandler("members", members, filters=private))
     app.add_handler(CommandHandler("revoke", revoke, filters=private))
+    app.add_handler(CallbackQueryHandler(on_revoke_button, pattern=r"^rvk:"))

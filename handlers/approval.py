@@ -14,13 +14,14 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.context import ConveneContext
 from bot.domain.models import Member, MemberStatus, Recipient
 from bot.domain.roster import DecisionKind
+from bot.domain.values import parse_id
 from bot.i18n import Raw, Translator
 from handlers.common import PRIVATE, alert, keyboard, member_identity, reply
 from handlers.menus import set_chat_menu
 
 logger = logging.getLogger(__name__)
 
-CALLBACK = re.compile(r"^appr:(\d{1,12}):([ar])$")
+CALLBACK = re.compile(r"^appr:([0-9]{1,19}):([ar])$")
 
 
 def card_text(t: Translator, member: Member, teams: Sequence[str]) -> str:
@@ -77,10 +78,11 @@ async def on_decision(update: Update, context: ConveneContext) -> None:
     assert query is not None and user is not None
     t = context.t
     match = CALLBACK.match(query.data or "")
-    if match is None:
+    member_id = parse_id(match.group(1)) if match else None
+    if match is None or member_id is None:
         await alert(update, t.gettext("This button is no longer valid."))
         return
-    member_id, approve = int(match.group(1)), match.group(2) == "a"
+    approve = match.group(2) == "a"
     services = context.services
     decision = await services.roster.decide(member_id, user.id, approve)
     if decision.kind is DecisionKind.FORBIDDEN:

@@ -23,6 +23,7 @@ from telegram.ext import Application, ApplicationHandlerStop, TypeHandler, filte
 from bot.context import ConveneContext
 from bot.domain.access import Principal, Scope
 from bot.domain.models import Member
+from bot.domain.values import parse_id
 from bot.i18n import Translator, match_locale
 
 logger = logging.getLogger(__name__)
@@ -257,6 +258,23 @@ def visible_length(text: str) -> int:
     """The length Telegram limits: of the text without its markup, in UTF-16 code units."""
     shown = html.unescape(_TAG.sub("", text))
     return len(shown.encode("utf-16-le")) // 2
+
+
+async def number_argument(update: Update, context: ConveneContext, usage: str) -> int | None:
+    """The row number given as the command's only argument (bot/domain/values.py), or None
+    after showing `usage`, or saying that what was given is not a valid number."""
+    args = context.args or []
+    if len(args) != 1:
+        await reply(update, usage)
+        return None
+    number = parse_id(args[0])
+    if number is None:
+        await reply(update, not_a_number(context.t, args[0]) + "\n\n" + usage)
+    return number
+
+
+def not_a_number(t: Translator, value: str) -> str:
+    return t.gettext("“{value}” is not a valid number.", value=value[:40])
 
 
 def split_message(lines: Sequence[str], limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:

@@ -163,11 +163,16 @@ def card_text(
 
 
 def card_buttons(
-    t: Translator, meeting: Meeting, invitation: Invitation
+    t: Translator, meeting: Meeting, invitation: Invitation, now: datetime | None = None
 ) -> InlineKeyboardMarkup | None:
-    """One button per answer the meeting offers, the current one marked; then the extras."""
+    """One button per answer the meeting offers, the current one marked; then the extras.
+
+    Once the deadline for answers has passed (at `now`) only the calendar file is left;
+    a cancelled meeting has no buttons."""
     if meeting.status is MeetingStatus.CANCELLED:
         return None
+    if now is not None and now >= meeting.rsvp_deadline:
+        return keyboard([[(t.gettext("Calendar file"), f"ics:{invitation.id}")]])
     rows: list[list[tuple[str, str]]] = []
     for answer in meeting.answers:
         label = answer_label(t, answer)

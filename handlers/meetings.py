@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -39,8 +40,17 @@ from bot.domain.meetings import (
 from bot.domain.models import Audience, Meeting, MeetingMode, MeetingStatus, TeamRole
 from bot.domain.notices import NoticeError, parse_audience
 from bot.domain.timezones import resolve_timezone
+from bot.domain.values import parse_id
 from bot.i18n import Translator, zone
-from handlers.common import PRIVATE, alert, keyboard, reply, require_admin, visible_length
+from handlers.common import (
+    PRIVATE,
+    alert,
+    keyboard,
+    number_argument,
+    reply,
+    require_admin,
+    visible_length,
+)
 from handlers.meeting_cards import card_text, mode_label
 from handlers.notices import start_progress, wake_worker
 
@@ -64,7 +74,7 @@ STEPS = (
     "deadline",
 )
 SKIPPABLE = {"description", "agenda", "venue", "city", "country", "deadline"}
-CANCEL = re.compile(r"^mtgc:(\d{1,12})$")
+CANCEL = re.compile(r"^mtgc:([0-9]{1,19})$")
 
 
 def prompt(t: Translator, step: str, data: dict[str, Any]) -> str:
@@ -114,7 +124,9 @@ def step_buttons(t: Translator, step: str, context: ConveneContext) -> Any:
         default = _default_timezone(context)
         return keyboard([[(t.gettext("Use {timezone}", timezone=default), "mtg:tz")]])
     if step in SKIPPABLE:
-        return keyboard([[(t.gettext("Skip"), "mtg:skip")]])
+        # The step rides along: a second tap, once the next question is asked, is refused
+        # instead of skipping that one too.
+        return keyboard([[(t.gettext("Skip"), f"mtg:skip:{step}")]])
     return None
 
 
@@ -243,42 +255,51 @@ async def _ask(update: Update, context: ConveneContext, step: str, data: dict[st
 
 
 def _meeting_problem(t: Translator, error: MeetingError) -> str:
+    """What is wrong, in the reader's words. Only the text of the problem at hand is built:
+    the value of one problem (a country typed) is not the number another one needs."""
     problem = error.problem
-    texts = {
-        Problem.TITLE: t.gettext("A title needs 2 to 300 characters."),
-        Problem.TEXT_TOO_LONG: t.gettext(
+    texts: dict[Problem, Callable[[], str]] = {
+        Problem.TITLE: lambda: t.gettext("A title needs 2 to 300 characters."),
+        Problem.TEXT_TOO_LONG: lambda: t.gettext(
             "That is too long (at most {max} characters). Please try again.",
-            max=int(error.value or 0),
+            max=_number(error.value),
         ),
-        Problem.START: t.gettext(
+        Problem.START: lambda: t.gettext(
             "I could not read that date and time. Please write it like 2026-12-10 09:30 or "
             "10.12.2026 9:30."
         ),
-        Problem.START_PAST: t.gettext("The meeting must start in the future."),
-        Problem.END_BEFORE_START: t.gettext("The end must be after the start."),
-        Problem.TIMEZONE: t.gettext(
+        Problem.START_PAST: lambda: t.gettext("The meeting must start in the future."),
+        Problem.END_BEFORE_START: lambda: t.gettext("The end must be after the start."),
+        Problem.TIMEZONE: lambda: t.gettext(
             "I could not find that time zone. Please send a name such as Europe/Skopje "
             "or a city such as Skopje."
         ),
-        Problem.PLACE_MISSING: t.gettext("An in-person meeting needs a venue or a city."),
-        Problem.LINK: t.gettext("Please send a link starting with https:// or http://."),
-        Problem.COUNTRY: t.gettext(
+        Problem.PLACE_MISSING: lambda: t.gettext("An in-person meeting needs a venue or a city."),
+        Problem.LINK: lambda: t.gettext("Please send a link starting with https:// or http://."),
+        Problem.COUNTRY: lambda: t.gettext(
             "“{value}” is not a two-letter ISO country code.", value=error.value
         ),
-        Problem.AUDIENCE_EMPTY: t.gettext(
+        Problem.AUDIENCE_EMPTY: lambda: t.gettext(
             "Please say who is invited: team=SLUG,… country=CC,… member=NUMBER,… or all, "
             "optionally with role=chair|member|observer."
         ),
-        Problem.UNKNOWN_TEAM: t.gettext("There is no team “{team}”.", team=error.value),
-        Problem.UNKNOWN_MEMBER: t.gettext("There is no member #{number}.", number=error.value),
-        Problem.DEADLINE_PAST: t.gettext("The deadline for answers must be in the future."),
-        Problem.DEADLINE_AFTER_START: t.gettext(
+        Problem.UNKNOWN_TEAM: lambda: t.gettext("There is no team “{team}”.", team=error.value),
+        Problem.UNKNOWN_MEMBER: lambda: t.gettext(
+            "There is no member #{number}.", number=error.value
+        ),
+        Problem.DEADLINE_PAST: lambda: t.gettext("The deadline for answers must be in the future."),
+        Problem.DEADLINE_AFTER_START: lambda: t.gettext(
             "The deadline for answers must be before the meeting starts."
         ),
-        Problem.CANCELLED: t.gettext("This meeting has been cancelled."),
-        Problem.NOT_FOUND: t.gettext("There is no meeting #{number}.", number=error.value),
+        Problem.CANCELLED: lambda: t.gettext("This meeting has been cancelled."),
+        Problem.NOT_FOUND: lambda: t.gettext("There is no meeting #{number}.", number=error.value),
     }
-    return texts.get(problem, t.gettext("Please check the meeting's details."))
+    text = texts.get(problem)
+    return text() if text is not None else t.gettext("Please check the meeting's details.")
+
+
+def _number(value: str) -> int:
+    return int(value) if value.isascii() and value.isdigit() else 0
 
 
 async def _take(
@@ -458,7 +479,7 @@ async def on_meeting_button(update: Update, context: ConveneContext) -> None:
         return
     step, data = found
     action = (query.data or "").removeprefix("mtg:")
-    if action == "skip" and step in SKIPPABLE:
+    if action == f"skip:{step}" and step in SKIPPABLE:
         await query.answer()
         await _take(update, context, step, data, None)
     elif action == "tz" and step == "timezone":
@@ -562,11 +583,9 @@ async def _open_meeting(update: Update, context: ConveneContext, usage: str) -> 
     """The meeting named by the command's argument, if it may still be changed; else None
     after saying why. `usage` is shown when the argument is missing or not a number."""
     t = context.t
-    args = context.args or []
-    if len(args) != 1 or not args[0].lstrip("#").isdigit():
-        await reply(update, usage)
+    number = await number_argument(update, context, usage)
+    if number is None:
         return None
-    number = int(args[0].lstrip("#"))
     meeting = await context.services.meetings.get(number)
     if meeting is None:
         await reply(update, t.gettext("There is no meeting #{number}.", number=str(number)))
@@ -616,11 +635,12 @@ async def on_cancel_button(update: Update, context: ConveneContext) -> None:
     if await require_admin(update, context) is None:
         return
     match = CANCEL.match(query.data or "")
-    if match is None:
+    meeting_id = parse_id(match.group(1)) if match else None
+    if meeting_id is None:
         await alert(update, t.gettext("This button is no longer valid."))
         return
     try:
-        outcome = await context.services.meetings.cancel(int(match.group(1)), cancelled_by=user.id)
+        outcome = await context.services.meetings.cancel(meeting_id, cancelled_by=user.id)
     except MeetingError as error:
         await alert(update, _meeting_problem(t, error))
         return

@@ -44,9 +44,18 @@ from bot.domain.notices import (
     Outcome,
     parse_audience,
 )
+from bot.domain.values import parse_id
 from bot.i18n import Raw, Translator
 from bot.services import Services
-from handlers.common import PRIVATE, alert, escape, keyboard, reply, require_admin
+from handlers.common import (
+    PRIVATE,
+    alert,
+    escape,
+    keyboard,
+    number_argument,
+    reply,
+    require_admin,
+)
 from handlers.meeting_cards import (
     cancellation_text,
     card_buttons,
@@ -60,7 +69,7 @@ from handlers.requests import render_request_notice
 logger = logging.getLogger(__name__)
 
 GROUP_ANNOUNCE_INPUT = 6
-ACK = re.compile(r"^ack:(\d{1,12})$")
+ACK = re.compile(r"^ack:([0-9]{1,19})$")
 DIALOG = "announce"
 
 
@@ -100,10 +109,10 @@ async def render_delivery(services: Services, delivery: Delivery) -> list[Part] 
         text, markup = cancellation_text(t, meeting, timezone), None
     elif notice.kind is NoticeKind.UPDATE:
         text = update_text(t, notice, meeting, invitation, timezone, now)
-        markup = card_buttons(t, meeting, invitation) if invitation else None
+        markup = card_buttons(t, meeting, invitation, now) if invitation else None
     else:
         text = card_text(t, meeting, invitation, timezone, now, heading_for(t, notice, meeting))
-        markup = card_buttons(t, meeting, invitation) if invitation else None
+        markup = card_buttons(t, meeting, invitation, now) if invitation else None
     return [TextPart(text, markup), ics_part(services, t, meeting)]
 
 
@@ -339,8 +348,11 @@ async def on_ack(update: Update, context: ConveneContext) -> None:
     assert query is not None and user is not None
     t = context.t
     match = ACK.match(query.data or "")
+    delivery_id = parse_id(match.group(1)) if match else None
     delivery = (
-        await context.services.notices.acknowledge(int(match.group(1)), user.id) if match else None
+        await context.services.notices.acknowledge(delivery_id, user.id)
+        if delivery_id is not None
+        else None
     )
     if delivery is None or delivery.acknowledged_at is None:
         await alert(update, t.gettext("This button is not valid for you."))
@@ -583,7 +595,6 @@ async def cancel_dialog(update: Update, context: ConveneContext) -> None:
 
 # -- /resend ----------------------------------------------------------------------------------
 
-NOTICE_NUMBER = re.compile(r"^#?([0-9]{1,9})$")  # ASCII digits only: "²" is not a number
 
 
 async def resend(update: Update, context: ConveneContext) -> None:
@@ -592,18 +603,16 @@ async def resend(update: Update, context: ConveneContext) -> None:
     if principal is None:
         return
     t, services = context.t, context.services
-    args = context.args or []
-    match = NOTICE_NUMBER.match(args[0]) if len(args) == 1 else None
-    if match is None:
-        await reply(
-            update,
-            t.gettext(
-                "Usage: /resend NUMBER, the number of a notice: it goes again to exactly "
-                "those it did not reach."
-            ),
-        )
+    number = await number_argument(
+        update,
+        context,
+        t.gettext(
+            "Usage: /resend NUMBER, the number of a notice: it goes again to exactly "
+            "those it did not reach."
+        ),
+    )
+    if number is None:
         return
-    number = int(match.group(1))
     count = await services.notices.resend(number, actor=principal.telegram_user_id)
     if count is None:
         await reply(update, t.gettext("There is no notice #{number}.", number=str(number)))

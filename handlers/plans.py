@@ -12,11 +12,21 @@ from bot.context import ConveneContext
 from bot.domain.access import Scope
 from bot.domain.models import ResponseStatus, RuleKind
 from bot.domain.plans import ItemStatus, PlanReport
+from bot.domain.values import parse_id
 from bot.i18n import Raw, Translator
-from handlers.common import PRIVATE, alert, escape, keyboard, reply, require_viewer, split_message
+from handlers.common import (
+    PRIVATE,
+    alert,
+    escape,
+    keyboard,
+    number_argument,
+    reply,
+    require_viewer,
+    split_message,
+)
 from handlers.request_cards import party_label
 
-BUTTON = re.compile(r"^plan:(\d{1,9})$")
+BUTTON = re.compile(r"^plan:([0-9]{1,19})$")
 SHOWN_OCCURRENCES = 2  # the latest ones of each item; the export has them all
 
 
@@ -89,10 +99,11 @@ async def plan_command(update: Update, context: ConveneContext) -> None:
     t = context.t
     args = context.args or []
     if args:
-        if len(args) != 1 or not args[0].lstrip("#").isdigit():
-            await reply(update, t.gettext("Usage: /plan, or /plan NUMBER for one plan."))
-            return
-        await _show(update, context, int(args[0].lstrip("#")), scope)
+        number = await number_argument(
+            update, context, t.gettext("Usage: /plan, or /plan NUMBER for one plan.")
+        )
+        if number is not None:
+            await _show(update, context, number, scope)
         return
     plans = await context.services.plans.listing()
     if not scope.everything:
@@ -115,11 +126,12 @@ async def on_button(update: Update, context: ConveneContext) -> None:
     if scope is None:
         return
     match = BUTTON.match(query.data or "")
-    if match is None:
+    number = parse_id(match.group(1)) if match else None
+    if number is None:
         await alert(update, context.t.gettext("This button is no longer valid."))
         return
     await query.answer()
-    await _show(update, context, int(match.group(1)), scope)
+    await _show(update, context, number, scope)
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]

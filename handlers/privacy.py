@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 
 from telegram import InputFile, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.context import ConveneContext
+from bot.domain.privacy import ForgetOutcome
 from handlers import menus
 from handlers.common import PRIVATE, alert, keyboard, reply
+
+FORGET_BUTTON = re.compile(r"^forget:(?:(no)|yes(?::([0-9]{1,12}))?)$")
 
 
 async def mydata(update: Update, context: ConveneContext) -> None:
@@ -33,7 +37,13 @@ async def mydata(update: Update, context: ConveneContext) -> None:
 
 async def forget(update: Update, context: ConveneContext) -> None:
     """Ask for confirmation before deleting the person's data."""
+    user = update.effective_user
+    assert user is not None
     t = context.t
+    stamp = await context.services.privacy.ask_to_forget(user.id)
+    if stamp is None:
+        await reply(update, t.gettext("Convene holds no data about you."))
+        return
     await reply(
         update,
         t.gettext(
@@ -44,7 +54,8 @@ async def forget(update: Update, context: ConveneContext) -> None:
         ),
         reply_markup=keyboard(
             [
-                [(t.gettext("Yes, delete my data"), "forget:yes")],
+                # The stamp ties "yes" to this /forget: no other button deletes anything.
+                [(t.gettext("Yes, delete my data"), f"forget:yes:{stamp}")],
                 [(t.gettext("No, keep it"), "forget:no")],
             ]
         ),
@@ -52,22 +63,41 @@ async def forget(update: Update, context: ConveneContext) -> None:
 
 
 async def on_forget_button(update: Update, context: ConveneContext) -> None:
-    """Delete on "yes" (the answer comes in the language the person used); else nothing."""
+    """Delete on the "yes" of the /forget just sent (the answer comes in the language the
+    person used); else nothing."""
     query = update.callback_query
     user = update.effective_user
     assert query is not None and user is not None
     t = context.t
-    if query.data not in ("forget:yes", "forget:no"):
+    services = context.services
+    match = FORGET_BUTTON.match(query.data or "")
+    if match is None:
         await alert(update, t.gettext("This button is no longer valid."))
+        return
+    if match.group(1) == "no":
+        await query.answer()
+        await services.privacy.keep(user.id)
+        with contextlib.suppress(BadRequest):
+            await query.edit_message_reply_markup(None)
+        await reply(update, t.gettext("Nothing was deleted."))
+        return
+    stamp = int(match.group(2)) if match.group(2) else None
+    outcome = await services.privacy.confirm_forget(user.id, stamp)
+    if outcome is ForgetOutcome.NOT_ASKED:
+        await alert(
+            update,
+            t.gettext(
+                "This confirmation is no longer valid: nothing was deleted. Send /forget "
+                "again if you want your data deleted."
+            ),
+        )
+        with contextlib.suppress(BadRequest):
+            await query.edit_message_reply_markup(None)
         return
     await query.answer()
     with contextlib.suppress(BadRequest):
         await query.edit_message_reply_markup(None)
-    if query.data == "forget:no":
-        await reply(update, t.gettext("Nothing was deleted."))
-        return
-    deleted = await context.services.privacy.forget(user.id, requested_by=user.id)
-    if not deleted:
+    if outcome is ForgetOutcome.NOTHING_HELD:
         await reply(update, t.gettext("Convene holds no data about you."))
         return
     await menus.set_chat_menu(context.bot, t, user.id, None)

@@ -13,7 +13,7 @@ from bot.domain.audit import Action, audit_sheet
 from bot.domain.models import DeliveryState
 from bot.domain.reports import proof_sheets, tables_to_csv, tables_to_xlsx
 from bot.i18n import zone
-from handlers.common import PRIVATE, reply, require_admin, undelivered_lines
+from handlers.common import PRIVATE, number_argument, reply, require_admin, undelivered_lines
 
 logger = logging.getLogger(__name__)
 
@@ -100,14 +100,13 @@ async def proof(update: Update, context: ConveneContext) -> None:
     user = update.effective_user
     assert user is not None
     t, services = context.t, context.services
-    args = context.args or []
-    if len(args) != 1 or not args[0].lstrip("#").isdigit():
-        await reply(
-            update,
-            t.gettext("Usage: /proof NUMBER, the number of a notice (see /status of a meeting)."),
-        )
+    number = await number_argument(
+        update,
+        context,
+        t.gettext("Usage: /proof NUMBER, the number of a notice (see /status of a meeting)."),
+    )
+    if number is None:
         return
-    number = int(args[0].lstrip("#"))
     report = await services.reports.proof(number)
     if report is None:
         await reply(update, t.gettext("There is no notice #{number}.", number=str(number)))

@@ -28,14 +28,17 @@ from telegram.ext import (
 
 from bot.context import ConveneContext
 from bot.delivery import Part, TextPart
-from bot.domain.models import Delivery, Notice
+from bot.domain.models import AnswerKind, Delivery, Notice
 from bot.domain.requests import Answered, OwedAnswer, RequestError, RequestProblem
+from bot.domain.values import parse_id
 from bot.i18n import Translator
 from bot.services import Services
 from handlers.common import (
+    LABEL_BUDGET,
     PRIVATE,
     alert,
     keyboard,
+    label_width,
     reply,
     reply_lines,
     require_viewer,
@@ -47,32 +50,58 @@ logger = logging.getLogger(__name__)
 
 GROUP_REQUEST_INPUT = 7
 AWAITING = "req:"
-BUTTON = re.compile(r"^rq:(\d{1,9}):(v|t|d|x|o:\d{1,2})$")
-STATUS_BUTTON = re.compile(r"^rqs:(\d{1,9})$")
-CARD_DATA = re.compile(r"^rq:(\d{1,9}):")
+BUTTON = re.compile(r"^rq:([0-9]{1,19}):(v|t|d|x|o:[0-9]{1,2})$")
+STATUS_BUTTON = re.compile(r"^rqs:([0-9]{1,19})$")
+CARD_DATA = re.compile(r"^rq:([0-9]{1,19}):")
+# Under a file sent without saying for which request: "it is for this one".
+FILE_BUTTON = re.compile(r"^rqf:([0-9]{1,19})$")
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def problem_text(t: Translator, error: RequestError) -> str:
-    texts = {
-        RequestProblem.NOT_FOUND: t.gettext("This request no longer exists."),
-        RequestProblem.CANCELLED: t.gettext("This request was withdrawn by the secretariat."),
-        RequestProblem.NOT_YOURS: t.gettext("This request is not addressed to you."),
-        RequestProblem.LATE: t.gettext(
+    """Why an answer was not taken. Only the text of the problem at hand is built: the
+    value of one problem (an answer kind) is not the number another one needs."""
+    problem = error.problem
+    if problem is RequestProblem.NOT_FOUND:
+        return t.gettext("This request no longer exists.")
+    if problem is RequestProblem.CANCELLED:
+        return t.gettext("This request was withdrawn by the secretariat.")
+    if problem is RequestProblem.NOT_YOURS:
+        return t.gettext("This request is not addressed to you.")
+    if problem is RequestProblem.LATE:
+        return t.gettext(
             "The deadline has passed and this request no longer accepts answers. If you "
             "still need to answer, please write to the secretariat."
-        ),
-        RequestProblem.WRONG_KIND: t.gettext("This request expects another kind of answer."),
-        RequestProblem.BAD_CHOICE: t.gettext("This button is no longer valid."),
-        RequestProblem.EMPTY: t.gettext("The answer is empty."),
-        RequestProblem.TOO_LONG: t.gettext(
-            "That is too long: at most {n} characters.", n=int(error.value or 0)
-        ),
-        RequestProblem.TOO_MANY_FILES: t.gettext(
-            "At most {n} documents can be sent for one answer.", n=int(error.value or 0)
-        ),
-    }
-    return texts.get(error.problem, t.gettext("This button is no longer valid."))
+        )
+    if problem is RequestProblem.WRONG_KIND:
+        return expected_text(t, error.value)
+    if problem is RequestProblem.EMPTY:
+        return t.gettext("The answer is empty.")
+    if problem is RequestProblem.TOO_LONG:
+        return t.gettext("That is too long: at most {n} characters.", n=_number(error.value))
+    if problem is RequestProblem.TOO_MANY_FILES:
+        return t.gettext(
+            "At most {n} documents can be sent for one answer.", n=_number(error.value)
+        )
+    return t.gettext("This button is no longer valid.")
+
+
+def expected_text(t: Translator, kind: str) -> str:
+    """What a request of this answer kind expects, said to someone who gave another kind."""
+    if kind == AnswerKind.TEXT.value:
+        return t.gettext(
+            "This request expects a written answer: press “Write the answer” on its card and "
+            "type it, or reply to the card with your text."
+        )
+    if kind == AnswerKind.DOCUMENTS.value:
+        return t.gettext("This request expects documents: send them here as files.")
+    if kind == AnswerKind.CHOICE.value:
+        return t.gettext("This request expects a choice: press one of the buttons on its card.")
+    return t.gettext("This request expects another kind of answer.")
+
+
+def _number(value: str) -> int:
+    return int(value) if value.isascii() and value.isdigit() else 0
 
 
 def _timezone(context: ConveneContext) -> str:
@@ -192,7 +221,8 @@ async def on_status_button(update: Update, context: ConveneContext) -> None:
     scope = await require_viewer(update, context)
     if scope is None:
         return
-    report = await context.services.requests.report(int(match.group(1)), scope) if match else None
+    request_id = parse_id(match.group(1)) if match else None
+    report = await context.services.requests.report(request_id, scope) if request_id else None
     if report is None:
         await alert(update, context.t.gettext("This request no longer exists."))
         return
@@ -212,10 +242,11 @@ async def on_button(update: Update, context: ConveneContext) -> None:
     assert query is not None and user is not None
     services, t = context.services, context.t
     match = BUTTON.match(query.data or "")
-    if match is None:
+    request_id = parse_id(match.group(1)) if match else None
+    if match is None or request_id is None:
         await alert(update, t.gettext("This button is no longer valid."))
         return
-    request_id, action = int(match.group(1)), match.group(2)
+    action = match.group(2)
     timezone = _timezone(context)
     try:
         if action == "v":
@@ -237,6 +268,8 @@ async def on_button(update: Update, context: ConveneContext) -> None:
         owed = await services.requests.check_open(request_id, user.id)
     except RequestError as error:
         await alert(update, problem_text(t, error))
+        if action != "v":  # "v" is pressed in the /requests list, not on the card
+            await _close_card(update, context, request_id, error)
         return
     await query.answer()
     await services.roster.set_awaiting(user.id, f"{AWAITING}{request_id}")
@@ -270,6 +303,25 @@ async def _redraw(update: Update, context: ConveneContext, owed: OwedAnswer) -> 
         await query.edit_message_text(part.text, reply_markup=part.markup)
 
 
+async def _close_card(
+    update: Update, context: ConveneContext, request_id: int, error: RequestError
+) -> None:
+    """A card pressed after its deadline, or after the request was withdrawn, is redrawn
+    as it is now: without the buttons that can no longer be used."""
+    query = update.callback_query
+    user = update.effective_user
+    if query is None or query.message is None or user is None:
+        return
+    if error.problem is RequestProblem.LATE:
+        with contextlib.suppress(RequestError):
+            await _redraw(
+                update, context, await context.services.requests.view(request_id, user.id)
+            )
+    elif error.problem is RequestProblem.CANCELLED:
+        with contextlib.suppress(BadRequest):
+            await query.edit_message_reply_markup(None)
+
+
 def _target(context: ConveneContext, message: Message) -> int | None:
     """The request this message answers: the card it replies to, else the one waited for."""
     replied = message.reply_to_message
@@ -279,10 +331,10 @@ def _target(context: ConveneContext, message: Message) -> int | None:
             for button in row:
                 found = CARD_DATA.match(str(button.callback_data or ""))
                 if found:
-                    return int(found.group(1))
+                    return parse_id(found.group(1))
     awaiting = (context.account.awaiting if context.account else None) or ""
-    if awaiting.startswith(AWAITING) and awaiting[len(AWAITING) :].isdigit():
-        return int(awaiting[len(AWAITING) :])
+    if awaiting.startswith(AWAITING):
+        return parse_id(awaiting[len(AWAITING) :])
     return None
 
 
@@ -299,10 +351,9 @@ async def on_text(update: Update, context: ConveneContext) -> None:
     try:
         answered = await services.requests.answer_text(request_id, user.id, message.text)
     except RequestError as error:
-        if error.problem is RequestProblem.WRONG_KIND and message.reply_to_message is None:
-            # Waiting for files, and this is something else: not ours to answer.
-            return
-        if error.problem not in (RequestProblem.TOO_LONG, RequestProblem.EMPTY):
+        # Another kind of answer, too long, empty: said, and the request still waits.
+        keep = (RequestProblem.TOO_LONG, RequestProblem.EMPTY, RequestProblem.WRONG_KIND)
+        if error.problem not in keep:
             await services.roster.set_awaiting(user.id, None)
         await reply(update, problem_text(t, error))
         raise ApplicationHandlerStop from None
@@ -311,49 +362,128 @@ async def on_text(update: Update, context: ConveneContext) -> None:
     raise ApplicationHandlerStop
 
 
-async def on_file(update: Update, context: ConveneContext) -> None:
-    """A document or photo for a request waiting for files (or a reply to its card)."""
-    message = update.effective_message
-    user = update.effective_user
-    if message is None or user is None:
-        return
-    request_id = _target(context, message)
-    if request_id is None:
-        return
-    services, t = context.services, context.t
+FileMeta = tuple[str, str, str | None, str | None, int | None]
+
+
+def _file_of(message: Message) -> FileMeta | None:
+    """(file id, unique id, name, MIME type, size) of the document or photo in a message."""
     if message.document is not None:
         document = message.document
-        meta = (
+        return (
             document.file_id,
             document.file_unique_id,
             document.file_name,
             document.mime_type,
             document.file_size,
         )
-    elif message.photo:
+    if message.photo:
         photo = message.photo[-1]  # the largest size
         name = f"photo-{photo.file_unique_id}.jpg"
-        meta = (photo.file_id, photo.file_unique_id, name, "image/jpeg", photo.file_size)
-    else:
+        return (photo.file_id, photo.file_unique_id, name, "image/jpeg", photo.file_size)
+    return None
+
+
+async def on_file(update: Update, context: ConveneContext) -> None:
+    """A document or photo: for the request waiting for files, the card it replies to, or
+    else the one documents request open for the member (with several: ask which)."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None:
         return
-    file_id, unique_id, name, mime, size = meta
+    meta = _file_of(message)
+    if meta is None:
+        return
+    services, t = context.services, context.t
+    request_id = _target(context, message)
+    if request_id is None:
+        waiting = await services.requests.waiting_for_documents(user.id)
+        if not waiting:
+            return  # not an answer to anything: the fallback says so
+        if len(waiting) > 1:
+            rows = [
+                [
+                    (
+                        _one_row_label(owed.request.text_for(t.locale)[0].title),
+                        f"rqf:{owed.request.id}",
+                    )
+                ]
+                for owed in waiting[:10]
+            ]
+            await message.reply_text(
+                t.gettext("For which request is this file?"),
+                reply_markup=keyboard(rows),
+                do_quote=True,
+            )
+            raise ApplicationHandlerStop
+        request_id = waiting[0].request.id
     try:
-        answered = await services.requests.add_document(
-            request_id,
-            user.id,
-            file_id=file_id,
-            file_unique_id=unique_id,
-            file_name=name,
-            mime_type=mime,
-            file_size=size,
-        )
+        await _add_file(update, context, request_id, meta)
     except RequestError as error:
         await reply(update, problem_text(t, error))
-        raise ApplicationHandlerStop from None
+    raise ApplicationHandlerStop
+
+
+def _one_row_label(title: str) -> str:
+    """A title as a button alone in its row: shortened with "…" where a phone would cut it."""
+    title = " ".join(title.split())
+    while label_width(title) > LABEL_BUDGET[1]:
+        title = title[: len(title) - (label_width(title) - LABEL_BUDGET[1]) - 1].rstrip() + "…"
+    return title
+
+
+async def on_file_button(update: Update, context: ConveneContext) -> None:
+    """The request a file sent without one is for: the file is the message the question
+    quotes, and must be the presser's own."""
+    query = update.callback_query
+    user = update.effective_user
+    assert query is not None and user is not None
+    t = context.t
+    match = FILE_BUTTON.match(query.data or "")
+    request_id = parse_id(match.group(1)) if match else None
+    # An old message comes as an InaccessibleMessage, without what it replied to.
+    quoted = getattr(query.message, "reply_to_message", None)
+    ours = quoted is not None and quoted.from_user is not None and quoted.from_user.id == user.id
+    meta = _file_of(quoted) if quoted is not None and ours else None
+    if request_id is None or meta is None:
+        await alert(update, t.gettext("This button is no longer valid."))
+        return
+    try:
+        answered = await _add_file(update, context, request_id, meta, confirm=False)
+    except RequestError as error:
+        await alert(update, problem_text(t, error))
+        return
+    await query.answer(_saved_text(t, answered))
+    with contextlib.suppress(BadRequest):
+        await query.edit_message_reply_markup(None)
     await _confirm(update, context, answered)
+
+
+async def _add_file(
+    update: Update,
+    context: ConveneContext,
+    request_id: int,
+    meta: FileMeta,
+    *,
+    confirm: bool = True,
+) -> Answered:
+    """Add the file to the member's answer, confirm (unless the caller does), keep a copy."""
+    user = update.effective_user
+    assert user is not None
+    file_id, unique_id, name, mime, size = meta
+    answered = await context.services.requests.add_document(
+        request_id,
+        user.id,
+        file_id=file_id,
+        file_unique_id=unique_id,
+        file_name=name,
+        mime_type=mime,
+        file_size=size,
+    )
+    if confirm:
+        await _confirm(update, context, answered)
     if answered.file_row_id is not None:
         await _download(context, request_id, answered.file_row_id, file_id, name, size)
-    raise ApplicationHandlerStop
+    return answered
 
 
 async def _confirm(update: Update, context: ConveneContext, answered: Answered) -> None:
@@ -408,6 +538,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("requests", requests_command, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(on_button, pattern=r"^rq:"))
     app.add_handler(CallbackQueryHandler(on_status_button, pattern=r"^rqs:"))
+    app.add_handler(CallbackQueryHandler(on_file_button, pattern=r"^rqf:"))
     app.add_handler(
         MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, on_text),
         group=GROUP_REQUEST_INPUT,

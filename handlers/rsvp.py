@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+from dataclasses import replace
 
 from telegram import InputFile, Update
 from telegram.error import BadRequest, TelegramError
@@ -23,20 +24,23 @@ from telegram.ext import (
 )
 
 from bot.context import ConveneContext
-from bot.domain.models import ANSWER_BY_CODE, Meeting
+from bot.domain.models import ANSWER_BY_CODE, Meeting, MeetingStatus
 from bot.domain.rsvp import MAX_COMMENT, Outcome, Result
+from bot.domain.values import parse_id
 from bot.i18n import Translator
 from handlers.common import PRIVATE, alert, keyboard, reply, reply_lines
-from handlers.meeting_cards import answer_label, card_buttons, card_text
+from handlers.meeting_cards import answer_label, card_buttons, card_text, heading_for
 from handlers.notices import ics_part, wake_worker
 
 logger = logging.getLogger(__name__)
 
 GROUP_COMMENT_TEXT = 4
-ANSWER = re.compile(r"^rsvp:(\d{1,12}):([a-z])$")
-COMMENT = re.compile(r"^rsvc:(\d{1,12})$")
-SUBSTITUTE = re.compile(r"^rsvs:(\d{1,12})(?::(\d{1,12}|new))?$")
-CALENDAR = re.compile(r"^ics:(\d{1,12})$")
+ANSWER = re.compile(r"^rsvp:([0-9]{1,19}):([a-z])$")
+COMMENT = re.compile(r"^rsvc:([0-9]{1,19})$")
+# rsvs:<invitation> on the card; rsvs:<invitation>:<colleague>:<card message> or
+# rsvs:<invitation>:new under the list of colleagues.
+SUBSTITUTE = re.compile(r"^rsvs:([0-9]{1,19})(?::(?:([0-9]{1,19})(?::([0-9]{1,19}))?|(new)))?$")
+CALENDAR = re.compile(r"^ics:([0-9]{1,19})$")
 AWAITING_COMMENT = "rsvc:"
 
 
@@ -69,19 +73,37 @@ def _timezone(context: ConveneContext) -> str:
     return (account.timezone if account else None) or context.services.settings.timezone
 
 
-async def _redraw(update: Update, context: ConveneContext, result: Result) -> None:
-    """Show the card again with the current answer, in place of the pressed one."""
+async def _redraw(
+    update: Update, context: ConveneContext, result: Result, message_id: int | None = None
+) -> None:
+    """Show the card again as it is now (the current answer; no answer buttons once the
+    deadline has passed or the meeting was cancelled), in place of the pressed one, or of
+    the card `message_id` in the presser's chat."""
     query = update.callback_query
-    if query is None or result.meeting is None or result.invitation is None:
+    user = update.effective_user
+    if query is None or user is None or result.meeting is None or result.invitation is None:
         return
     t = context.t
-    text = card_text(
-        t, result.meeting, result.invitation, _timezone(context), context.services.clock.now()
-    )
+    now = context.services.clock.now()
+    meeting = result.meeting
+    heading = heading_for(t, None, meeting) if meeting.status is MeetingStatus.CANCELLED else None
+    text = card_text(t, meeting, result.invitation, _timezone(context), now, heading)
+    markup = card_buttons(t, meeting, result.invitation, now)
     with contextlib.suppress(BadRequest):  # unchanged, or a message that is not the bot's
-        await query.edit_message_text(
-            text, reply_markup=card_buttons(t, result.meeting, result.invitation)
-        )
+        if message_id is None:
+            await query.edit_message_text(text, reply_markup=markup)
+        else:
+            await context.bot.edit_message_text(
+                text, chat_id=user.id, message_id=message_id, reply_markup=markup
+            )
+
+
+async def _refuse(update: Update, context: ConveneContext, result: Result) -> None:
+    """Say why the press changed nothing; a card that can no longer be answered (deadline
+    passed, meeting cancelled) is redrawn without its answer buttons."""
+    await alert(update, refusal_text(context.t, result))
+    if result.outcome in (Outcome.DEADLINE_PASSED, Outcome.CANCELLED):
+        await _redraw(update, context, result)
 
 
 async def on_answer(update: Update, context: ConveneContext) -> None:
@@ -92,12 +114,13 @@ async def on_answer(update: Update, context: ConveneContext) -> None:
     t = context.t
     match = ANSWER.match(query.data or "")
     answer = ANSWER_BY_CODE.get(match.group(2)) if match else None
-    if match is None or answer is None:
+    invitation_id = parse_id(match.group(1)) if match else None
+    if invitation_id is None or answer is None:
         await alert(update, t.gettext("This button is no longer valid."))
         return
-    result = await context.services.rsvp.answer(int(match.group(1)), user.id, answer)
+    result = await context.services.rsvp.answer(invitation_id, user.id, answer)
     if not result.ok:
-        await alert(update, refusal_text(t, result))
+        await _refuse(update, context, result)
         return
     await query.answer(t.gettext("Saved: {answer}", answer=answer_label(t, answer)))
     await _redraw(update, context, result)
@@ -135,18 +158,18 @@ async def on_comment_button(update: Update, context: ConveneContext) -> None:
             await query.edit_message_reply_markup(None)
         return
     match = COMMENT.match(data)
-    if match is None:
+    invitation_id = parse_id(match.group(1)) if match else None
+    if invitation_id is None:
         await alert(update, t.gettext("This button is no longer valid."))
         return
-    result = await context.services.rsvp.view(int(match.group(1)), user.id)
+    result = await context.services.rsvp.view(invitation_id, user.id)
+    if result.ok and context.services.clock.now() >= result.meeting.rsvp_deadline:  # type: ignore[union-attr]
+        result = replace(result, outcome=Outcome.DEADLINE_PASSED)
     if not result.ok:
-        await alert(update, refusal_text(t, result))
-        return
-    if context.services.clock.now() >= result.meeting.rsvp_deadline:  # type: ignore[union-attr]
-        await alert(update, refusal_text(t, Result(Outcome.DEADLINE_PASSED, result.meeting)))
+        await _refuse(update, context, result)
         return
     await query.answer()
-    await _ask_comment(update, context, int(match.group(1)))
+    await _ask_comment(update, context, invitation_id)
 
 
 async def on_comment_text(update: Update, context: ConveneContext) -> None:
@@ -159,7 +182,9 @@ async def on_comment_text(update: Update, context: ConveneContext) -> None:
     if not (account.awaiting or "").startswith(AWAITING_COMMENT):
         return
     t = context.t
-    invitation_id = int(account.awaiting.removeprefix(AWAITING_COMMENT))  # type: ignore[union-attr]
+    invitation_id = parse_id(account.awaiting.removeprefix(AWAITING_COMMENT))  # type: ignore[union-attr]
+    if invitation_id is None:
+        return
     result = await context.services.rsvp.comment(invitation_id, user.id, message.text)
     if result.outcome is Outcome.TOO_LONG:
         await reply(update, refusal_text(t, result))
@@ -180,17 +205,20 @@ async def on_substitute(update: Update, context: ConveneContext) -> None:
     t = context.t
     services = context.services
     match = SUBSTITUTE.match(query.data or "")
-    if match is None:
+    invitation_id = parse_id(match.group(1)) if match else None
+    if match is None or invitation_id is None:
         await alert(update, t.gettext("This button is no longer valid."))
         return
-    invitation_id, choice = int(match.group(1)), match.group(2)
-    if choice is None:
+    colleague, card, new = match.group(2), match.group(3), match.group(4)
+    if colleague is None and new is None:
         result, candidates = await services.rsvp.substitute_candidates(invitation_id, user.id)
         if not result.ok:
-            await alert(update, refusal_text(t, result))
+            await _refuse(update, context, result)
             return
         await query.answer()
-        rows = [[(m.full_name, f"rsvs:{invitation_id}:{m.id}")] for m in candidates[:30]]
+        # The card's message rides along, so that it can be redrawn once a colleague is named.
+        at = query.message.message_id if query.message is not None else 0
+        rows = [[(m.full_name, f"rsvs:{invitation_id}:{m.id}:{at}")] for m in candidates[:30]]
         rows.append([(t.gettext("Someone not yet registered"), f"rsvs:{invitation_id}:new")])
         await reply(
             update,
@@ -201,7 +229,7 @@ async def on_substitute(update: Update, context: ConveneContext) -> None:
             reply_markup=keyboard(rows),
         )
         return
-    if choice == "new":
+    if new is not None:
         result = await services.rsvp.request_link(invitation_id, user.id)
         if not result.ok:
             await alert(update, refusal_text(t, result))
@@ -218,13 +246,21 @@ async def on_substitute(update: Update, context: ConveneContext) -> None:
             ),
         )
         return
-    result = await services.rsvp.name_substitute(invitation_id, user.id, int(choice))
+    substitute_id = parse_id(colleague)
+    result = (
+        await services.rsvp.name_substitute(invitation_id, user.id, substitute_id)
+        if substitute_id is not None
+        else Result(Outcome.GONE)
+    )
     if not result.ok:
         await alert(update, refusal_text(t, result))
         return
     await query.answer()
     with contextlib.suppress(BadRequest):
         await query.edit_message_reply_markup(None)
+    card_id = parse_id(card)
+    if card_id is not None:
+        await _redraw(update, context, result, card_id)
     assert result.substitute is not None
     await reply(
         update,
@@ -263,12 +299,13 @@ async def on_calendar(update: Update, context: ConveneContext) -> None:
     assert query is not None and user is not None
     t = context.t
     match = CALENDAR.match(query.data or "")
-    result = await context.services.rsvp.view(int(match.group(1)), user.id) if match else None
-    if result is None or not result.ok:
-        await alert(
-            update,
-            refusal_text(t, result) if result else t.gettext("This button is no longer valid."),
-        )
+    invitation_id = parse_id(match.group(1)) if match else None
+    result = await context.services.rsvp.view(invitation_id, user.id) if invitation_id else None
+    if result is None:
+        await alert(update, t.gettext("This button is no longer valid."))
+        return
+    if not result.ok:
+        await _refuse(update, context, result)
         return
     await query.answer()
     part = ics_part(context.services, t, result.meeting)  # type: ignore[arg-type]
@@ -308,7 +345,7 @@ async def my_meetings(update: Update, context: ConveneContext) -> None:
         await reply(
             update,
             card_text(t, meeting, invitation, _timezone(context), now),
-            reply_markup=card_buttons(t, meeting, invitation),
+            reply_markup=card_buttons(t, meeting, invitation, now),
         )
 
 

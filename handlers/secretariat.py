@@ -18,10 +18,13 @@ from bot.domain.reports import (
     tables_to_csv,
     tables_to_xlsx,
 )
+from bot.domain.values import parse_id
 from bot.i18n import Translator
 from handlers.common import (
     PRIVATE,
     escape,
+    not_a_number,
+    number_argument,
     reply,
     require_viewer,
     split_message,
@@ -134,21 +137,13 @@ def _undelivered(t: Translator, report: MeetingReport) -> list[str]:
     return undelivered_lines(t, failed)
 
 
-def _number(context: ConveneContext) -> int | None:
-    args = context.args or []
-    if len(args) != 1 or not args[0].lstrip("#").isdigit():
-        return None
-    return int(args[0].lstrip("#"))
-
-
 async def _report(update: Update, context: ConveneContext, usage: str) -> MeetingReport | None:
     scope = await require_viewer(update, context)
     if scope is None:
         return None
     t = context.t
-    number = _number(context)
+    number = await number_argument(update, context, usage)
     if number is None:
-        await reply(update, usage)
         return None
     report = await context.services.reports.meeting(number, scope)
     if report is None:
@@ -178,7 +173,7 @@ async def export(update: Update, context: ConveneContext) -> None:
     services = context.services
     user = update.effective_user
     assert user is not None
-    args = [a.lower().lstrip("#") for a in context.args or []]
+    args = [a.lower() for a in context.args or []]
     usage = t.gettext(
         "Usage: /export NUMBER for a meeting, /export request NUMBER, /export plan NUMBER."
     )
@@ -186,7 +181,6 @@ async def export(update: Update, context: ConveneContext) -> None:
     if (
         not args
         or len(args) > 2
-        or not args[-1].isdigit()
         or kind
         not in (
             "meeting",
@@ -196,7 +190,10 @@ async def export(update: Update, context: ConveneContext) -> None:
     ):
         await reply(update, usage)
         return
-    number = int(args[-1])
+    number = parse_id(args[-1])
+    if number is None:
+        await reply(update, not_a_number(t, args[-1]) + "\n\n" + usage)
+        return
     now = services.clock.now()
     if kind == "meeting":
         report = await services.reports.meeting(number, scope)

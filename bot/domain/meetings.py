@@ -39,6 +39,7 @@ from bot.domain.notices import (
 )
 from bot.domain.notices import check_audience as check_notice_audience
 from bot.domain.reminders import Planner, meeting_subject
+from bot.domain.values import clean_text
 from bot.i18n import SUPPORTED_LOCALES, zone
 from storage.db import Database
 from storage.repositories import Tx
@@ -142,13 +143,14 @@ NOTIFIED_FIELDS = ("starts_at", "ends_at", "mode", "venue", "city", "host_countr
 def clean(text: str | None) -> str | None:
     if text is None:
         return None
-    value = text.strip()
+    value = clean_text(text).strip()
     return value or None
 
 
 async def check_spec(tx: Tx, spec: MeetingSpec, now: datetime, *, is_new: bool) -> MeetingSpec:
     """Raise MeetingError for the first problem; return the spec normalised."""
-    title = " ".join(spec.title.split())
+    spec = replace(spec, description=clean_text(spec.description), agenda=clean_text(spec.agenda))
+    title = " ".join(clean_text(spec.title).split())
     if not 2 <= len(title) <= MAX_TITLE:
         raise MeetingError(Problem.TITLE, title)
     for text in (spec.description, spec.agenda):

@@ -30,6 +30,7 @@ from bot.domain.models import (
     Role,
     TeamRole,
 )
+from bot.domain.values import clean_text, parse_id
 from bot.i18n import SUPPORTED_LOCALES
 from storage.db import Database
 from storage.repositories import Tx
@@ -233,7 +234,7 @@ class Notices:
         self, spec: AnnouncementSpec, *, created_by: int | None, progress_chat_id: int | None
     ) -> tuple[int, int]:
         """Queue an announcement; returns (notice id, number of recipients)."""
-        body = spec.body.strip()
+        body = clean_text(spec.body).strip()
         if not body:
             raise NoticeError(NoticeProblem.EMPTY)
         for text in [body, *(spec.translations or {}).values()]:
@@ -457,14 +458,15 @@ def parse_audience(words: list[str]) -> Audience:
                 for p in parts
             ]
         elif key == "meeting":
-            if len(parts) != 1 or not parts[0].lstrip("#").isdigit():
+            meeting = parse_id(parts[0]) if len(parts) == 1 else None
+            if meeting is None:
                 raise NoticeError(NoticeProblem.AUDIENCE_EMPTY, word)
-            meeting = int(parts[0].lstrip("#"))
         elif key in {"member", "members"}:
             for part in parts:
-                if not part.lstrip("#").isdigit():
+                number = parse_id(part)
+                if number is None:
                     raise NoticeError(NoticeProblem.AUDIENCE_EMPTY, part)
-                members.append(int(part.lstrip("#")))
+                members.append(number)
         else:
             raise NoticeError(NoticeProblem.AUDIENCE_EMPTY, word)
     return Audience(

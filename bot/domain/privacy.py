@@ -19,6 +19,7 @@ import logging
 import os
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 from typing import Any
 
 from bot.domain.audit import Action, record
@@ -26,6 +27,18 @@ from bot.domain.clock import Clock
 from storage.db import Database
 
 logger = logging.getLogger(__name__)
+
+
+# A /forget is confirmed within this time, by the button of that very /forget.
+FORGET_CONFIRMATION = timedelta(minutes=15)
+# What the account waits for while a /forget is being confirmed (accounts.awaiting).
+AWAITING_FORGET = "forget:"
+
+
+class ForgetOutcome(StrEnum):
+    DELETED = "deleted"
+    NOTHING_HELD = "nothing_held"
+    NOT_ASKED = "not_asked"  # no /forget waits for this confirmation (or it is too old)
 
 
 @dataclass(frozen=True)
@@ -86,6 +99,42 @@ class Privacy:
                 subject=telegram_user_id,
             )
         return found
+
+    async def ask_to_forget(self, telegram_user_id: int) -> int | None:
+        """A /forget: remember that it waits for confirmation, and return the stamp its
+        button must carry; None if nothing is held about the person."""
+        now = self.clock.now()
+        stamp = int(now.timestamp())
+        async with self.db.transaction() as tx:
+            account = await tx.accounts.get(telegram_user_id)
+            if account is None:
+                return None
+            await tx.accounts.set_preferences(
+                telegram_user_id, now, awaiting=f"{AWAITING_FORGET}{stamp}"
+            )
+        return stamp
+
+    async def confirm_forget(self, telegram_user_id: int, stamp: int | None) -> ForgetOutcome:
+        """The "yes" of the /forget that returned `stamp`: erase the person. A button of an
+        older /forget, of one already answered, or without a stamp deletes nothing."""
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            account = await tx.accounts.get(telegram_user_id)
+            if account is None:
+                return ForgetOutcome.NOTHING_HELD
+            asked = account.awaiting == f"{AWAITING_FORGET}{stamp}" and stamp is not None
+            if not asked or now.timestamp() - stamp > FORGET_CONFIRMATION.total_seconds():  # type: ignore[operator]
+                return ForgetOutcome.NOT_ASKED
+        deleted = await self.forget(telegram_user_id, requested_by=telegram_user_id)
+        return ForgetOutcome.DELETED if deleted else ForgetOutcome.NOTHING_HELD
+
+    async def keep(self, telegram_user_id: int) -> None:
+        """The "no" of a /forget: it no longer waits for confirmation."""
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            account = await tx.accounts.get(telegram_user_id)
+            if account is not None and (account.awaiting or "").startswith(AWAITING_FORGET):
+                await tx.accounts.set_preferences(telegram_user_id, now, awaiting=None)
 
     async def forget(self, telegram_user_id: int, *, requested_by: int | None) -> bool:
         """Erase the person; False if nothing was held about them."""

@@ -25,6 +25,7 @@ from bot.domain.invites import (
 )
 from bot.domain.models import Approval, Invite, Member, MemberStatus, Recipient, Role
 from bot.domain.timezones import resolve_timezone
+from bot.domain.values import clean_text
 from bot.i18n import SUPPORTED_LOCALES
 from storage.db import Database
 from storage.repositories import Tx
@@ -337,7 +338,7 @@ class Registrations:
                     return draft, Problem.BAD_TIMEZONE
                 return self._advance(draft.with_data(timezone=resolved)), None
             key = TEXT_STEPS[draft.step]
-            value = " ".join(text.split())
+            value = " ".join(clean_text(text).split())
             problem = check_text(key, value)
             if problem:
                 return draft, problem

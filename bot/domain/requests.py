@@ -35,6 +35,7 @@ from bot.domain.models import (
 )
 from bot.domain.notices import NoticeError, add_recipients, check_audience
 from bot.domain.reminders import Planner, request_subject
+from bot.domain.values import clean_file_name, clean_text, parse_id
 from bot.i18n import SUPPORTED_LOCALES
 from storage.db import Database
 from storage.followup import request_values
@@ -46,6 +47,7 @@ MAX_ANSWER = 3500
 MAX_OPTIONS = 8
 MAX_OPTION = 40  # a button label
 MAX_FILES = 20
+MAX_MIME_TYPE = 120  # storage/schema.py: response_files.mime_type
 LISTED_AFTER_DEADLINE = timedelta(days=90)  # /requests keeps showing what is overdue
 
 
@@ -219,7 +221,12 @@ class Requests:
         Returns (request id, notice id, number of recipients)."""
         now = self.clock.now()
         # Whole seconds: reminders name their deadline as a Unix time (bot/domain/reminders.py).
-        spec = replace(spec, deadline=spec.deadline.replace(microsecond=0))
+        spec = replace(
+            spec,
+            deadline=spec.deadline.replace(microsecond=0),
+            title=clean_text(spec.title),
+            body=clean_text(spec.body),
+        )
         check_texts(spec.title, spec.body, spec.translations, spec.ref_locale)
         options = check_options(spec.answer_kind, spec.options)
         if spec.deadline.tzinfo is None or spec.deadline <= now:
@@ -450,6 +457,19 @@ class Requests:
                 for request, response in chosen.values()
             ]
 
+    async def waiting_for_documents(self, telegram_user_id: int) -> list[OwedAnswer]:
+        """The documents requests the member may send files to now: open, addressed to
+        them, before the deadline or accepting late answers. A file sent without saying
+        for which request answers the only one, if there is only one."""
+        now = self.clock.now()
+        return [
+            owed
+            for owed in await self.mine(telegram_user_id)
+            if owed.request.answer_kind is AnswerKind.DOCUMENTS
+            and owed.request.status is RequestStatus.OPEN
+            and (now <= owed.request.deadline or owed.request.accept_late)
+        ]
+
     async def view(self, request_id: int, telegram_user_id: int) -> OwedAnswer:
         async with self.db.transaction() as tx:
             request, response, member = await self._answerable(
@@ -469,7 +489,7 @@ class Requests:
             return await self._record(tx, request, response, member, choice=index)
 
     async def answer_text(self, request_id: int, telegram_user_id: int, text: str) -> Answered:
-        text = text.strip()
+        text = clean_text(text).strip()
         if not text:
             raise RequestError(RequestProblem.EMPTY)
         if len(text) > MAX_ANSWER:
@@ -493,7 +513,10 @@ class Requests:
         mime_type: str | None,
         file_size: int | None,
     ) -> Answered:
-        """One more file in a documents answer (the answer is all the files sent)."""
+        """One more file in a documents answer (the answer is all the files sent). The name
+        is kept as the database can hold it (bot/domain/values.py)."""
+        file_name = clean_file_name(file_name)
+        mime_type = clean_file_name(mime_type, MAX_MIME_TYPE)
         async with self.db.transaction() as tx:
             request, response, member = await self._answerable(tx, request_id, telegram_user_id)
             if request.answer_kind is not AnswerKind.DOCUMENTS:
@@ -678,6 +701,7 @@ def normalize_party(text: str) -> str:
         if code is None:
             raise RequestError(RequestProblem.PARTY, text)
         return f"country:{code}"
-    if kind in ("member", "team") and key.isdigit():
-        return f"{kind}:{int(key)}"
+    number = parse_id(key)
+    if kind in ("member", "team") and number is not None:
+        return f"{kind}:{number}"
     raise RequestError(RequestProblem.PARTY, text)

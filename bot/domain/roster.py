@@ -13,6 +13,7 @@ from bot.domain.countries import normalize_country
 from bot.domain.models import Account, Member, MemberStatus, Recipient, Role, Team
 from bot.domain.registration import MAX_LENGTH, check_text
 from bot.domain.timezones import resolve_timezone
+from bot.domain.values import clean_text
 from bot.i18n import SUPPORTED_LOCALES
 from storage.db import Database
 
@@ -146,6 +147,10 @@ class Roster:
             # between their Telegram account and the log's reference.
             await tx.audit.forget(member.telegram_user_id, now)
             return Decision(DecisionKind.REJECTED, member, applicant, messages, teams)
+
+    async def member(self, member_id: int) -> Member | None:
+        async with self.db.transaction() as tx:
+            return await tx.members.get(member_id)
 
     async def revoke(self, member_id: int, revoked_by: int) -> Decision:
         now = self.clock.now()
@@ -337,7 +342,7 @@ class Roster:
         """Change one profile field; returns a problem code, or None when saved."""
         if field not in {"full_name", "institution", "position", "email"}:
             return "bad_field"
-        value = " ".join(text.split())
+        value = " ".join(clean_text(text).split())
         if field == "email" and value == "-":
             value = ""
         problem = check_text(field, value) if value or field != "email" else None

@@ -25,6 +25,7 @@ from bot.domain.models import (
     Role,
 )
 from bot.domain.reminders import Planner
+from bot.domain.values import clean_text
 from storage.db import Database
 from storage.repositories import Tx
 
@@ -143,7 +144,7 @@ class Rsvp:
             return Result(Outcome.SAVED, loaded.meeting, updated, loaded.member)
 
     async def comment(self, invitation_id: int, telegram_user_id: int, text: str) -> Result:
-        text = text.strip()
+        text = clean_text(text).strip()
         if len(text) > MAX_COMMENT:
             return Result(Outcome.TOO_LONG)
         async with self.db.transaction() as tx:

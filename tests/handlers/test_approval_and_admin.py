@@ -218,6 +218,13 @@ async def test_revoke_withdraws_access_and_tells_the_member(bot: Harness) -> Non
     await bot.say(ADMIN, "/revoke 999")
     assert bot.last_text(ADMIN) == "There is no member #999."
     await bot.say(ADMIN, f"/revoke {principal.member.id}")
+    # Nothing happens yet: the admin sees whom, and confirms.
+    question = bot.api.last(ADMIN.id)
+    assert f"Withdraw the access of member #{principal.member.id}?" in question.text
+    assert "Name: Petra Novak" in question.text and "Country: Slovenia" in question.text
+    assert question.buttons == [("Yes, withdraw access", f"rvk:{principal.member.id}")]
+    assert (await bot.services.roster.principal(person.id)).is_active_member
+    await bot.press(ADMIN, f"rvk:{principal.member.id}")
     assert bot.last_text(ADMIN) == "Access withdrawn: Petra Novak."
     reader = t(bot, "sl")
     revoked = reader.gettext(

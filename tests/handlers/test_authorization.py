@@ -45,7 +45,15 @@ ADMIN_COMMANDS = [
     "/plan",
     "/plan 1",
 ]
-ADMIN_BUTTONS = ["mtg:mode:online", "mtg:skip", "mtgc:1:yes", "ann:send", "rqs:1", "plan:1"]
+ADMIN_BUTTONS = [
+    "mtg:mode:online",
+    "mtg:skip:description",
+    "mtgc:1:yes",
+    "ann:send",
+    "rqs:1",
+    "plan:1",
+    "rvk:1",
+]
 
 
 async def world(bot: Harness) -> None:
@@ -240,3 +248,106 @@ async def test_focal_points_and_chairs_see_only_their_country_and_team(bot: Harn
             )
         ).scalar_one()
     assert exports == 1  # the focal point's export is on the record
+
+
+# -- numbers as people type them, and as forged buttons carry them -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "usage"),
+    [
+        ("/status", "Usage: /status NUMBER (see /meetings)."),
+        (
+            "/export",
+            "Usage: /export NUMBER for a meeting, /export request NUMBER, /export plan NUMBER.",
+        ),
+        ("/editmeeting", "Usage: /editmeeting NUMBER (see /meetings)."),
+        ("/proof", "Usage: /proof NUMBER, the number of a notice (see /status of a meeting)."),
+        ("/plan", "Usage: /plan, or /plan NUMBER for one plan."),
+        ("/revoke", "Usage: /revoke NUMBER (the member's number from /members)."),
+    ],
+)
+async def test_numbers_that_are_not_row_numbers_get_a_clear_answer(
+    bot: Harness, command: str, usage: str
+) -> None:
+    await world(bot)
+    before = await snapshot(bot)
+    for value in ("²", "99999999999999999999", "2147483648", "٣", "-1", "0"):
+        sent = len(bot.api.calls)
+        await bot.say(ADMIN, f"{command} {value}")
+        replies = [c.text for c in bot.api.calls[sent:]]
+        assert replies == [f"“{value}” is not a valid number.\n\n{usage}"], (command, value)
+    sent = len(bot.api.calls)
+    await bot.say(ADMIN, f"{command} #2147483647")  # the largest row number: no such row
+    assert [c.text for c in bot.api.calls[sent:]] != []
+    assert all("went wrong" not in c.text for c in bot.api.calls[sent:])
+    assert await snapshot(bot) == before
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "rq:999999999999:v",
+        "rq:999999999999:o:0",
+        "rqs:999999999999",
+        "rqf:999999999999",
+        "rsvp:999999999999:p",
+        "rsvc:999999999999",
+        "rsvs:999999999999",
+        "rsvs:1:999999999999:1",
+        "ics:999999999999",
+        "ack:999999999999",
+        "appr:999999999999:a",
+        "mtgc:999999999999",
+        "plan:999999999999",
+        "rvk:999999999999",
+        "rq:²:v",
+    ],
+)
+async def test_buttons_with_numbers_no_row_can_have_are_refused(bot: Harness, data: str) -> None:
+    await world(bot)
+    before = await snapshot(bot)
+    for person in (MEMBER, ADMIN):
+        sent = len(bot.api.calls)
+        await bot.press(person, data)
+        new = bot.api.calls[sent:]
+        assert [c.method for c in new] == ["answerCallbackQuery"], (data, person)
+        assert new[0].params.get("show_alert") is True
+    assert await snapshot(bot) == before
+
+
+async def test_forget_yes_without_a_forget_deletes_nothing(bot: Harness) -> None:
+    await world(bot)
+    reader = t(bot, "bg")
+    refusal = reader.gettext(
+        "This confirmation is no longer valid: nothing was deleted. Send /forget "
+        "again if you want your data deleted."
+    )
+    # A "yes" pressed on any message, forged, or from a /forget of another day.
+    stamp = int(bot.clock.now().timestamp())
+    for data in ("forget:yes", f"forget:yes:{stamp}", "forget:yes:99999999999"):
+        await bot.press(MEMBER, data)
+        assert bot.alerts()[-1] == refusal
+    assert (await bot.services.roster.principal(MEMBER.id)).is_active_member
+    # The "yes" of a /forget asked 20 minutes ago is too old.
+    await bot.say(MEMBER, "/forget")
+    yes = bot.last_buttons(MEMBER)[0][1]
+    bot.clock.advance(timedelta(minutes=20))
+    await bot.press(MEMBER, yes)
+    assert bot.alerts()[-1] == refusal
+    assert (await bot.services.roster.principal(MEMBER.id)).is_active_member
+    # A /forget, then another command that waits for typed text: the question is gone.
+    await bot.say(MEMBER, "/forget")
+    yes = bot.last_buttons(MEMBER)[0][1]
+    await bot.services.roster.set_awaiting(MEMBER.id, "profile:institution")
+    await bot.press(MEMBER, yes)
+    assert bot.alerts()[-1] == refusal
+    assert (await bot.services.roster.principal(MEMBER.id)).is_active_member
+    # The "yes" of the /forget just asked deletes.
+    await bot.say(MEMBER, "/forget")
+    await bot.press(MEMBER, bot.last_buttons(MEMBER)[0][1])
+    assert bot.last_text(MEMBER) == reader.gettext(
+        "Your data has been deleted. If you are invited again, you can register with a "
+        "new invitation link."
+    )
+    assert (await bot.services.roster.principal(MEMBER.id)).member is None

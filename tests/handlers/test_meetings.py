@@ -115,7 +115,7 @@ async def test_the_dialog_publishes_a_meeting_each_member_reads_in_their_languag
     ids = await delegation(bot)
     await bot.say(ADMIN, "/newmeeting")
     await bot.say(ADMIN, "Technical meeting on mutual legal assistance")
-    await bot.press(ADMIN, "mtg:skip")  # description
+    await bot.press(ADMIN, "mtg:skip:description")
     await bot.say(ADMIN, "1. Opening\n2. Action plan")
     await bot.say(ADMIN, "Belgrade")  # time zone, typed as a city
     await bot.say(ADMIN, "31.02.2026 9:30")  # no such day: asked again, nothing stored
@@ -312,12 +312,12 @@ async def test_a_substitute_from_the_same_delegation(bot: Harness) -> None:
     ids = await delegation(bot)
     meeting = await announce(bot, audience=Audience(members=(ids["ana"], ids["marko"])))
     invitation = await invitation_of(bot, meeting, ids["ana"])
-    await bot.press(ANA, f"rsvs:{invitation}")
+    await bot.press(ANA, f"rsvs:{invitation}", message_id=77)  # pressed on the card
     offered = bot.last_buttons(ANA)
-    assert (f"{LIDIJA.first_name} {LIDIJA.last_name}", f"rsvs:{invitation}:{ids['lidija']}") in (
-        offered
-    )
-    assert all(str(ids["marko"]) not in data.split(":")[-1] for _, data in offered[:-1])
+    # The card's message rides along, to be redrawn once a colleague is named.
+    lidija = (f"{LIDIJA.first_name} {LIDIJA.last_name}", f"rsvs:{invitation}:{ids['lidija']}:77")
+    assert lidija in offered
+    assert all(str(ids["marko"]) not in data.split(":")[2] for _, data in offered[:-1])
     await bot.press(ANA, f"rsvs:{invitation}:{ids['marko']}")  # another country: refused
     async with bot.services.db.transaction() as tx:
         assert await tx.invitations.of(meeting, ids["lidija"]) is None
@@ -638,6 +638,133 @@ async def test_a_translated_meeting_reads_in_the_members_language(bot: Harness) 
     assert "Technical meeting on mutual legal assistance" in bot.last_text(ANA)
 
 
+# -- buttons answer only what they were drawn for ----------------------------------------------
+
+EMINA = Person(505, "Emina", "Hadžić", "bs")  # Sarajevo: "Bosnia & Herzegovina"
+
+
+async def _dialog_until_country(bot: Harness) -> None:
+    await bot.say(ADMIN, "/newmeeting")
+    await bot.say(ADMIN, "Regional meeting on MLA & extradition")
+    await bot.press(ADMIN, "mtg:skip:description")
+    await bot.say(ADMIN, "1. Opening")
+    await bot.say(ADMIN, "Sarajevo")
+    await bot.say(ADMIN, "10.12.2026 9:30")
+    await bot.say(ADMIN, "17:00")
+    await bot.press(ADMIN, "mtg:mode:in_person")
+    await bot.say(ADMIN, "Palace of Justice")
+    await bot.say(ADMIN, "Sarajevo")
+
+
+async def test_an_unknown_host_country_is_asked_again(bot: Harness) -> None:
+    await delegation(bot)
+    await _dialog_until_country(bot)
+    before = len(bot.api.sent(ADMIN.id))
+    await bot.say(ADMIN, "Atlantis")
+    assert bot.replies(ADMIN)[before:] == ["“Atlantis” is not a two-letter ISO country code."]
+    await bot.say(ADMIN, "<b>Atlantis</b>")  # shown as typed, not as markup
+    assert bot.last_text(ADMIN) == (
+        "“&lt;b&gt;Atlantis&lt;/b&gt;” is not a two-letter ISO country code."
+    )
+    await bot.say(ADMIN, "BA")
+    assert bot.last_text(ADMIN).startswith("Who is invited?")
+    found = await bot.services.dialogs.load(ADMIN.id, "meeting")
+    assert found is not None and found[1]["country"] == "BA"
+
+
+async def test_a_double_tap_on_skip_skips_one_question(bot: Harness) -> None:
+    await delegation(bot)
+    await bot.say(ADMIN, "/newmeeting")
+    assert bot.last_buttons(ADMIN) == []  # the title cannot be skipped
+    await bot.say(ADMIN, "Regional meeting on MLA & extradition")
+    ((_, data),) = bot.last_buttons(ADMIN)
+    assert data == "mtg:skip:description"
+    await bot.press(ADMIN, data)
+    await bot.press(ADMIN, data)  # the second tap arrives when the agenda is asked
+    assert bot.alerts()[-1] == "This button is no longer valid."
+    found = await bot.services.dialogs.load(ADMIN.id, "meeting")
+    assert found is not None and found[0] == "agenda"
+    await bot.say(ADMIN, "1. Opening\n2. Extradition")
+    # The same at the venue: the old button does not skip the city.
+    for answer in ("Sarajevo", "10.12.2026 9:30", "17:00"):
+        await bot.say(ADMIN, answer)
+    await bot.press(ADMIN, "mtg:mode:in_person")
+    await bot.press(ADMIN, "mtg:skip:venue")
+    await bot.press(ADMIN, "mtg:skip:venue")
+    assert bot.alerts()[-1] == "This button is no longer valid."
+    found = await bot.services.dialogs.load(ADMIN.id, "meeting")
+    assert found is not None and found[0] == "city"
+    # A button of another version ("mtg:skip", no question named) skips nothing.
+    await bot.press(ADMIN, "mtg:skip")
+    found = await bot.services.dialogs.load(ADMIN.id, "meeting")
+    assert found is not None and found[0] == "city"
+
+
+async def test_the_card_shows_the_substitute_once_named(bot: Harness) -> None:
+    ids = await delegation(bot)
+    meeting = await announce(bot, audience=Audience(members=(ids["ana"],)))
+    invitation = await invitation_of(bot, meeting, ids["ana"])
+    await bot.press(ANA, f"rsvs:{invitation}", message_id=77)
+    choose = next(data for label, data in bot.last_buttons(ANA) if label.startswith("Lidija"))
+    await bot.press(ANA, choose, message_id=78)
+    redrawn = [c for c in bot.api.of("editMessageText") if c.params["message_id"] == 77]
+    assert len(redrawn) == 1 and redrawn[0].chat_id == ANA.id
+    sr = t(bot, "sr_Cyrl")
+    assert (
+        sr.gettext(
+            "<b>Your answer:</b> {answer}",
+            answer=sr.pgettext("rsvp", "I will not attend"),
+        )
+        in redrawn[0].text
+    )
+    assert "✓ " + sr.pgettext("rsvp", "I will not attend") in [b[0] for b in redrawn[0].buttons]
+
+
+async def test_a_card_of_a_cancelled_meeting_or_past_its_deadline_loses_its_buttons(
+    bot: Harness,
+) -> None:
+    ids = await delegation(bot)
+    await add_member(bot, EMINA, "BA", "bs", "Europe/Sarajevo")
+    meeting = await announce(bot)
+    emina = await invitation_of(bot, meeting, await _member_id(bot, EMINA))
+    bs = t(bot, "bs")
+    card = bot.api.sent(EMINA.id)[-1]
+    assert bs.gettext("Please answer by {deadline}.", deadline="X").split("X")[0] in card.text
+
+    # Past the deadline: told why, and the card is redrawn with the calendar file only.
+    bot.clock.set(datetime(2026, 12, 1, 16, 0, tzinfo=UTC))
+    edits = len(bot.api.of("editMessageText"))
+    await bot.press(EMINA, f"rsvp:{emina}:p")
+    assert bot.alerts()[-1] == bs.gettext(
+        "The deadline for answers has passed; your answer was not changed."
+    )
+    (redrawn,) = bot.api.of("editMessageText")[edits:]
+    assert redrawn.buttons == [(bs.gettext("Calendar file"), f"ics:{emina}")]
+    assert bs.gettext("Please answer by {deadline}.", deadline="X").split("X")[0] not in (
+        redrawn.text
+    )
+
+    # Cancelled: told why, and no button is left.
+    ana = await invitation_of(bot, meeting, ids["ana"])
+    await bot.services.meetings.cancel(meeting, cancelled_by=ADMIN_ID)
+    await bot.deliver()
+    for person, data in ((EMINA, f"rsvp:{emina}:o"), (ANA, f"rsvs:{ana}"), (ANA, f"ics:{ana}")):
+        edits = len(bot.api.of("editMessageText"))
+        await bot.press(person, data)
+        reader = bs if person is EMINA else t(bot, "sr_Cyrl")
+        assert bot.alerts()[-1] == reader.gettext("This meeting has been cancelled.")
+        (redrawn,) = bot.api.of("editMessageText")[edits:]
+        assert redrawn.buttons == []
+        assert reader.gettext("❌ <b>Meeting cancelled</b>") in redrawn.text
+    assert await answer_of(bot, meeting, await _member_id(bot, EMINA)) == (None, False)
+
+
+async def _member_id(bot: Harness, person: Person) -> int:
+    principal = await bot.services.roster.principal(person.id)
+    assert principal.member is not None
+    return principal.member.id
+
+
 async def test_a_meeting_abroad_also_shows_the_time_at_the_venue(bot: Harness) -> None:
     """A 09:30 meeting in Belgrade reads 12:30 in Tbilisi, and 09:30 at the venue."""
     ids = await delegation(bot)
@@ -704,7 +831,7 @@ async def test_a_meeting_of_police_and_justice_in_bosnia_and_herzegovina_reads_r
     await bot.say(ADMIN, "/newmeeting")
     await bot.say(ADMIN, "MLA & extradition")
     await bot.say(ADMIN, "Cases <2025> & practice")  # description
-    await bot.press(ADMIN, "mtg:skip")  # agenda
+    await bot.press(ADMIN, "mtg:skip:agenda")
     await bot.say(ADMIN, "Sarajevo")
     await bot.say(ADMIN, "10.12.2026 9:30")
     await bot.say(ADMIN, "17:00")

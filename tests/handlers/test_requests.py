@@ -24,8 +24,9 @@ from bot.domain.plans import plan_spec
 from bot.domain.reminders import request_subject
 from bot.domain.requests import MAX_ANSWER, MAX_BODY, RequestError, RequestProblem, RequestSpec
 from bot.i18n import zone
+from handlers.common import LABEL_BUDGET, label_width
 from tests.auxil.fake_bot_api import BOT_ID, FakeBotApi
-from tests.auxil.harness import Harness, Person, document_update, reply_update
+from tests.auxil.harness import Harness, Person, callback_update, document_update, reply_update
 from tests.auxil.telegram_rules import parse_html
 from tests.conftest import ADMIN_ID
 from tests.handlers.test_meetings import (
@@ -341,12 +342,24 @@ async def _documents(bot: Harness, tmp_path: Path) -> None:
         for _, step, _, state in await planned(bot, request_id)
         if state == "planned"
     )
-    # A file sent with no request waiting for one is not taken as an answer.
+    # A plain file, with this the only documents request open for him, answers it.
     await bot.say(MARKO, "/start")
     bot.api.calls.clear()
     await bot.services.roster.set_awaiting(MARKO.id, None)
     await bot.feed(document_update(MARKO, "f-other", "other.pdf"))
-    assert not (await _response(bot, request_id, "country:MK")).files
+    assert [f.file_name for f in (await _response(bot, request_id, "country:MK")).files] == [
+        "other.pdf"
+    ]
+    # Once the request is withdrawn, a file sent with no request waiting for one is not
+    # taken as an answer.
+    await bot.services.requests.cancel(request_id, cancelled_by=ADMIN_ID)
+    await bot.feed(document_update(MARKO, "f-late", "late.pdf"))
+    assert [f.file_name for f in (await _response(bot, request_id, "country:MK")).files] == [
+        "other.pdf"
+    ]
+    assert bot.last_text(MARKO) == reader.gettext(
+        "I did not understand that. Use /help to see what I can do."
+    )
 
 
 async def test_forged_and_foreign_buttons_change_nothing(bot: Harness) -> None:
@@ -830,3 +843,213 @@ async def test_long_lists_reach_the_secretariat_over_several_messages(bot: Harne
     listing = bot.api.sent(ADMIN.id)[-2:]
     assert "part 0" in shown(listing[0].text) and "part 13" in shown(listing[1].text)
     assert len(listing[1].buttons) == 15 and not listing[0].buttons
+
+
+# -- answers given the way members give them -------------------------------------------------
+
+EMINA = Person(605, "Emina", "Hadžić", "bs")  # Sarajevo: "Bosnia & Herzegovina"
+
+
+async def _bosnian(bot: Harness) -> None:
+    await delegation(bot)
+    await add_member(bot, EMINA, "BA", "bs", "Europe/Sarajevo")
+
+
+def _file_choice(person: Person, data: str, file_message: dict[str, object]) -> dict[str, object]:
+    """A press on a button of the bot's question that quotes the member's file."""
+    raw = callback_update(person, data)
+    question = raw["callback_query"]["message"]
+    question["from"] = {"id": BOT_ID, "is_bot": True, "first_name": "Convene"}
+    question["reply_to_message"] = file_message
+    return raw
+
+
+async def test_a_plain_file_answers_the_one_documents_request_open_and_several_ask_which(
+    bot: Harness,
+) -> None:
+    await _bosnian(bot)
+    laws = await create(
+        bot,
+        title="National legislation on extradition",
+        answer_kind=AnswerKind.DOCUMENTS,
+        options=(),
+        audience=Audience(countries=("BA",)),
+    )
+    reader = t(bot, "bs")
+    card = bot.api.last(EMINA.id)
+    assert (
+        reader.gettext("Send the documents here as files, or reply to this message with them.")
+        in card.text
+    )
+    # She does exactly that: a PDF, not a reply, no button pressed first.
+    before = len(bot.api.sent(EMINA.id))
+    await bot.feed(document_update(EMINA, "f-zakon", "Zakon o krivičnom postupku BiH.pdf"))
+    response = await _response(bot, laws, "country:BA")
+    assert [f.file_name for f in response.files] == ["Zakon o krivičnom postupku BiH.pdf"]
+    assert response.status is ResponseStatus.SUBMITTED
+    replies = bot.replies(EMINA)[before:]
+    assert replies[0] == reader.gettext(
+        "Thank you: your answer to “{title}” is saved. You can change it until the deadline.",
+        title="National legislation on extradition",
+    )
+    assert reader.gettext("I did not understand that. Use /help to see what I can do.") not in (
+        replies
+    )
+
+    # A second documents request: now a file could be for either, so she is asked.
+    statistics = await create(
+        bot,
+        title="Statistics on mutual legal assistance 2026",
+        answer_kind=AnswerKind.DOCUMENTS,
+        options=(),
+        audience=Audience(countries=("BA",)),
+    )
+    sent = document_update(EMINA, "f-stat", "MLA statistics 2026.xlsx")
+    await bot.feed(sent)
+    question = bot.api.last(EMINA.id)
+    assert question.text == reader.gettext("For which request is this file?")
+    assert [data for _, data in question.buttons] == [f"rqf:{laws}", f"rqf:{statistics}"]
+    # Each title whole, or shortened with "…" where a phone would cut it.
+    assert [label for label, _ in question.buttons] == [
+        "National legislation on extradition",
+        "Statistics on mutual legal assistance…",
+    ]
+    assert all(label_width(label) <= LABEL_BUDGET[1] for label, _ in question.buttons)
+    assert question.params["reply_parameters"]["message_id"] == sent["message"]["message_id"]
+    assert not (await _response(bot, statistics, "country:BA")).files  # nothing yet
+    await bot.feed(_file_choice(EMINA, f"rqf:{statistics}", sent["message"]))
+    assert bot.alerts()[-1] == reader.gettext("Saved. You can change it until the deadline.")
+    assert [f.file_name for f in (await _response(bot, statistics, "country:BA")).files] == [
+        "MLA statistics 2026.xlsx"
+    ]
+    # A double tap adds nothing; the first request kept only its own file.
+    await bot.feed(_file_choice(EMINA, f"rqf:{statistics}", sent["message"]))
+    assert bot.alerts()[-1] == reader.gettext("Your answer is unchanged.")
+    assert len((await _response(bot, statistics, "country:BA")).files) == 1
+    assert len((await _response(bot, laws, "country:BA")).files) == 1
+    # A button under someone else's file, or forged with a huge number, takes nothing.
+    foreign = document_update(ANA, "f-ana", "ana.pdf")["message"]
+    await bot.feed(_file_choice(EMINA, f"rqf:{laws}", foreign))
+    assert bot.alerts()[-1] == reader.gettext("This button is no longer valid.")
+    await bot.feed(_file_choice(EMINA, "rqf:999999999999", sent["message"]))
+    assert bot.alerts()[-1] == reader.gettext("This button is no longer valid.")
+    # A question too old for Telegram to show (an "inaccessible" message): nothing to take.
+    old = callback_update(EMINA, f"rqf:{laws}")
+    old["callback_query"]["message"] = {"chat": EMINA.as_chat(), "message_id": 5, "date": 0}
+    await bot.feed(old)
+    assert bot.alerts()[-1] == reader.gettext("This button is no longer valid.")
+    assert len((await _response(bot, laws, "country:BA")).files) == 1
+
+
+async def test_another_kind_of_answer_is_told_what_the_request_expects(bot: Harness) -> None:
+    await _bosnian(bot)
+    text_request = await create(
+        bot,
+        title="Contact point for extradition",
+        answer_kind=AnswerKind.TEXT,
+        options=(),
+        audience=Audience(countries=("BA",)),
+    )
+    reader = t(bot, "bs")
+    expects_text = reader.gettext(
+        "This request expects a written answer: press “Write the answer” on its card and "
+        "type it, or reply to the card with your text."
+    )
+    card = bot.api.last(EMINA.id)
+    # A file in reply to a text request's card: told what it expects, nothing else.
+    before = len(bot.api.sent(EMINA.id))
+    await bot.feed(document_update(EMINA, "f-cv", "CV.pdf", reply_to=_as_message(card)))
+    assert bot.replies(EMINA)[before:] == [expects_text]
+    # A choice button forged onto the text request: the same, as an alert.
+    await bot.press(EMINA, f"rq:{text_request}:o:0")
+    assert bot.alerts()[-1] == expects_text
+    # "Write the answer", then a file by mistake: told, and the request still waits.
+    await bot.press(EMINA, f"rq:{text_request}:t")
+    before = len(bot.api.sent(EMINA.id))
+    await bot.feed(document_update(EMINA, "f-cv2", "CV.pdf"))
+    assert bot.replies(EMINA)[before:] == [expects_text]
+    await bot.say(EMINA, "Amra Kovačević, Ministry of Justice of Bosnia & Herzegovina")
+    response = await _response(bot, text_request, "country:BA")
+    assert response.text == "Amra Kovačević, Ministry of Justice of Bosnia & Herzegovina"
+
+    documents = await create(
+        bot,
+        title="Copies of the bilateral treaties",
+        answer_kind=AnswerKind.DOCUMENTS,
+        options=(),
+        audience=Audience(countries=("BA",)),
+    )
+    await bot.press(EMINA, f"rq:{documents}:d")
+    before = len(bot.api.sent(EMINA.id))
+    await bot.say(EMINA, "I will send them tomorrow")
+    assert bot.replies(EMINA)[before:] == [
+        reader.gettext("This request expects documents: send them here as files.")
+    ]
+    await bot.feed(document_update(EMINA, "f-treaty", "Ugovor BiH–Hrvatska.pdf"))
+    assert [f.file_name for f in (await _response(bot, documents, "country:BA")).files] == [
+        "Ugovor BiH–Hrvatska.pdf"
+    ]
+    # Nobody was told "something went wrong" or "I did not understand".
+    for text in bot.replies(EMINA):
+        assert "went wrong" not in text
+        assert text != reader.gettext("I did not understand that. Use /help to see what I can do.")
+
+
+async def test_nul_bytes_and_long_file_names_are_kept_as_both_databases_can(
+    bot: Harness,
+) -> None:
+    await _bosnian(bot)
+    text_request = await create(
+        bot, answer_kind=AnswerKind.TEXT, options=(), audience=Audience(countries=("BA",))
+    )
+    await bot.press(EMINA, f"rq:{text_request}:t")
+    await bot.say(EMINA, "Article 5\x00 of the Law")
+    assert (await _response(bot, text_request, "country:BA")).text == "Article 5 of the Law"
+    documents = await create(
+        bot,
+        title="Legislation",
+        answer_kind=AnswerKind.DOCUMENTS,
+        options=(),
+        audience=Audience(countries=("BA",)),
+    )
+    long_name = "Zakon\x00 o " + "međunarodnoj pravnoj pomoći u krivičnim stvarima " * 8 + ".pdf"
+    await bot.feed(document_update(EMINA, "f-long", long_name))
+    (saved,) = (await _response(bot, documents, "country:BA")).files
+    assert saved.file_name is not None
+    assert 250 <= len(saved.file_name) <= 255 and saved.file_name.endswith("….pdf")
+    assert saved.file_name.startswith("Zakon o međunarodnoj") and "\x00" not in saved.file_name
+
+
+async def test_a_card_pressed_after_its_deadline_loses_its_buttons(bot: Harness) -> None:
+    await _bosnian(bot)
+    request_id = await create(bot, audience=Audience(countries=("BA",)))
+    bot.clock.set(DEADLINE + timedelta(hours=1))
+    edits = len(bot.api.of("editMessageText"))
+    await bot.press(EMINA, f"rq:{request_id}:o:1")
+    reader = t(bot, "bs")
+    assert bot.alerts()[-1] == reader.gettext(
+        "The deadline has passed and this request no longer accepts answers. If you "
+        "still need to answer, please write to the secretariat."
+    )
+    (redrawn,) = bot.api.of("editMessageText")[edits:]
+    assert redrawn.buttons == []
+    assert reader.gettext("⚠️ Overdue. Answers are no longer accepted.") in redrawn.text
+    assert (await _response(bot, request_id, "country:BA")).owed
+
+
+async def test_a_card_of_a_withdrawn_request_loses_its_buttons_the_list_keeps_them(
+    bot: Harness,
+) -> None:
+    await _bosnian(bot)
+    request_id = await create(bot, audience=Audience(countries=("BA",)))
+    await bot.services.requests.cancel(request_id, cancelled_by=ADMIN_ID)
+    withdrawn = t(bot, "bs").gettext("This request was withdrawn by the secretariat.")
+    edits = len(bot.api.of("editMessageReplyMarkup"))
+    await bot.press(EMINA, f"rq:{request_id}:v")  # from the /requests list: the list stays
+    assert bot.alerts()[-1] == withdrawn
+    assert len(bot.api.of("editMessageReplyMarkup")) == edits
+    await bot.press(EMINA, f"rq:{request_id}:o:0")  # on the card: its buttons go
+    assert bot.alerts()[-1] == withdrawn
+    (stripped,) = bot.api.of("editMessageReplyMarkup")[edits:]
+    assert stripped.buttons == [] and stripped.chat_id == EMINA.id
+    assert (await _response(bot, request_id, "country:BA")).owed

@@ -11,9 +11,15 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from bot.domain.models import MemberStatus, Role, TeamRole
+from bot.config import Settings
+from bot.domain.clock import FakeClock
+from bot.domain.models import AnswerKind, Audience, MemberStatus, Role, TeamRole
+from bot.domain.requests import Requests, RequestSpec
+from bot.domain.values import MAX_FILE_NAME, MAX_ID, clean_file_name, clean_text, parse_id
+from bot.services import planner_for
 from storage.db import Database, SchemaTooNewError, alembic_config
 from storage.schema import metadata
+from tests.auxil.data import insert_member
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
@@ -181,6 +187,72 @@ async def test_registration_drafts_and_processed_updates(db: Database) -> None:
         await tx.meta.set("bot_username", "a")
         await tx.meta.set("bot_username", "b")
         assert await tx.meta.get("bot_username") == "b"
+
+
+async def test_what_members_type_is_kept_alike_on_both_backends(
+    db: Database, settings: Settings
+) -> None:
+    """NUL bytes (PostgreSQL refuses them in text, SQLite keeps them), file names longer
+    than the column, and row numbers at PostgreSQL's INTEGER limit: the domain's rules
+    (bot/domain/values.py) make both backends keep the same thing, or refuse alike."""
+    clock = FakeClock(NOW)
+    requests = Requests(db, clock, planner_for(settings))
+    async with db.transaction() as tx:
+        await tx.teams.create("criminal", "Criminal matters", NOW)
+        await insert_member(tx, 30, "Emina Hadžić", "BA", NOW, team_slug="criminal")
+
+    def spec(kind: AnswerKind) -> RequestSpec:
+        return RequestSpec(
+            title="Legislation\x00 on extradition",
+            body="",
+            deadline=NOW + timedelta(days=10),
+            timezone="Europe/Sarajevo",
+            audience=Audience(countries=("BA",)),
+            answer_kind=kind,
+        )
+
+    text_id, _, _ = await requests.create(spec(AnswerKind.TEXT), created_by=None)
+    answered = await requests.answer_text(text_id, 30, "Article\x00 5 of the Law\x00")
+    assert answered.owed.response.text == "Article 5 of the Law"
+    documents_id, _, _ = await requests.create(spec(AnswerKind.DOCUMENTS), created_by=None)
+    long_name = "Zakon\x00 o " + "međunarodnoj pravnoj pomoći " * 20 + ".pdf"
+    answered = await requests.add_document(
+        documents_id,
+        30,
+        file_id="f1",
+        file_unique_id="u1",
+        file_name=long_name,
+        mime_type="application/pdf\x00",
+        file_size=10,
+    )
+    (saved,) = answered.owed.response.files
+    assert saved.file_name is not None and len(saved.file_name) <= MAX_FILE_NAME
+    assert saved.file_name.startswith("Zakon o međunarodnoj") and saved.file_name.endswith(".pdf")
+    assert saved.mime_type == "application/pdf"
+    async with db.transaction() as tx:
+        request = await tx.requests.get(text_id)
+        assert request is not None and request.title == "Legislation on extradition"
+        # Any number parse_id lets through can be looked up on both backends.
+        assert parse_id(str(MAX_ID)) == MAX_ID and parse_id(str(MAX_ID + 1)) is None
+        assert await tx.members.get(MAX_ID) is None
+        assert await tx.requests.get(MAX_ID) is None
+        assert await tx.invitations.get(MAX_ID) is None
+
+
+def test_row_numbers_are_ascii_digits_within_integer() -> None:
+    assert parse_id("12") == 12 and parse_id("#12") == 12 and parse_id(" 7 ") == 7
+    for text in ("²", "٣", "12a", "-1", "+1", "0", "", "#", "1_000", "99999999999999999999", None):
+        assert parse_id(text) is None, text
+
+
+def test_file_names_keep_their_extension_when_shortened() -> None:
+    assert clean_file_name("a\x00b.pdf") == "ab.pdf"
+    assert clean_file_name("\x00\x01") is None and clean_file_name(None) is None
+    shortened = clean_file_name("x" * 300 + ".docx")
+    assert shortened is not None and len(shortened) == MAX_FILE_NAME
+    assert shortened.endswith("….docx")
+    assert len(clean_file_name("y" * 300) or "") == MAX_FILE_NAME
+    assert clean_text("a\x00b") == "ab"
 
 
 async def test_database_errors_never_show_the_values_of_a_query(db: Database) -> None:
