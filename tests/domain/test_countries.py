@@ -44,10 +44,9 @@ def test_a_name_missing_from_the_locale_data_still_reads_as_kosovo() -> None:
     class Bare:
         """A locale whose data lack Kosovo, as older CLDR releases did."""
 
-        territories: dict[str, str] = {}
-
         def __init__(self, language: str, script: str | None = None) -> None:
             self.language, self.script = language, script
+            self.territories: dict[str, str] = {}
 
     assert country_name("XK", Bare("sq")) == "Kosova"  # type: ignore[arg-type]
     assert country_name("xk", Bare("sr", "Cyrl")) == "Косово"  # type: ignore[arg-type]
