@@ -29,7 +29,7 @@ async def run(*args: str) -> int:
 
 async def test_first_steps_of_a_secretariat(env: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert await run("db", "upgrade") == 0
-    assert "0004" in capsys.readouterr().out
+    assert "0005" in capsys.readouterr().out
     assert await run("admin", "add", "424242") == 0
     assert await run("admin", "add", "424242") == 0
     assert "already" in capsys.readouterr().out

@@ -18,8 +18,8 @@ NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 async def test_migrations_are_idempotent_and_match_the_schema(db: Database) -> None:
-    assert await db.upgrade() == "0004"
-    assert await db.upgrade() == "0004"
+    assert await db.upgrade() == "0005"
+    assert await db.upgrade() == "0005"
 
     def diff(connection: sa.Connection) -> list[object]:
         context = MigrationContext.configure(connection, opts={"compare_type": False})
