@@ -190,17 +190,15 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     running = args.command == "run"
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO if running else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    level = logging.DEBUG if args.verbose else logging.INFO if running else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger().setLevel(level)
     # httpx logs every request URL at INFO, and the URL contains the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
-    if not args.verbose:
-        # Alembic's six lines ("Context impl SQLiteImpl." …) on every command.
-        logging.getLogger("alembic").setLevel(logging.WARNING)
+    # Alembic's six lines ("Context impl SQLiteImpl." …) on every command, unless asked for.
+    logging.getLogger("alembic").setLevel(logging.NOTSET if args.verbose else logging.WARNING)
 
     if args.command == "i18n":
         from bot import i18n_tools
