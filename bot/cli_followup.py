@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,23 @@ def _services(settings: Settings, db: Any, clock: Any) -> Any:
 def _fail(message: str) -> int:
     print(f"error: {message}", file=sys.stderr)
     return 1
+
+
+def _request_problem(error: Any, request_id: int) -> InputError:
+    """A RequestError from a command on request #N, said for the operator."""
+    from bot.domain.requests import RequestProblem
+
+    problem = error.problem
+    if problem is RequestProblem.NOT_FOUND:
+        return InputError(f"there is no request #{request_id}")
+    if problem is RequestProblem.CANCELLED:
+        return InputError(f"request #{request_id} is withdrawn")
+    if problem is RequestProblem.PARTY:
+        return InputError(f"PARTY: {error.value!r} is not owing an answer to request #{request_id}")
+    if problem is RequestProblem.DEADLINE_PAST:
+        return InputError("DEADLINE: it has passed already; give a later one")
+    detail = f" ({error.value})" if error.value else ""
+    return InputError(f"request #{request_id}: {problem.value.replace('_', ' ')}{detail}")
 
 
 async def request_create(
@@ -196,11 +214,14 @@ async def request_deadline(
         return _fail(f"there is no request #{args.request_id}")
     deadline = parse_local_datetime(args.deadline, request.timezone, end_of_day=True)
     if deadline is None:
-        return _fail(f"not a date: {args.deadline!r}")
+        return _fail(
+            f"DEADLINE: not a date: cannot read {args.deadline!r} as a date and time in "
+            f"{request.timezone} (e.g. 2027-09-20 or 2027-09-20 17:00)"
+        )
     try:
         request, told = await requests.set_deadline(args.request_id, deadline)
     except RequestError as error:
-        return _fail(error.problem.value.replace("_", " "))
+        raise _request_problem(error, args.request_id) from None
     print(f"Request #{request.id} is now due {request.deadline.isoformat(timespec='minutes')}.")
     print(f"Reminders re-planned; {told} member{'s' if told != 1 else ''} told of the change.")
     return 0
@@ -215,7 +236,7 @@ async def request_cancel(
     try:
         await requests.cancel(args.request_id)
     except RequestError as error:
-        return _fail(error.problem.value.replace("_", " "))
+        raise _request_problem(error, args.request_id) from None
     print(f"Request #{args.request_id} withdrawn; its reminders will not be sent.")
     return 0
 
@@ -230,10 +251,14 @@ async def request_mark(
     status = (
         ResponseStatus.NOT_APPLICABLE if args.status == "not-applicable" else ResponseStatus.PENDING
     )
+    if not re.fullmatch(r"(country:)?[A-Za-z]{2}|(member|team):[0-9]{1,9}", args.party.strip()):
+        raise InputError(
+            f"PARTY: {args.party!r} is not a country code (RS), member:NUMBER or team:NUMBER"
+        )
     try:
         response = await requests.mark(args.request_id, normalize_party(args.party), status)
     except RequestError as error:
-        return _fail(f"{error.problem.value.replace('_', ' ')} {error.value}".strip())
+        raise _request_problem(error, args.request_id) from None
     print(f"Request #{args.request_id}: {response.party} is now {response.status.value}.")
     return 0
 

@@ -104,7 +104,12 @@ async def db_backup(
     target = Path(args.output or f"convene-backup-{stamp}.db")
     if await asyncio.to_thread(target.exists):
         return _fail(f"{target} exists already; choose another --output")
-    check = await asyncio.to_thread(backup_sqlite, source, target)
+    if not await asyncio.to_thread(target.parent.is_dir):
+        raise InputError(f"--output: there is no folder {target.parent}")
+    try:
+        check = await asyncio.to_thread(backup_sqlite, source, target)
+    except sqlite3.Error as error:
+        raise InputError(f"--output: cannot write the copy to {target} ({error})") from None
     if check != "ok":
         return _fail(f"the copy in {target} failed its integrity check: {check}")
     print(f"Backed up {source} to {target} (integrity check: ok).")

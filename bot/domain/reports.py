@@ -355,15 +355,25 @@ def neutralize(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def cell_text(value: Cell) -> str:
-    """A cell as text (the CSV, and the command line's listings)."""
+def cell_text(value: Cell, seconds: bool = False) -> str:
+    """A cell as text (the CSV, and the command line's listings); a time to the minute,
+    or to the second in a column of times that have them (the audit log's)."""
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.strftime(_SECONDS if value.second else _MINUTES)
+        return value.strftime(_SECONDS if seconds or value.second else _MINUTES)
     if isinstance(value, int):
         return str(value)
     return neutralize(value)
+
+
+def _columns_with_seconds(rows: Sequence[Sequence[Cell]]) -> set[int]:
+    return {
+        c
+        for row in rows
+        for c, value in enumerate(row)
+        if isinstance(value, datetime) and value.second
+    }
 
 
 def tables_to_csv(tables: Mapping[str, Sequence[Sequence[Cell]]]) -> bytes:
@@ -377,7 +387,8 @@ def tables_to_csv(tables: Mapping[str, Sequence[Sequence[Cell]]]) -> bytes:
         if index:
             writer.writerow([])
         writer.writerow([f"# {title}"])
-        writer.writerows([cell_text(value) for value in row] for row in rows)
+        seconds = _columns_with_seconds(rows)
+        writer.writerows([cell_text(v, c in seconds) for c, v in enumerate(row)] for row in rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -390,9 +401,10 @@ def tables_to_xlsx(tables: Mapping[str, Sequence[Sequence[Cell]]]) -> bytes:
         first = False
         sheet.title = title[:31]  # Excel's limit
         widths: dict[int, int] = {}
+        seconds = _columns_with_seconds(rows)
         for r, row in enumerate(rows, start=1):
             for c, value in enumerate(row, start=1):
-                shown = cell_text(value)
+                shown = cell_text(value, c - 1 in seconds)
                 widths[c] = max(widths.get(c, 0), len(shown))
                 if value is None or value == "":
                     continue
@@ -401,7 +413,7 @@ def tables_to_xlsx(tables: Mapping[str, Sequence[Sequence[Cell]]]) -> bytes:
                     # Excel has no time zones: the local time, its zone is in the header.
                     cell.value = value.replace(tzinfo=None)
                     cell.number_format = (
-                        "yyyy-mm-dd hh:mm:ss" if value.second else "yyyy-mm-dd hh:mm"
+                        "yyyy-mm-dd hh:mm:ss" if c - 1 in seconds else "yyyy-mm-dd hh:mm"
                     )
                 elif isinstance(value, int):
                     cell.value = value

@@ -18,8 +18,13 @@ TABLES = {
         ["BA", "=HYPERLINK(\"http://evil.example\",\"Click\")", "=1+1", 2,
          datetime(2026, 12, 3, 9, 30, tzinfo=BELGRADE), None],
         ["RS", "+381 11 123", "-2+3", 0, None, "@SUM(A1)"],
-        ["MK", "\tTab", "\rReturn", 1, datetime(2026, 12, 4, 17, 5, 7, tzinfo=BELGRADE), "Ana - B"],
-    ]
+        ["MK", "\tTab", "\rReturn", 1, datetime(2026, 12, 4, 17, 5, tzinfo=BELGRADE), "Ana - B"],
+    ],
+    "Audit log": [
+        ["at (Europe/Belgrade)", "action"],
+        [datetime(2026, 12, 4, 17, 5, 7, tzinfo=BELGRADE), "export"],
+        [datetime(2026, 12, 4, 17, 6, 0, tzinfo=BELGRADE), "export"],
+    ],
 }  # fmt: skip
 
 
@@ -38,7 +43,9 @@ def test_csv_cells_are_neutralized_and_times_written_plainly() -> None:
         "BA", "'=HYPERLINK(\"http://evil.example\",\"Click\")", "'=1+1", "2", "2026-12-03 09:30", "",
     ]  # fmt: skip
     assert rows[3] == ["RS", "'+381 11 123", "'-2+3", "0", "", "'@SUM(A1)"]
-    assert rows[4] == ["MK", "'\tTab", "'\rReturn", "1", "2026-12-04 17:05:07", "Ana - B"]
+    assert rows[4] == ["MK", "'\tTab", "'\rReturn", "1", "2026-12-04 17:05", "Ana - B"]
+    # A column of times with seconds shows them in every row.
+    assert rows[-2:] == [["2026-12-04 17:05:07", "export"], ["2026-12-04 17:06:00", "export"]]
 
 
 def test_xlsx_holds_text_numbers_and_dates() -> None:
@@ -54,6 +61,7 @@ def test_xlsx_holds_text_numbers_and_dates() -> None:
     assert first[4].value == datetime(2026, 12, 3, 9, 30)  # local time; the header names the zone
     assert first[4].is_date and first[4].number_format == "yyyy-mm-dd hh:mm"
     assert first[5].value is None
-    assert sheet["E4"].value == datetime(2026, 12, 4, 17, 5, 7)
-    assert sheet["E4"].number_format == "yyyy-mm-dd hh:mm:ss"
+    assert sheet["E4"].value == datetime(2026, 12, 4, 17, 5)
+    log = load_workbook(io.BytesIO(tables_to_xlsx(TABLES)))["Audit log"]
+    assert [c.number_format for c in log["A"][1:]] == ["yyyy-mm-dd hh:mm:ss"] * 2
     assert sheet["C3"].value == "'-2+3" and sheet["D3"].value == 0
