@@ -9,7 +9,7 @@ from telegram import InputFile, Update
 from telegram.ext import Application, CommandHandler
 
 from bot.context import ConveneContext
-from bot.domain.audit import Action, audit_sheet
+from bot.domain.audit import Action
 from bot.domain.models import DeliveryState
 from bot.domain.reports import proof_sheets, tables_to_csv, tables_to_xlsx
 from bot.i18n import zone
@@ -73,20 +73,18 @@ async def audit(update: Update, context: ConveneContext) -> None:
         if len(parsed) == 2:
             end = parsed[1] + timedelta(days=1)  # type: ignore[operator]
     # Up to now, inclusive: what happened this very second is part of the period.
-    entries = await services.audit.entries(start, end if args[1:] else None)
-    await services.audit.record(
-        Action.EXPORT, "audit", None, actor=user.id, start=start.isoformat(), end=end.isoformat()
+    made = await services.exports.audit_log(
+        start, end if args[1:] else None, timezone, actor=user.id
     )
-    day = f"{start.astimezone(zone(timezone)):%Y-%m-%d}"
     await _send_tables(
         context,
         user.id,
-        audit_sheet(entries, timezone),
-        f"audit-{day}",
+        made.tables,
+        made.name,
         t.ngettext(
             "Audit log from {start} to {end}: {n} entry.",
             "Audit log from {start} to {end}: {n} entries.",
-            len(entries),
+            made.rows,
             start=t.datetime(start, timezone),
             end=t.datetime(end, timezone),
         ),
