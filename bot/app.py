@@ -33,21 +33,24 @@ import asyncio
 import contextlib
 import logging
 import os
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from telegram import LinkPreviewOptions
+from telegram import Bot, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
-from bot.config import Settings
+from bot.budget import BudgetShare
+from bot.config import Settings, redact_url
 from bot.context import SERVICES_KEY, WORKER_KEY, ConveneContext
 from bot.delivery import DeliveryWorker
 from bot.domain.clock import Clock, SystemClock
 from bot.domain.models import Role
-from bot.i18n import I18n
+from bot.i18n import I18n, match_locale
 from bot.logs import install_redaction
 from bot.ratelimit import TwoLaneRateLimiter
 from bot.services import Services
@@ -86,6 +89,8 @@ SWEEP_INTERVAL = timedelta(seconds=30)
 LIMITER_KEY = "rate_limiter"
 AUTOSTART_KEY = "start_worker"
 MENU_REFRESH_KEY = "menu_refresh"
+BUDGET_KEY = "budget_share"
+SHARE_BUDGET_KEY = "share_budget"
 
 
 def build_application(
@@ -95,9 +100,12 @@ def build_application(
     request: BaseRequest | None = None,
     updates_request: BaseRequest | None = None,
     start_worker: bool = True,
+    share_budget: bool = True,
 ) -> Application:  # type: ignore[type-arg]
     """Everything wired, nothing started. `request`s let tests record the Bot API calls;
-    with `start_worker=False` the delivery worker is built but not run (tests drain it)."""
+    with `start_worker=False` the delivery worker is built but not run (tests drain it);
+    with `share_budget=False` the process does not join others in sharing Telegram's
+    budget (the test harness, which plays one process on a fake clock)."""
     # Opt in to PTB 23's timedelta durations (RetryAfter.retry_after): without it, PTB 22
     # warns on every 429, and bot/delivery.py reads both forms anyway.
     os.environ.setdefault("PTB_TIMEDELTA", "1")
@@ -106,6 +114,7 @@ def build_application(
     db = Database(settings.database_url)
     services = Services.build(settings, db, clock, i18n)
     limiter = TwoLaneRateLimiter()
+    processor = PerUserUpdateProcessor()
 
     builder = (
         ApplicationBuilder()
@@ -123,16 +132,18 @@ def build_application(
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
         .rate_limiter(limiter)
-        .concurrent_updates(PerUserUpdateProcessor())
+        .concurrent_updates(processor)
     )
     if request is not None:
         builder = builder.request(request)
     if updates_request is not None:
         builder = builder.get_updates_request(updates_request)
     app = builder.build()
+    processor.on_dropped = lambda update: _tell_dropped(app, update)
     app.bot_data[SERVICES_KEY] = services
     app.bot_data[LIMITER_KEY] = limiter
     app.bot_data[AUTOSTART_KEY] = start_worker
+    app.bot_data[SHARE_BUDGET_KEY] = share_budget
 
     common.register(app)
     onboarding.register(app)
@@ -178,9 +189,16 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
         lambda delivery: notices.render_delivery(services, delivery),
         app.bot_data[LIMITER_KEY],
         on_unreachable=lambda user_id: services.roster.set_reachable(user_id, False),
+        give_up_after=services.settings.delivery_give_up,
     )
     app.bot_data[WORKER_KEY] = worker
-    reporter = notices.ProgressReporter(services, app.bot)
+    if app.bot_data[SHARE_BUDGET_KEY]:
+        budget = BudgetShare(services.db, services.clock, app.bot_data[LIMITER_KEY])
+        await budget.start()
+        app.bot_data[BUDGET_KEY] = budget
+    reporter = notices.ProgressReporter(
+        services, app.bot, waiting_since=lambda: worker.waiting_since, wake=worker.wake
+    )
     app.bot_data["progress"] = reporter
     if app.bot_data[AUTOSTART_KEY]:
         await worker.start()
@@ -208,6 +226,9 @@ async def _post_stop(app: Application) -> None:  # type: ignore[type-arg]
     worker: DeliveryWorker | None = app.bot_data.get(WORKER_KEY)
     if worker is not None:
         await worker.stop()
+    budget: BudgetShare | None = app.bot_data.get(BUDGET_KEY)
+    if budget is not None:
+        await budget.stop()
     refresh: asyncio.Task[None] | None = app.bot_data.get(MENU_REFRESH_KEY)
     if refresh is not None and not refresh.done():
         refresh.cancel()  # finished at the next start: the version is stored only when done
@@ -239,7 +260,29 @@ async def _prune_processed_updates(context: Any) -> None:
         logger.debug("Pruned %s processed update ids", removed)
 
 
+async def _tell_dropped(app: Application, update: Update) -> None:  # type: ignore[type-arg]
+    """One polite word to a person whose updates came faster than they can be answered."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    services: Services = app.bot_data[SERVICES_KEY]
+    user = update.effective_user
+    account = await services.roster.account(user.id) if user is not None else None
+    locale = account.locale if account else None
+    if locale is None and user is not None:
+        locale = match_locale(user.language_code, services.settings.default_locale)
+    t = services.i18n.translator(locale)
+    await app.bot.send_message(
+        chat.id,
+        t.gettext(
+            "You are sending messages faster than I can answer, so I skipped some of them. "
+            "Please wait for my answers, then go on."
+        ),
+    )
+
+
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+STARTUP_RETRY_CAP = 60.0  # seconds between tries while the Bot API or the database is away
 
 
 def run(settings: Settings) -> None:
@@ -253,6 +296,19 @@ def run(settings: Settings) -> None:
     row), and broadcasts and reminders are claimed row by row.
     """
     install_redaction(settings.bot_token)
+    quiet_chatty_loggers()
+    # Wait for the Bot API and the database rather than exit: a bot started before its
+    # network or its database is up (a reboot, a restart by systemd) comes up by itself.
+    # The loop is left open and current: PTB's run_* take it over.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(wait_until_ready(settings))
+    except InvalidToken:
+        raise SystemExit(
+            "Telegram refuses the bot token in TELEGRAM_BOT_TOKEN: copy it again from "
+            "@BotFather (or create a new one with /token)."
+        ) from None
     app = build_application(settings)
     if settings.webhook_url:
         path = urlsplit(settings.webhook_url).path.lstrip("/")
@@ -263,6 +319,67 @@ def run(settings: Settings) -> None:
             webhook_url=settings.webhook_url,
             secret_token=settings.webhook_secret,
             allowed_updates=ALLOWED_UPDATES,
+            bootstrap_retries=-1,  # Telegram away between the wait above and now: retry
         )
     else:
-        app.run_polling(allowed_updates=ALLOWED_UPDATES)
+        app.run_polling(allowed_updates=ALLOWED_UPDATES, bootstrap_retries=-1)
+
+
+def quiet_chatty_loggers() -> None:
+    """The scheduler logs every run of every job at INFO (the progress job runs every 3 s);
+    httpx logs every request URL, which holds the bot token."""
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+async def wait_until_ready(
+    settings: Settings,
+    *,
+    request: BaseRequest | None = None,
+    sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+) -> None:
+    """Return once the Bot API answers getMe and the database answers a query, trying again
+    with a growing pause (at most STARTUP_RETRY_CAP) and one clear log line per try. A token
+    Telegram refuses is not waited for: that is a configuration error, raised at once."""
+    wait = 1.0
+    while True:
+        problem = await _telegram_problem(settings, request) or await _database_problem(settings)
+        if problem is None:
+            return
+        logger.warning("%s; trying again in %.0f s", problem, wait)
+        await sleep(wait)
+        wait = min(wait * 2, STARTUP_RETRY_CAP)
+
+
+async def _telegram_problem(settings: Settings, request: BaseRequest | None) -> str | None:
+    bot = Bot(
+        settings.require_token(),
+        base_url=settings.base_url,
+        base_file_url=settings.base_file_url,
+        request=request,
+    )
+    try:
+        await bot.initialize()  # getMe: the token and the server
+    except InvalidToken:
+        raise
+    except TelegramError as error:
+        return (
+            f"The Telegram Bot API at {settings.telegram_api_url} does not answer ({error.message})"
+        )
+    finally:
+        with contextlib.suppress(Exception):
+            await bot.shutdown()
+    return None
+
+
+async def _database_problem(settings: Settings) -> str | None:
+    db = Database(settings.database_url)
+    try:
+        await db.ping()
+    except Exception as error:
+        return f"The database {redact_url(settings.database_url)} does not answer ({type(error).__name__})"
+    finally:
+        with contextlib.suppress(Exception):
+            await db.close()
+    return None

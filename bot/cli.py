@@ -38,7 +38,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, NoReturn
 
-from bot import cli_followup, cli_ops
+from bot import cli_followup, cli_notices, cli_ops
 from bot.cli_input import Fields, InputError, read_data_file, row_number, telegram_id
 from bot.config import Settings, SettingsError, redact_url
 from bot.logs import install_redaction
@@ -178,6 +178,7 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--output", help="file to write (default audit.FORMAT)")
     cli_followup.add_parsers(sub)
     cli_ops.add_parsers(sub, db)
+    cli_notices.add_parsers(sub)
 
     i18n = sub.add_parser("i18n", help="translation catalogs").add_subparsers(
         dest="action", required=True
@@ -250,7 +251,10 @@ async def _admin_command(args: argparse.Namespace, settings: Settings) -> int:
                     or "empty (no migration applied)"
                 )
             return 0
-        await _open(db, settings, db.upgrade())
+        if (args.command, getattr(args, "action", None)) != ("db", "backup"):
+            # A backup copies the database as it is, and refuses PostgreSQL (pg_dump does
+            # that): it never migrates what it was asked to copy.
+            await _open(db, settings, db.upgrade())
         handler = _COMMANDS[(args.command, getattr(args, "action", None))]
         return await handler(args, settings, db, roster, clock)
     except (RosterError, InviteSpecError) as error:
@@ -702,4 +706,5 @@ _COMMANDS: dict[tuple[str, str | None], Command] = {
     ("announce", None): _announce,
     **cli_followup.COMMANDS,
     **cli_ops.COMMANDS,
+    **cli_notices.COMMANDS,
 }

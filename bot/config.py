@@ -64,6 +64,11 @@ class Settings:
     webhook_secret: str | None = field(default=None, repr=False)
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
+    # Deliveries: a row that keeps meeting transient failures (Telegram or the database
+    # unreachable) is tried until it is this old, then failed and reported.
+    delivery_give_up: timedelta = timedelta(hours=24)
+    # Where the error handler sends its short, rate-limited alerts (an operator's chat).
+    alert_chat: int | None = None
 
     @property
     def base_url(self) -> str:
@@ -194,6 +199,21 @@ class Settings:
         if unwritable:
             problems.append(f"CONVENE_FILES_DIR {str(files_dir)!r}: {unwritable}.")
 
+        reported = len(problems)
+        give_up = duration("CONVENE_DELIVERY_GIVE_UP", "24h")
+        if len(problems) == reported and give_up <= timedelta(0):
+            problems.append("CONVENE_DELIVERY_GIVE_UP must be longer than zero, like 24h.")
+        alert_text = get("CONVENE_ALERT_CHAT")
+        alert_chat: int | None = None
+        if alert_text:
+            if re.fullmatch(r"-?[0-9]{1,20}", alert_text):
+                alert_chat = int(alert_text)
+            else:
+                problems.append(
+                    "CONVENE_ALERT_CHAT must be a Telegram chat id: a user id, or a group's "
+                    f"negative id (got {alert_text!r})."
+                )
+
         webhook_url = get("CONVENE_WEBHOOK_URL") or None
         webhook_secret = get("CONVENE_WEBHOOK_SECRET") or None
         if webhook_url is not None:
@@ -238,6 +258,8 @@ class Settings:
             webhook_secret=webhook_secret,
             webhook_listen=get("CONVENE_WEBHOOK_LISTEN") or "127.0.0.1",
             webhook_port=int(port_text),
+            delivery_give_up=give_up,
+            alert_chat=alert_chat,
         )
 
 

@@ -30,6 +30,9 @@ class Language:
     native_name: str  # shown in the language picker, in the language itself
     babel_id: str  # Babel/CLDR locale used for dates, numbers and country names
     telegram_code: str | None  # ISO 639-1 code for setMyCommands and matching, if any
+    # Babel/CLDR locale for the words (country and city names, "in 2 weeks"), when its
+    # formats locale has the wrong ones; None: babel_id.
+    names_id: str | None = None
 
 
 # The order of the language picker: the region's languages, then English.
@@ -40,8 +43,10 @@ LANGUAGES: tuple[Language, ...] = (
     # Telegram's "sr" does not say which script; the Serbian Telegram apps are Cyrillic.
     Language("sr_Cyrl", "Српски", "sr_Cyrl", "sr"),
     Language("sr_Latn", "Srpski", "sr_Latn", None),
-    # Montenegrin (ISO 639-3) has no two-letter code; CLDR formats it as Serbian Latin (ME).
-    Language("cnr", "Crnogorski", "sr_Latn_ME", None),
+    # Montenegrin (ISO 639-3) has no two-letter code; CLDR formats it as Serbian Latin (ME),
+    # but sr_Latn_ME inherits ekavian words ("Nemačka", "za 2 nedelje"). Montenegrin is
+    # ijekavian: the words come from Serbian of Bosnia (sr_Latn_BA: "Njemačka", "za 2 sedmice").
+    Language("cnr", "Crnogorski", "sr_Latn_ME", None, names_id="sr_Latn_BA"),
     Language("mk", "Македонски", "mk", "mk"),
     Language("sl", "Slovenščina", "sl", "sl"),
     Language("bg", "Български", "bg", "bg"),
@@ -181,6 +186,25 @@ class Translator:
     def babel_locale(self) -> Locale:
         return Locale.parse(self.language.babel_id)
 
+    @cached_property
+    def names_locale(self) -> Locale:
+        """Where country and city names and relative times come from."""
+        return Locale.parse(self.language.names_id or self.language.babel_id)
+
+    @cached_property
+    def clock_pattern(self) -> str:
+        """The locale's short time if it is a 24-hour one, else HH:mm.
+
+        Officials of the region read 24-hour time in every language; CLDR's English,
+        Albanian and Greek short times are 12-hour ("9:30 PM", "9:30 e pasdites").
+        """
+        pattern = str(self.babel_locale.time_formats["short"].pattern)
+        return pattern if "H" in pattern and "a" not in pattern else "HH:mm"
+
+    def clock(self, moment: datetime, tz: tzinfo) -> str:
+        """The time of day in 24-hour form, e.g. "16:30"."""
+        return format_time(moment, self.clock_pattern, tzinfo=tz, locale=self.babel_locale)
+
     def gettext(self, message: str, /, **params: object) -> str:
         return self._format(self._catalog.gettext(message), params)
 
@@ -213,18 +237,18 @@ class Translator:
         tz = zone(timezone) if isinstance(timezone, str) else timezone
         local = moment.astimezone(tz)
         date = format_date(local, "medium", locale=self.babel_locale)
-        clock = format_time(local, "short", tzinfo=tz, locale=self.babel_locale)
+        clock = self.clock(local, tz)
         # The locale's own way of joining them, e.g. "{1}, {0}" or "{1} в {0}".
         pattern = str(self.babel_locale.datetime_formats["medium"])
         return f"{pattern.replace('{1}', date).replace('{0}', clock)} ({getattr(tz, 'key', tz)})"
 
     def relative(self, delta: timedelta) -> str:
         """ "in 2 hours", "3 days ago", in the reader's language."""
-        return format_timedelta(delta, add_direction=True, threshold=1.5, locale=self.babel_locale)
+        return format_timedelta(delta, add_direction=True, threshold=1.5, locale=self.names_locale)
 
     def duration(self, delta: timedelta) -> str:
         """ "1 year", "3 years", "30 days", in the reader's language."""
-        return format_timedelta(delta, threshold=1.0, locale=self.babel_locale)
+        return format_timedelta(delta, threshold=1.0, locale=self.names_locale)
 
     def period(self, start: datetime, end: datetime, timezone: str) -> str:
         """A meeting's span: one date when it starts and ends on the same local day."""
@@ -233,8 +257,8 @@ class Translator:
         if local_start.date() != local_end.date():
             return f"{self.datetime(start, tz)} – {self.datetime(end, tz)}"
         date = format_date(local_start, "medium", locale=self.babel_locale)
-        first = format_time(local_start, "short", tzinfo=tz, locale=self.babel_locale)
-        last = format_time(local_end, "short", tzinfo=tz, locale=self.babel_locale)
+        first = self.clock(local_start, tz)
+        last = self.clock(local_end, tz)
         pattern = str(self.babel_locale.datetime_formats["medium"])
         joined = pattern.replace("{1}", date).replace("{0}", f"{first}–{last}")
         return f"{joined} ({tz.key})"
@@ -246,12 +270,12 @@ class Translator:
     def country(self, code: str) -> str:
         from bot.domain.countries import country_name
 
-        return country_name(code, self.babel_locale)
+        return country_name(code, self.names_locale)
 
     def timezone_name(self, name: str) -> str:
         """The zone's city in the reader's language, e.g. "Белград" for Europe/Belgrade."""
         try:
-            return get_timezone_location(zone(name), locale=self.babel_locale, return_city=True)
+            return get_timezone_location(zone(name), locale=self.names_locale, return_city=True)
         except (LookupError, ValueError):
             return name
 

@@ -234,6 +234,9 @@ def check() -> list[str]:
         catalog = _read(path, locale)
         problems += completeness_problems(locale, catalog, template)
         problems += safety_problems(locale, catalog)
+    cyrillic, latin = po_path("sr_Cyrl"), po_path("sr_Latn")
+    if cyrillic.exists() and latin.exists():
+        problems += script_problems(_read(cyrillic, "sr_Cyrl"), _read(latin, "sr_Latn"))
     return problems
 
 
@@ -255,3 +258,59 @@ def main(action: str) -> int:
     if action == "check":
         print(f"All {len(SUPPORTED_LOCALES)} catalogs are complete and consistent.")
     return 0
+
+
+# -- Serbian: one language, two scripts ------------------------------------------------------
+
+_CYRILLIC_TO_LATIN = {
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "ђ": "đ", "е": "e", "ж": "ž", "з": "z",
+    "и": "i", "ј": "j", "к": "k", "л": "l", "љ": "lj", "м": "m", "н": "n", "њ": "nj", "о": "o",
+    "п": "p", "р": "r", "с": "s", "т": "t", "ћ": "ć", "у": "u", "ф": "f", "х": "h", "ц": "c",
+    "ч": "č", "џ": "dž", "ш": "š",
+}  # fmt: skip
+# What must stay as written: placeholders, HTML tags and entities, commands, links.
+_UNTOUCHED = re.compile(r"(\{[^{}]*\}|<[^>]*>|&#?\w+;|/[a-z]+\b|https?://\S+)")
+
+
+def _latin(char: str, neighbours: str) -> str:
+    lower = char.lower()
+    latin = _CYRILLIC_TO_LATIN.get(lower)
+    if latin is None:
+        return char
+    if char == lower:
+        return latin
+    # Љ, Њ, Џ: "Lj" before a lower-case letter, "LJ" in a word written in capitals.
+    if len(latin) == 2 and any(c.isupper() for c in neighbours):
+        return latin.upper()
+    return latin.capitalize()
+
+
+def serbian_latin(text: str) -> str:
+    """The Serbian Latin spelling of a Serbian Cyrillic text, letter for letter; placeholders,
+    HTML, commands and links are left as they are."""
+    parts = _UNTOUCHED.split(text)
+    for index in range(0, len(parts), 2):  # odd indexes are the untouched matches
+        part = parts[index]
+        parts[index] = "".join(
+            _latin(char, part[max(0, i - 1) : i] + part[i + 1 : i + 2])
+            for i, char in enumerate(part)
+        )
+    return "".join(parts)
+
+
+def script_problems(cyrillic: Catalog, latin: Catalog) -> list[str]:
+    """sr_Latn must be sr_Cyrl letter for letter: the same Serbian in the other script."""
+    problems = []
+    for message in cyrillic:
+        if not message.id:
+            continue
+        other = latin.get(message.id, message.context)
+        if other is None:
+            continue  # reported as missing by the completeness check
+        for form, other_form in zip(_forms(message), _forms(other), strict=False):
+            if form and other_form and serbian_latin(form) != other_form:
+                problems.append(
+                    f"sr_Latn: {_label(message)} is not the Latin spelling of sr_Cyrl: "
+                    f"{other_form[:50]!r} instead of {serbian_latin(form)[:50]!r}"
+                )
+    return problems

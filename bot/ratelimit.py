@@ -16,22 +16,36 @@ turn 30 into 31 (measured: two 429s in a 1,000-member broadcast with replies, at
 
 Only methods that post or change messages count; answering a button press, setting
 menus or polling for updates does not.
+
+Several bot processes on one database share the budget: each takes `share` of it
+(bot/budget.py sets 1/n for n processes alive), so together they stay under the limit.
+
+An interactive call that meets a 429 (Telegram's one-message-a-second in one chat, or a
+full budget) waits `retry_after` and is tried once more when that is short, instead of
+being dropped and followed by an apology that would meet the same 429.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+import warnings
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
+from datetime import timedelta
 from typing import Any
 
+from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
+from telegram.warnings import PTBDeprecationWarning
 
 BULK = "bulk"  # rate_limit_args of a broadcast send: wait for a paced slot
 PREPAID = "prepaid"  # a broadcast send whose slot the worker already took
 
 _COUNTED_PREFIXES = ("send", "edit", "copy", "forward")
+# An interactive call told to wait at most this long waits and is tried once more; a longer
+# wait fails it at once (the person is better served by the error than by silence).
+INTERACTIVE_RETRY_MAX_SECONDS = 5.0
 
 
 def counted(endpoint: str) -> bool:
@@ -46,8 +60,10 @@ class TwoLaneRateLimiter(BaseRateLimiter[str]):
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ) -> None:
-        self.overall = overall_per_second
-        self.bulk_rate = bulk_per_second
+        self.overall_base = overall_per_second
+        self.bulk_base = bulk_per_second
+        self.share = 1.0  # of the budget, this process's part (bot/budget.py)
+        self._hold_until = 0.0  # no counted request before (a process joining others)
         self._clock = clock
         self._sleep = sleep
         self._window: deque[float] = deque()
@@ -60,6 +76,25 @@ class TwoLaneRateLimiter(BaseRateLimiter[str]):
 
     async def shutdown(self) -> None:
         pass
+
+    @property
+    def overall(self) -> int:
+        """Messages this process may have in any one second (whole ones: 14 of 29 for two
+        processes, so that together they stay under the limit)."""
+        return max(int(self.overall_base * self.share), 1)
+
+    @property
+    def bulk_rate(self) -> float:
+        return max(self.bulk_base * self.share, 1.0)
+
+    def set_share(self, share: float) -> None:
+        """Take this part of the budget: 1/n with n processes sending for one bot."""
+        self.share = min(max(share, 0.0), 1.0)
+
+    def hold(self, seconds: float) -> None:
+        """Send nothing counted for a while: until the other processes have seen this one
+        and given up part of their budget."""
+        self._hold_until = max(self._hold_until, self._clock() + seconds)
 
     def _prune(self, now: float) -> None:
         while self._window and self._window[0] <= now - 1.0:
@@ -75,7 +110,9 @@ class TwoLaneRateLimiter(BaseRateLimiter[str]):
             while True:
                 now = self._clock()
                 self._prune(now)
-                wait = max(self._paused_until - now, self._next_bulk - now, 0.0)
+                wait = max(
+                    self._paused_until - now, self._hold_until - now, self._next_bulk - now, 0.0
+                )
                 if len(self._window) >= int(self.bulk_rate):
                     wait = max(wait, self._window[0] + 1.0 - now)
                 if wait <= 0:
@@ -92,6 +129,9 @@ class TwoLaneRateLimiter(BaseRateLimiter[str]):
     async def interactive_slot(self) -> None:
         while True:
             now = self._clock()
+            if now < self._hold_until:
+                await self._sleep(self._hold_until - now)
+                continue
             self._prune(now)
             if len(self._window) < self.overall:
                 self._window.append(now)
@@ -107,9 +147,31 @@ class TwoLaneRateLimiter(BaseRateLimiter[str]):
         data: dict[str, Any],
         rate_limit_args: str | None,
     ) -> bool | dict[str, Any] | None:
+        interactive = rate_limit_args not in (BULK, PREPAID)
         if counted(endpoint):
             if rate_limit_args == BULK:
                 await self.bulk_slot()
-            elif rate_limit_args != PREPAID:
+            elif interactive:
                 await self.interactive_slot()
-        return await callback(*args, **kwargs)
+        try:
+            return await callback(*args, **kwargs)
+        except RetryAfter as error:
+            # Broadcasts handle their own 429s (bot/delivery.py); an interactive call waits a
+            # short retry_after and is tried once more.
+            seconds = retry_after_seconds(error)
+            if not interactive or seconds > INTERACTIVE_RETRY_MAX_SECONDS:
+                raise
+            await self._sleep(seconds)
+            if counted(endpoint):
+                await self.interactive_slot()
+            return await callback(*args, **kwargs)
+
+
+def retry_after_seconds(error: RetryAfter) -> float:
+    # PTB 22 warns that retry_after will become a timedelta; accept both, quietly.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value: object = error.retry_after
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    return float(value)  # type: ignore[arg-type]

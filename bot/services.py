@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.config import Settings
+from bot.domain.alerts import AlertThrottle
 from bot.domain.audit import AuditLog
 from bot.domain.clock import Clock
 from bot.domain.dialogs import Dialogs
@@ -42,6 +43,7 @@ class Services:
     reminders: Reminders
     audit: AuditLog
     privacy: Privacy
+    alerts: AlertThrottle = field(default_factory=AlertThrottle)
 
     @property
     def exports(self) -> Exports:

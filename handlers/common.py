@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 import logging
+import unicodedata
 from collections.abc import Sequence
 
 from telegram import (
@@ -11,8 +13,10 @@ from telegram import (
     InlineKeyboardMarkup,
     Message,
     Update,
+    User,
 )
 from telegram.constants import MessageLimit
+from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler, filters
 
 from bot.context import ConveneContext
@@ -54,18 +58,122 @@ async def prepare(update: Update, context: ConveneContext) -> None:
 
 
 async def on_error(update: object, context: ConveneContext) -> None:
-    """Log the failure, then tell the person something went wrong, in their language."""
-    logger.error("Error while handling an update", exc_info=context.error)
-    if isinstance(update, Update) and update.effective_chat is not None:
+    """Log the failure, tell the person something went wrong in their language, and send
+    the operator a short, rate-limited alert (after python-telegram-bot's errorhandlerbot).
+
+    PTB gives the error handler a context of its own, without the translator the update
+    had: the person's language is looked up again. Telegram being unreachable or asking
+    to wait is not a fault of ours: one log line, and no apology (it would meet the same
+    wall). Nothing personal goes to the log or the alert: no message text, no names.
+    """
+    error = context.error
+    if isinstance(error, RetryAfter | NetworkError):
+        logger.warning(
+            "Could not answer an update (%s: %s)", type(error).__name__, _telegram_reason(error)
+        )
+        return
+    where = _where(error)
+    kind = _update_kind(update)
+    logger.error("Error in %s while handling %s", where, kind, exc_info=error)
+    user = update.effective_user if isinstance(update, Update) else None
+    chat = update.effective_chat if isinstance(update, Update) else None
+    t = await _translator_for(context, user)
+    if chat is not None:
         try:
             await context.bot.send_message(
-                update.effective_chat.id,
-                context.t.gettext(
-                    "Sorry, something went wrong on our side. Please try again in a moment."
-                ),
+                chat.id,
+                t.gettext("Sorry, something went wrong on our side. Please try again in a moment."),
             )
         except Exception:  # the error may be the network itself; it is logged above
-            logger.warning("Could not tell the user about the error", exc_info=True)
+            logger.warning("Could not tell the user about the error")
+    await _alert_operator(context, where, type(error).__name__, kind)
+
+
+async def _translator_for(context: ConveneContext, user: User | None) -> Translator:
+    services = context.services
+    locale = None
+    if user is not None:
+        with contextlib.suppress(Exception):  # the database may be what failed
+            account = await services.roster.account(user.id)
+            locale = account.locale if account else None
+        if locale is None:
+            locale = match_locale(user.language_code, services.settings.default_locale)
+    return services.i18n.translator(locale)
+
+
+async def _alert_operator(context: ConveneContext, where: str, error: str, kind: str) -> None:
+    services = context.services
+    chat_id = services.settings.alert_chat
+    if chat_id is None:
+        return
+    held = services.alerts.allow(f"{where}:{error}", services.clock.now())
+    if held is None:
+        return
+    t = await _translator_for_chat(context, chat_id)
+    lines = [
+        t.gettext(
+            "⚠️ Convene error: {error} in {where}, while handling {kind}. The log has the details.",
+            error=error,
+            where=where,
+            kind=kind,
+        )
+    ]
+    if held:
+        lines.append(
+            t.ngettext(
+                "{count} more alert was held back.",
+                "{count} more alerts were held back.",
+                held,
+                count=held,
+            )
+        )
+    try:
+        await context.bot.send_message(chat_id, escape("\n".join(lines)))
+    except Exception as failure:
+        logger.warning("Could not alert the operator chat (%s)", type(failure).__name__)
+
+
+async def _translator_for_chat(context: ConveneContext, chat_id: int) -> Translator:
+    services = context.services
+    locale = None
+    with contextlib.suppress(Exception):
+        account = await services.roster.account(chat_id)
+        locale = account.locale if account else None
+    return services.i18n.translator(locale)
+
+
+def _where(error: BaseException | None) -> str:
+    """The innermost function of ours in the traceback: `handlers.rsvp.on_press`."""
+    found = "unknown"
+    tb = error.__traceback__ if error is not None else None
+    while tb is not None:
+        module = tb.tb_frame.f_globals.get("__name__", "")
+        if module.startswith(("handlers.", "bot.", "storage.")):
+            found = f"{module}.{tb.tb_frame.f_code.co_name}"
+        tb = tb.tb_next
+    return found
+
+
+def _update_kind(update: object) -> str:
+    """What was being handled, as a technical label (no content): `/status`, `button rsvp`,
+    `document`, `text`, `job`."""
+    if not isinstance(update, Update):
+        return "job" if update is None else type(update).__name__
+    if update.callback_query is not None:
+        prefix = (update.callback_query.data or "").split(":", 1)[0]
+        return f"button {prefix[:16]}"
+    message = update.effective_message
+    if message is not None:
+        if message.text and message.text.startswith("/"):
+            return message.text.split()[0].split("@")[0][:32]
+        if message.document is not None:
+            return "document"
+        return "text"
+    return "update"
+
+
+def _telegram_reason(error: TelegramError) -> str:
+    return error.message[:200]
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
@@ -76,10 +184,56 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
 # -- helpers shared by the feature modules ---------------------------------------------------
 
 
-def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    """Rows of (label, callback_data) pairs. Callback data is checked to fit in 64 bytes."""
-    built = []
+# What fits on a phone. Telegram draws the buttons of a row at equal widths across about
+# 40 characters of a phone's screen in portrait, and cuts a label that overflows its button
+# ("Отправить замену" becomes "Отправить з…" three to a row). LABEL_BUDGET[n] is the longest
+# label that is drawn whole n to a row; `keyboard` splits a row whose labels do not fit.
+ROW_WIDTH = 40
+LABEL_BUDGET = {1: 38, 2: 18, 3: 12}
+
+
+def label_budget(per_row: int) -> int:
+    return LABEL_BUDGET.get(per_row, ROW_WIDTH // per_row - 2)
+
+
+def label_width(label: str) -> int:
+    """Width in characters as a phone draws it: emoji and CJK count two, accents nothing."""
+    width = 0
+    for char in label:
+        if unicodedata.combining(char) or char in "\ufe0f\u200d":
+            continue
+        wide = unicodedata.east_asian_width(char) in "WF" or ord(char) >= 0x1F000
+        width += 2 if wide else 1
+    return width
+
+
+def fits(row: Sequence[tuple[str, str]]) -> bool:
+    return all(label_width(label) <= label_budget(len(row)) for label, _ in row)
+
+
+def fit_rows(rows: Sequence[Sequence[tuple[str, str]]]) -> list[list[tuple[str, str]]]:
+    """The same buttons in the same order, a row split where its labels would be cut."""
+    fitted: list[list[tuple[str, str]]] = []
     for row in rows:
+        if fits(row):
+            fitted.append(list(row))
+            continue
+        current: list[tuple[str, str]] = []
+        for button in row:
+            if current and not fits([*current, button]):
+                fitted.append(current)
+                current = []
+            current.append(button)
+        if current:
+            fitted.append(current)
+    return fitted
+
+
+def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
+    """Rows of (label, callback_data) pairs, arranged so that no label is cut on a phone.
+    Callback data is checked to fit in 64 bytes."""
+    built = []
+    for row in fit_rows(rows):
         buttons = []
         for label, data in row:
             if len(data.encode()) > 64:
@@ -191,3 +345,32 @@ async def _refuse(update: Update, context: ConveneContext) -> None:
 
 def escape(value: str) -> str:
     return html.escape(value, quote=False)
+
+
+UNDELIVERED_SHOWN = 20  # in a chat message; the export and /proof's file have them all
+
+
+def undelivered_lines(t: Translator, failed: Sequence[tuple[str, str, str]]) -> list[str]:
+    """Recipients a notice did not reach, as (name, country code, Telegram's reason)."""
+    if not failed:
+        return []
+    lines = ["", t.gettext("<b>Not delivered</b> (send again with /resend NUMBER):")]
+    lines += [
+        t.gettext(
+            "{name} ({country}): {reason}",
+            name=escape(name),
+            country=t.country(country) if country else "—",
+            reason=escape(reason or "?"),
+        )
+        for name, country, reason in failed[:UNDELIVERED_SHOWN]
+    ]
+    if len(failed) > UNDELIVERED_SHOWN:
+        lines.append(
+            t.ngettext(
+                "… and {count} more.",
+                "… and {count} more.",
+                len(failed) - UNDELIVERED_SHOWN,
+                count=len(failed) - UNDELIVERED_SHOWN,
+            )
+        )
+    return lines

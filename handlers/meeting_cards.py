@@ -19,7 +19,7 @@ from bot.domain.models import (
     Notice,
     NoticeKind,
 )
-from bot.i18n import Translator
+from bot.i18n import Translator, zone
 from handlers.common import escape, keyboard
 
 
@@ -49,6 +49,25 @@ def place_text(t: Translator, meeting: Meeting) -> str:
     return ", ".join(p for p in parts if p)
 
 
+def clocks_differ(meeting: Meeting, timezone: str) -> bool:
+    """The reader's clock and the meeting's (the host's) show different times for it."""
+    reader, host = zone(timezone), zone(meeting.timezone)
+    return any(
+        moment.astimezone(reader).utcoffset() != moment.astimezone(host).utcoffset()
+        for moment in (meeting.starts_at, meeting.ends_at)
+    )
+
+
+def venue_time_lines(t: Translator, meeting: Meeting, timezone: str) -> list[str]:
+    """The meeting's own local time, for a reader whose clock differs from the host's."""
+    if not clocks_differ(meeting, timezone):
+        return []
+    period = t.period(meeting.starts_at, meeting.ends_at, meeting.timezone)
+    if meeting.mode is MeetingMode.ONLINE:
+        return [t.gettext("Host's local time: {period}", period=period)]
+    return [t.gettext("Local time at the venue: {period}", period=period)]
+
+
 def meeting_lines(t: Translator, meeting: Meeting, timezone: str) -> list[str]:
     """Title, texts, time, place and deadline: the body of every card."""
     text, untranslated = meeting.text_for(t.locale)
@@ -65,6 +84,7 @@ def meeting_lines(t: Translator, meeting: Meeting, timezone: str) -> list[str]:
     lines += [
         "",
         t.gettext("When: {period}", period=t.period(meeting.starts_at, meeting.ends_at, timezone)),
+        *venue_time_lines(t, meeting, timezone),
         t.gettext("Format: {format}", format=mode_label(t, meeting.mode)),
     ]
     if meeting.mode is not MeetingMode.ONLINE:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,7 +37,13 @@ from bot.domain.models import (
     NoticeKind,
     NoticeStatus,
 )
-from bot.domain.notices import AnnouncementSpec, NoticeError, NoticeProblem, parse_audience
+from bot.domain.notices import (
+    AnnouncementSpec,
+    NoticeError,
+    NoticeProblem,
+    Outcome,
+    parse_audience,
+)
 from bot.i18n import Translator
 from bot.services import Services
 from handlers.common import PRIVATE, alert, escape, keyboard, reply, require_admin
@@ -86,6 +93,8 @@ async def render_delivery(services: Services, delivery: Delivery) -> list[Part] 
         return await render_request_notice(services, t, notice, delivery, timezone)
     if notice.kind is NoticeKind.REMINDER:
         return await render_reminder(services, t, notice, delivery, timezone)
+    if notice.kind is NoticeKind.REPORT:
+        return await report_parts(services, t, notice)
     assert meeting is not None
     if notice.kind is NoticeKind.CANCELLATION:
         text, markup = cancellation_text(t, meeting, timezone), None
@@ -96,6 +105,15 @@ async def render_delivery(services: Services, delivery: Delivery) -> list[Part] 
         text = card_text(t, meeting, invitation, timezone, now, heading_for(t, notice, meeting))
         markup = card_buttons(t, meeting, invitation) if invitation else None
     return [TextPart(text, markup), ics_part(services, t, meeting)]
+
+
+async def report_parts(services: Services, t: Translator, report: Notice) -> list[Part] | None:
+    outcome = await services.notices.outcome(int(report.body))
+    if outcome is None:
+        return None
+    subject = outcome.notice
+    meeting = await services.meetings.get(subject.meeting_id) if subject.meeting_id else None
+    return [TextPart(failure_report(t, notice_label(t, subject, meeting), outcome))]
 
 
 def announcement_parts(t: Translator, notice: Notice, delivery: Delivery) -> list[Part]:
@@ -145,7 +163,9 @@ def notice_label(t: Translator, notice: Notice, meeting: Meeting | None) -> str:
     return t.gettext("announcement “{excerpt}”", excerpt=excerpt)
 
 
-def progress_text(t: Translator, label: str, counts: DeliveryCounts, total: int) -> str:
+def progress_text(
+    t: Translator, label: str, counts: DeliveryCounts, total: int, *, waiting: bool = False
+) -> str:
     if counts.finished:
         return t.gettext(
             "<b>Sent:</b> {what}\n{sent} of {total} delivered, {failed} failed, "
@@ -156,7 +176,7 @@ def progress_text(t: Translator, label: str, counts: DeliveryCounts, total: int)
             failed=counts.failed,
             unreachable=counts.unreachable,
         )
-    return t.gettext(
+    text = t.gettext(
         "<b>Sending:</b> {what}\n{sent} of {total} sent, {failed} failed, "
         "{unreachable} unreachable, {pending} waiting…",
         what=label,
@@ -166,25 +186,76 @@ def progress_text(t: Translator, label: str, counts: DeliveryCounts, total: int)
         unreachable=counts.unreachable,
         pending=counts.pending,
     )
+    if waiting:
+        text += "\n" + t.gettext(
+            "Telegram is not answering at the moment; the rest goes out as soon as it does."
+        )
+    return text
+
+
+def failure_report(t: Translator, label: str, outcome: Outcome) -> str:
+    """What the sender is told, once, when a notice ended without reaching everyone."""
+    counts = outcome.counts
+    lines = [
+        t.ngettext(
+            "⚠️ Notice #{number} ({what}) could not be delivered to {count} recipient.",
+            "⚠️ Notice #{number} ({what}) could not be delivered to {count} recipients.",
+            counts.failed,
+            number=str(outcome.notice.id),
+            what=label,
+            count=counts.failed,
+        ),
+        t.gettext("Telegram's reasons:"),
+    ]
+    lines += [f"• {escape(reason or '?')}: {count}" for reason, count in outcome.reasons.items()]
+    if counts.unreachable:
+        lines.append(
+            t.ngettext(
+                "Besides, {count} recipient has blocked the bot.",
+                "Besides, {count} recipients have blocked the bot.",
+                counts.unreachable,
+                count=counts.unreachable,
+            )
+        )
+    lines += [
+        "",
+        t.gettext(
+            "To send it again to exactly those it did not reach: /resend {number}",
+            number=str(outcome.notice.id),
+        ),
+    ]
+    return "\n".join(lines)
 
 
 class ProgressReporter:
-    """Edits each sender's progress message while a notice goes out; the final summary.
+    """Edits each sender's progress message while a notice goes out; the final summary;
+    and, once, a report to the sender when a notice ended with failed deliveries.
 
     Run by a repeating job. It reads only the database, so it picks up where it was after a
     restart, and marking a notice finished is conditional, so of two processes one reports.
     """
 
-    def __init__(self, services: Services, bot: Any) -> None:
+    def __init__(
+        self,
+        services: Services,
+        bot: Any,
+        waiting_since: Callable[[], datetime | None] = lambda: None,
+        wake: Callable[[], None] = lambda: None,
+    ) -> None:
         self.services = services
         self.bot = bot
+        self.waiting_since = waiting_since  # the delivery worker's: Telegram unreachable
+        self.wake = wake  # the delivery worker's: a report was queued
         self._shown: dict[int, str] = {}
 
     async def tick(self) -> None:
         services = self.services
+        waiting = self.waiting_since() is not None
         for progress in await services.notices.in_progress():
             notice, counts = progress.notice, progress.counts
             finished = counts.finished and await services.notices.finish(notice.id)
+            if finished:
+                await self._finished(notice)
             if notice.progress_chat_id is None or notice.progress_message_id is None:
                 continue
             if counts.finished and not finished:
@@ -192,7 +263,9 @@ class ProgressReporter:
             account = await services.roster.account(notice.progress_chat_id)
             t = services.i18n.translator(account.locale if account else None)
             meeting = await services.meetings.get(notice.meeting_id) if notice.meeting_id else None
-            text = progress_text(t, notice_label(t, notice, meeting), counts, notice.total)
+            text = progress_text(
+                t, notice_label(t, notice, meeting), counts, notice.total, waiting=waiting
+            )
             if self._shown.get(notice.id) == text:
                 continue
             self._shown[notice.id] = text
@@ -208,11 +281,32 @@ class ProgressReporter:
             if finished:
                 self._shown.pop(notice.id, None)
 
+    async def _finished(self, notice: Notice) -> None:
+        """One log line per finished notice; a report to whom it concerns when some of it
+        failed, queued like any notice (rendered by `render_delivery`)."""
+        services = self.services
+        counts = await services.notices.counts(notice.id)
+        logger.info(
+            "Notice %s finished: %s sent, %s failed, %s unreachable",
+            notice.id,
+            counts.sent,
+            counts.failed,
+            counts.unreachable,
+        )
+        if counts.failed and await services.notices.queue_failure_report(notice.id):
+            self.wake()
+
 
 async def start_progress(
-    context: ConveneContext, update: Update, notice_id: int, total: int
+    context: ConveneContext,
+    update: Update,
+    notice_id: int,
+    total: int,
+    *,
+    counts: DeliveryCounts | None = None,
 ) -> None:
-    """Send the message the progress reporter edits, and wake the worker."""
+    """Send the message the progress reporter edits, and wake the worker. `counts` where
+    some of the notice already went out (a resend); else all `total` are waiting."""
     services = context.services
     notice = await services.notices.get(notice_id)
     if notice is None:
@@ -220,7 +314,7 @@ async def start_progress(
     meeting = await services.meetings.get(notice.meeting_id) if notice.meeting_id else None
     t = context.t
     text = progress_text(
-        t, notice_label(t, notice, meeting), DeliveryCounts(pending=total), notice.total
+        t, notice_label(t, notice, meeting), counts or DeliveryCounts(pending=total), notice.total
     )
     sent = await reply(update, text)
     if sent is not None:
@@ -486,8 +580,50 @@ async def cancel_dialog(update: Update, context: ConveneContext) -> None:
         await reply(update, t.gettext("Cancelled: nothing was sent."))
 
 
+# -- /resend ----------------------------------------------------------------------------------
+
+NOTICE_NUMBER = re.compile(r"^#?([0-9]{1,9})$")  # ASCII digits only: "²" is not a number
+
+
+async def resend(update: Update, context: ConveneContext) -> None:
+    """Send a notice again to exactly those it did not reach: `/resend NUMBER`."""
+    principal = await require_admin(update, context)
+    if principal is None:
+        return
+    t, services = context.t, context.services
+    args = context.args or []
+    match = NOTICE_NUMBER.match(args[0]) if len(args) == 1 else None
+    if match is None:
+        await reply(
+            update,
+            t.gettext(
+                "Usage: /resend NUMBER, the number of a notice: it goes again to exactly "
+                "those it did not reach."
+            ),
+        )
+        return
+    number = int(match.group(1))
+    count = await services.notices.resend(number, actor=principal.telegram_user_id)
+    if count is None:
+        await reply(update, t.gettext("There is no notice #{number}.", number=str(number)))
+        return
+    if count == 0:
+        await reply(
+            update,
+            t.gettext(
+                "Notice #{number} has reached everyone it could: there is nobody to send it "
+                "to again.",
+                number=str(number),
+            ),
+        )
+        return
+    counts = await services.notices.counts(number)
+    await start_progress(context, update, number, count, counts=counts)
+
+
 def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("announce", announce, filters=PRIVATE))
+    app.add_handler(CommandHandler("resend", resend, filters=PRIVATE))
     app.add_handler(CommandHandler("cancel", cancel_dialog, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(on_announce_button, pattern=r"^ann:"))
     app.add_handler(CallbackQueryHandler(on_ack, pattern=r"^ack:"))

@@ -8,7 +8,7 @@ buttons, restarts and duplicates are all harmless.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
@@ -21,6 +21,7 @@ from telegram.ext import (
 )
 
 from bot.context import ConveneContext
+from bot.domain.access import Principal, commands_for
 from bot.domain.countries import SEED_COUNTRIES, timezones_of
 from bot.domain.invites import InviteProblem
 from bot.domain.models import Member, MemberStatus
@@ -37,15 +38,32 @@ from bot.domain.registration import (
 )
 from bot.i18n import LANGUAGE_BY_CODE, LANGUAGES, Raw, Translator, match_locale
 from handlers.approval import send_approval_requests
-from handlers.common import PRIVATE, alert, chunked, identity_lines, keyboard, reply
-from handlers.menus import set_chat_menu
+from handlers.common import (
+    LABEL_BUDGET,
+    PRIVATE,
+    alert,
+    chunked,
+    identity_lines,
+    keyboard,
+    label_width,
+    reply,
+)
+from handlers.menus import describe, set_chat_menu
 
 logger = logging.getLogger(__name__)
 
 GROUP_REGISTRATION_TEXT = 1
 
 
-def invite_problem_text(t: Translator, problem: InviteProblem) -> str:
+def invite_problem_text(
+    t: Translator, problem: InviteProblem, retry_in: timedelta | None = None
+) -> str:
+    if problem is InviteProblem.TOO_MANY_TRIES:
+        return t.gettext(
+            "Too many invitation links that do not work were tried from this account. "
+            "Please try again {relative}, or ask the secretariat for a new link.",
+            relative=t.relative(retry_in or timedelta(minutes=1)),
+        )
     if problem is InviteProblem.EXPIRED:
         return t.gettext(
             "This invitation link has expired. Please ask the secretariat for a new one."
@@ -103,6 +121,17 @@ def language_keyboard(prefix: str, suggested: str | None = None) -> InlineKeyboa
         for language in LANGUAGES
     ]
     return keyboard(chunked(buttons, 2))
+
+
+def keep_name_label(t: Translator, name: str) -> str:
+    """ "Keep “Name”", the name shortened with "…" if the label would not fit a phone.
+
+    A label is plain text, not HTML: the name goes in as it is ("Ana & Ivan", not "&amp;")."""
+    label = t.gettext("Keep “{name}”", name=Raw(name))
+    overflow = label_width(label) - LABEL_BUDGET[1]
+    if overflow > 0:
+        label = t.gettext("Keep “{name}”", name=Raw(name[: -overflow - 1].rstrip() + "…"))
+    return label
 
 
 def local_time(t: Translator, timezone: str, now: datetime) -> str:
@@ -169,7 +198,8 @@ async def render_step(
             "What is your full name, as it should appear on attendance lists? Send it as a message."
         )
         if suggested and len(suggested) >= 2:
-            return text, keyboard([[(t.gettext("Keep “{name}”", name=suggested), "reg:name:keep")]])
+            label = keep_name_label(t, suggested)
+            return text, keyboard([[(label, "reg:name:keep")]])
         return text, None
     if step is Step.COUNTRY:
         buttons = sorted(
@@ -264,7 +294,7 @@ async def start(update: Update, context: ConveneContext) -> None:
     )
     if outcome.kind is StartKind.INVALID:
         assert outcome.problem is not None
-        await reply(update, invite_problem_text(t, outcome.problem))
+        await reply(update, invite_problem_text(t, outcome.problem, outcome.retry_in))
     elif outcome.kind is StartKind.PENDING:
         await reply(update, pending_text(t))
     elif outcome.kind is StartKind.REVOKED:
@@ -301,19 +331,14 @@ async def start_without_token(update: Update, context: ConveneContext) -> None:
         return
     principal = await services.roster.principal(user.id)
     if principal.is_admin or principal.focal_countries:
-        # Admins from CONVENE_ADMINS may never register; /start is when the bot learns
-        # their chat, so it can send them approval requests and their menu.
-        await services.roster.remember_chat(user.id, update.effective_chat.id)  # type: ignore[union-attr]
+        # Admins from CONVENE_ADMINS and focal points may never register; /start is when the
+        # bot learns their chat and language, so approval requests and alerts reach them in it.
+        await services.roster.remember_chat(user.id, update.effective_chat.id, t.locale)  # type: ignore[union-attr]
         await set_chat_menu(context.bot, t, update.effective_chat.id, principal)  # type: ignore[union-attr]
     member = principal.member
     if member is None:
-        if principal.is_admin:
-            await reply(
-                update,
-                t.gettext(
-                    "Welcome to Convene. You are a secretariat administrator: use /help to see your commands."
-                ),
-            )
+        if principal.is_admin or principal.focal_countries:
+            await reply(update, role_greeting(t, principal))
         else:
             await reply(
                 update,
@@ -333,6 +358,22 @@ async def start_without_token(update: Update, context: ConveneContext) -> None:
                 "Welcome back, {name}. Use /help to see what you can do.", name=member.full_name
             ),
         )
+
+
+def role_greeting(t: Translator, principal: Principal) -> str:
+    """What an admin or a focal point is here, and the commands they may use."""
+    if principal.is_admin:
+        role = t.gettext("Welcome to Convene. You are a secretariat administrator.")
+    else:
+        countries = sorted(t.country(code) for code in principal.focal_countries)
+        role = t.ngettext(
+            "Welcome to Convene. You are the national focal point of {countries}.",
+            "Welcome to Convene. You are the national focal point of these countries: {countries}.",
+            len(countries),
+            countries=", ".join(countries),
+        )
+    commands = [f"/{command} — {describe(t, command)}" for command in commands_for(principal)]
+    return "\n".join([role, "", t.gettext("The commands you can use:"), *commands])
 
 
 def pending_text(t: Translator) -> str:

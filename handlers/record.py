@@ -13,7 +13,7 @@ from bot.domain.audit import Action
 from bot.domain.models import DeliveryState
 from bot.domain.reports import proof_sheets, tables_to_csv, tables_to_xlsx
 from bot.i18n import zone
-from handlers.common import PRIVATE, reply, require_admin
+from handlers.common import PRIVATE, reply, require_admin, undelivered_lines
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +112,11 @@ async def proof(update: Update, context: ConveneContext) -> None:
         return
     await services.audit.record(Action.EXPORT, "notice", number, actor=user.id, report="proof")
     delivered = sum(1 for r in report.rows if r.delivery.state is DeliveryState.SENT)
+    failed = [
+        (r.name, r.member.country if r.member else "", r.delivery.last_error or "")
+        for r in report.rows
+        if r.delivery.state is DeliveryState.FAILED
+    ]
     acknowledged = sum(1 for r in report.rows if r.delivery.acknowledged_at)
     answered = sum(1 for r in report.rows if r.answered_at)
     await _send_tables(
@@ -129,6 +134,8 @@ async def proof(update: Update, context: ConveneContext) -> None:
             answered=answered,
         ),
     )
+    if failed:  # beside the files, not in a caption (at most 1,024 characters)
+        await reply(update, "\n".join(undelivered_lines(t, failed)).strip())
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]

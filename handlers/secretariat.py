@@ -8,10 +8,16 @@ from telegram import InputFile, Update
 from telegram.ext import Application, CommandHandler
 
 from bot.context import ConveneContext
-from bot.domain.models import Answer
+from bot.domain.models import Answer, DeliveryState
 from bot.domain.reports import ExportKind, MeetingReport
 from bot.i18n import Translator
-from handlers.common import PRIVATE, reply, require_viewer, split_message
+from handlers.common import (
+    PRIVATE,
+    reply,
+    require_viewer,
+    split_message,
+    undelivered_lines,
+)
 from handlers.meeting_cards import answer_label
 
 logger = logging.getLogger(__name__)
@@ -77,6 +83,7 @@ def status_text(t: Translator, report: MeetingReport, timezone: str) -> list[str
             unreachable=counts.unreachable,
         ),
     ]
+    lines += _undelivered(t, report)
     if report.notices:
         lines.append(
             t.gettext(
@@ -94,6 +101,18 @@ def status_text(t: Translator, report: MeetingReport, timezone: str) -> list[str
             )
         )
     return lines
+
+
+def _undelivered(t: Translator, report: MeetingReport) -> list[str]:
+    members = {row.member.telegram_user_id: row.member for row in report.rows}
+    failed = []
+    for delivery in report.deliveries:
+        if delivery.state is not DeliveryState.FAILED:
+            continue
+        member = members.get(delivery.telegram_user_id)
+        name = member.full_name if member else f"Telegram {delivery.telegram_user_id}"
+        failed.append((name, member.country if member else "", delivery.last_error or ""))
+    return undelivered_lines(t, failed)
 
 
 def _number(context: ConveneContext) -> int | None:

@@ -52,7 +52,9 @@ class Database:
             search_path = parsed.query["search_path"]
             parsed = parsed.difference_update_query(["search_path"])
             kwargs["connect_args"] = {"server_settings": {"search_path": str(search_path)}}
-        self.engine: AsyncEngine = create_async_engine(parsed, **kwargs)
+        # Parameters never reach a log or an error message: they hold answers, names and
+        # file names (SQLAlchemy puts them in the text of every database error otherwise).
+        self.engine: AsyncEngine = create_async_engine(parsed, hide_parameters=True, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
 
@@ -61,6 +63,11 @@ class Database:
         """One transaction; committed when the block ends, rolled back if it raises."""
         async with self.engine.begin() as connection:
             yield Tx(connection)
+
+    async def ping(self) -> None:
+        """Raise unless the database answers a trivial query."""
+        async with self.engine.connect() as connection:
+            await connection.exec_driver_sql("SELECT 1")
 
     async def upgrade(self) -> str | None:
         """Apply every pending migration (one transaction each); return the new revision."""

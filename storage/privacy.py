@@ -28,6 +28,7 @@ from storage.schema import (
     roles,
     team_members,
     teams,
+    token_attempts,
 )
 
 
@@ -181,6 +182,9 @@ class PrivacyRepo:
         await self.c.execute(sa.delete(deliveries).where(deliveries.c.telegram_user_id == user))
         await self.c.execute(sa.delete(reminders).where(reminders.c.telegram_user_id == user))
         await self.c.execute(sa.delete(roles).where(roles.c.telegram_user_id == user))
+        await self.c.execute(
+            sa.delete(token_attempts).where(token_attempts.c.telegram_user_id == user)
+        )
         await self.c.execute(
             sa.delete(approval_messages).where(approval_messages.c.chat_id == user)
         )

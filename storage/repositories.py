@@ -42,7 +42,9 @@ from bot.domain.models import (
     TeamRole,
 )
 from storage.audit import AuditRepo
+from storage.budget import ProcessRepo
 from storage.followup import PlanRepo, ReminderRepo, RequestRepo, ResponseRepo
+from storage.invites import TokenAttemptRepo
 from storage.privacy import PrivacyRepo
 from storage.rows import MEMBER_COLUMNS, chunks, insert_ignore, is_postgres, member_from_row
 from storage.schema import (
@@ -89,6 +91,8 @@ class Tx:
         self.reminders = ReminderRepo(connection)
         self.audit = AuditRepo(connection)
         self.privacy = PrivacyRepo(connection)
+        self.processes = ProcessRepo(connection)
+        self.token_attempts = TokenAttemptRepo(connection)
 
 
 class _Repo:
@@ -906,7 +910,12 @@ def _delivery(row: Any) -> Delivery:
         last_error=row.last_error,
         acknowledged_at=row.acknowledged_at,
         created_at=row.created_at,
+        requeued_at=row.requeued_at,
     )
+
+
+# Rows that did not reach their recipient: what `/resend` queues again.
+_NOT_DELIVERED = (DeliveryState.FAILED.value, DeliveryState.UNREACHABLE.value)
 
 
 class DeliveryRepo(_Repo):
@@ -1058,6 +1067,36 @@ class DeliveryRepo(_Repo):
             unreachable=by_state.get("unreachable", 0),
             acknowledged=acknowledged,
         )
+
+    async def requeue_undelivered(self, notice_id: int, now: datetime) -> int:
+        """Queue again the rows of a notice that did not reach their recipient (failed or
+        unreachable), never those that did; the give-up age starts again from now. A row
+        whose first message went out keeps `parts_sent`, so only what is missing follows."""
+        result = await self.c.execute(
+            sa.update(deliveries)
+            .where(deliveries.c.notice_id == notice_id, deliveries.c.state.in_(_NOT_DELIVERED))
+            .values(
+                state=DeliveryState.PENDING.value,
+                attempts=0,
+                next_attempt_at=now,
+                requeued_at=now,
+                claimed_at=None,
+                last_error=None,
+            )
+        )
+        return result.rowcount
+
+    async def failure_reasons(self, notice_id: int) -> dict[str, int]:
+        """How many rows of the notice failed, by the reason kept (Telegram's words)."""
+        rows = await self.c.execute(
+            sa.select(deliveries.c.last_error, sa.func.count())
+            .where(
+                deliveries.c.notice_id == notice_id,
+                deliveries.c.state == DeliveryState.FAILED.value,
+            )
+            .group_by(deliveries.c.last_error)
+        )
+        return {str(reason or ""): count for reason, count in rows}
 
     async def of_notices(self, notice_ids: Sequence[int]) -> list[Delivery]:
         if not notice_ids:

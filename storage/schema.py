@@ -88,7 +88,7 @@ members = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Index("ix_members_country_status", "country", "status"),
-    # Numbers are never reused (SQLite: AUTOINCREMENT; migration 0005).
+    # Numbers are never reused (SQLite: AUTOINCREMENT; migration 0006).
     sqlite_autoincrement=True,
 )
 
@@ -110,7 +110,7 @@ teams = sa.Table(
     sa.Column("slug", sa.String(64), nullable=False, unique=True),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
-    # Numbers are never reused (SQLite: AUTOINCREMENT; migration 0005).
+    # Numbers are never reused (SQLite: AUTOINCREMENT; migration 0006).
     sqlite_autoincrement=True,
 )
 
@@ -143,7 +143,7 @@ invites = sa.Table(
     sa.Column("revoked_at", UTCDateTime, nullable=True),
     sa.Column("created_by", sa.BigInteger, nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
-    # Numbers are never reused (SQLite: AUTOINCREMENT; migration 0005).
+    # Numbers are never reused (SQLite: AUTOINCREMENT; migration 0006).
     sqlite_autoincrement=True,
 )
 
@@ -240,7 +240,7 @@ meetings = sa.Table(
     sa.Column("updated_at", UTCDateTime, nullable=False),
     # Added in 0003: a JSON list of seconds before the start; NULL for the global cadence.
     sa.Column("reminder_offsets", sa.Text, nullable=True),
-    # Numbers are never reused (SQLite: AUTOINCREMENT; migration 0005).
+    # Numbers are never reused (SQLite: AUTOINCREMENT; migration 0006).
     sqlite_autoincrement=True,
 )
 
@@ -276,7 +276,7 @@ invitations = sa.Table(
     sa.Column("substitute_requested_at", UTCDateTime, nullable=True),
     sa.Column("invited_at", UTCDateTime, nullable=False),
     sa.UniqueConstraint("meeting_id", "member_id", name="uq_invitations_meeting_member"),
-    # Numbers are never reused (SQLite: AUTOINCREMENT; migration 0005).
+    # Numbers are never reused (SQLite: AUTOINCREMENT; migration 0006).
     sqlite_autoincrement=True,
 )
 
@@ -313,7 +313,7 @@ notices = sa.Table(
     sa.Column("request_id", sa.Integer, nullable=True),
     sa.Column("topic", sa.String(96), nullable=True),
     sa.Index("uq_notices_topic", "topic", unique=True),
-    # Numbers are never reused (SQLite: AUTOINCREMENT; migration 0005).
+    # Numbers are never reused (SQLite: AUTOINCREMENT; migration 0006).
     sqlite_autoincrement=True,
 )
 
@@ -340,9 +340,11 @@ deliveries = sa.Table(
     sa.Column("last_error", sa.String(200), nullable=True),
     sa.Column("acknowledged_at", UTCDateTime, nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    # Added in 0005: when `/resend` queued the row again; the give-up age counts from here.
+    sa.Column("requeued_at", UTCDateTime, nullable=True),
     sa.UniqueConstraint("notice_id", "telegram_user_id", name="uq_deliveries_notice_recipient"),
     sa.Index("ix_deliveries_due", "state", "parts_sent", "next_attempt_at"),
-    # Numbers are never reused (SQLite: AUTOINCREMENT; migration 0005).
+    # Numbers are never reused (SQLite: AUTOINCREMENT; migration 0006).
     sqlite_autoincrement=True,
 )
 
@@ -397,7 +399,7 @@ requests = sa.Table(
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Index("ix_requests_status_deadline", "status", "deadline"),
     sa.Index("ix_requests_item_id", "item_id"),
-    # Numbers are never reused (SQLite: AUTOINCREMENT; migration 0005).
+    # Numbers are never reused (SQLite: AUTOINCREMENT; migration 0006).
     sqlite_autoincrement=True,
 )
 
@@ -420,7 +422,7 @@ responses = sa.Table(
     sa.Column("amendments", sa.Integer, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.UniqueConstraint("request_id", "party", name="uq_responses_request_party"),
-    # Numbers are never reused (SQLite: AUTOINCREMENT; migration 0005).
+    # Numbers are never reused (SQLite: AUTOINCREMENT; migration 0006).
     sqlite_autoincrement=True,
 )
 
@@ -444,7 +446,7 @@ response_files = sa.Table(
     sa.Column("path", sa.Text, nullable=True),
     sa.Column("uploaded_by", sa.Integer, nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
-    # Numbers are never reused (SQLite: AUTOINCREMENT; migration 0005).
+    # Numbers are never reused (SQLite: AUTOINCREMENT; migration 0006).
     sqlite_autoincrement=True,
 )
 
@@ -458,7 +460,7 @@ action_plans = sa.Table(
     sa.Column("timezone", sa.String(64), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
-    # Numbers are never reused (SQLite: AUTOINCREMENT; migration 0005).
+    # Numbers are never reused (SQLite: AUTOINCREMENT; migration 0006).
     sqlite_autoincrement=True,
 )
 
@@ -492,7 +494,7 @@ plan_items = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.UniqueConstraint("plan_id", "ref", name="uq_plan_items_plan_ref"),
     sa.Index("ix_plan_items_current_deadline", "current_deadline"),
-    # Numbers are never reused (SQLite: AUTOINCREMENT; migration 0005).
+    # Numbers are never reused (SQLite: AUTOINCREMENT; migration 0006).
     sqlite_autoincrement=True,
 )
 
@@ -522,7 +524,7 @@ reminders = sa.Table(
     ),
     sa.Index("ix_reminders_state_send_at", "state", "send_at"),
     sa.Index("ix_reminders_response_id", "response_id"),
-    # Numbers are never reused (SQLite: AUTOINCREMENT; migration 0005).
+    # Numbers are never reused (SQLite: AUTOINCREMENT; migration 0006).
     sqlite_autoincrement=True,
 )
 
@@ -557,4 +559,23 @@ audit_log = sa.Table(
     sa.Index("ix_audit_log_at", "at"),
     sa.Index("ix_audit_log_object", "object_type", "object_id"),
     sa.Index("ix_audit_log_subject_ref", "subject_ref"),
+)
+
+# The bot processes serving one database (0005), each beating every few seconds: Telegram's
+# 30 messages a second are shared out among those alive (bot/budget.py).
+bot_processes = sa.Table(
+    "bot_processes",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("heartbeat_at", UTCDateTime, nullable=False),
+)
+
+# Wrong invitation tokens tried by one person (0005): each further try waits longer.
+token_attempts = sa.Table(
+    "token_attempts",
+    metadata,
+    sa.Column("telegram_user_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("last_failure_at", UTCDateTime, nullable=False),
 )

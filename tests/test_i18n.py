@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gettext
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -54,7 +54,7 @@ def test_translator_escapes_values_and_formats_for_the_reader() -> None:
     assert en.gettext("Name: {name}", name="<b>x</b>") == "Name: &lt;b&gt;x&lt;/b&gt;"
     assert en.gettext("Name: {name}", name=Raw("<b>x</b>")) == "Name: <b>x</b>"
     moment = datetime(2026, 9, 10, 12, 0, tzinfo=UTC)
-    assert en.datetime(moment, "Asia/Tbilisi") == "Sep 10, 2026, 4:00\u202fPM (Asia/Tbilisi)"
+    assert en.datetime(moment, "Asia/Tbilisi") == "Sep 10, 2026, 16:00 (Asia/Tbilisi)"
     assert (
         i18n.translator("sr_Cyrl")
         .datetime(moment, "Europe/Belgrade")
@@ -97,3 +97,93 @@ def test_startup_fails_without_compiled_catalogs(tmp_path: Path) -> None:
 
     with pytest.raises(CatalogMissingError, match="convene i18n compile"):
         I18n("en", locales_dir=tmp_path)
+
+
+@pytest.mark.parametrize("code", SUPPORTED_LOCALES)
+def test_times_are_24_hour_in_every_language(code: str) -> None:
+    """Officials of the region read 24-hour time, English and Albanian included."""
+    t = I18n("en").translator(code)
+    evening = datetime(2026, 12, 10, 20, 30, tzinfo=UTC)  # 21:30 in Belgrade
+    shown = t.datetime(evening, "Europe/Belgrade")
+    assert "21:30" in shown, shown
+    assert "9:30" not in shown.replace("21:30", "")
+    period = t.period(evening, evening.replace(hour=22), "Europe/Belgrade")
+    assert "21:30–23:30" in period, period
+    for marker in ("PM", "AM", "p.d.", "e pasdites", "μ.μ."):
+        assert marker not in shown and marker not in period
+
+
+def test_albanian_reads_a_belgrade_morning_in_24_hour_form() -> None:
+    sq = I18n("en").translator("sq")
+    morning = datetime(2026, 12, 10, 8, 30, tzinfo=UTC)
+    assert sq.datetime(morning, "Europe/Tirane") == "10 dhj 2026, 09:30 (Europe/Tirane)"
+
+
+def test_montenegrin_names_and_relative_times_are_ijekavian() -> None:
+    cnr = I18n("en").translator("cnr")
+    assert cnr.country("MK") == "Sjeverna Makedonija"
+    assert cnr.country("DE") == "Njemačka"
+    assert cnr.relative(timedelta(days=14)) == "za 2 sedmice"
+    assert cnr.relative(timedelta(days=-3)) == "prije 3 dana"
+    assert cnr.relative(timedelta(days=60)) == "za 2 mjeseca"
+    # Dates keep Montenegro's own format.
+    assert cnr.datetime(datetime(2026, 9, 10, 12, 0, tzinfo=UTC), "Europe/Podgorica") == (
+        "10. 9. 2026. 14:00 (Europe/Podgorica)"
+    )
+    # Serbian stays ekavian.
+    assert I18n("en").translator("sr_Latn").country("DE") == "Nemačka"
+
+
+def test_serbian_latin_is_the_cyrillic_letter_for_letter() -> None:
+    assert i18n_tools.serbian_latin("Још не знам") == "Još ne znam"
+    assert (
+        i18n_tools.serbian_latin("Љубав, Њиве, Џеп, ЉУБАВ, ЊИВЕ")
+        == "Ljubav, Njive, Džep, LJUBAV, NJIVE"
+    )
+    # Placeholders, tags, entities, commands and links stay as written.
+    assert (
+        i18n_tools.serbian_latin("<b>Члан {name}</b> &amp; /status https://пример.рс — ћ")
+        == "<b>Član {name}</b> &amp; /status https://пример.рс — ć"
+    )
+    cyrillic = I18n("en").translator("sr_Cyrl")
+    latin = I18n("en").translator("sr_Latn")
+    assert latin.pgettext("rsvp", "Not sure yet") == "Još ne znam"
+    assert cyrillic.pgettext("rsvp", "Not sure yet") == "Још не знам"
+    assert latin.pgettext("short", "not sure") == i18n_tools.serbian_latin(
+        cyrillic.pgettext("short", "not sure")
+    )
+
+
+def test_the_catalog_check_refuses_serbian_scripts_that_drift_apart(tmp_path: Path) -> None:
+    cyrillic = i18n_tools._read(i18n_tools.po_path("sr_Cyrl"), "sr_Cyrl")
+    latin = i18n_tools._read(i18n_tools.po_path("sr_Latn"), "sr_Latn")
+    assert i18n_tools.script_problems(cyrillic, latin) == []
+    latin.get("Not sure yet", "rsvp").string = "Još nije sigurno"
+    problems = i18n_tools.script_problems(cyrillic, latin)
+    assert len(problems) == 1 and "Još ne znam" in problems[0]
+
+
+def test_reviewers_corrections_stay_corrected() -> None:
+    i18n = I18n("en")
+    sq, cnr, hu, el = (i18n.translator(code) for code in ("sq", "cnr", "hu", "el"))
+    assert sq.pgettext("rsvp", "Not sure yet") == "Ende nuk e di"
+    assert sq.gettext("Discard") == "Fshije draftin"
+    assert "Vaše" not in cnr.gettext(
+        "Send the two-letter ISO code of your country, for example FR for France."
+    )
+    assert hu.gettext("any") == "bármelyik"
+    assert "εθνικό σημείο επαφής" in el.gettext("by the secretariat or a focal point")
+    for code, phrase in (
+        ("sr_Cyrl", "необавезну адресу е-поште"),
+        ("sr_Latn", "neobaveznu adresu e-pošte"),
+    ):
+        catalog = i18n_tools._read(i18n_tools.po_path(code), code)
+        notice = next(m for m in catalog if isinstance(m.id, str) and m.id.startswith("<b>Privacy"))
+        assert phrase in notice.string
+    # Team names stand after a colon where the grammar would need a case ending.
+    for code in ("ru", "uk", "hy"):
+        welcome = i18n.translator(code).gettext(
+            "Welcome to Convene, the coordination bot of {teams}.\n\nPlease choose your language.",
+            teams="X",
+        )
+        assert ": X" in welcome or "՝ X" in welcome, welcome

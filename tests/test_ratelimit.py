@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from datetime import timedelta
+
+import pytest
 
 from bot.ratelimit import BULK, TwoLaneRateLimiter, counted
 
@@ -83,3 +86,62 @@ async def test_only_message_methods_are_counted() -> None:
     assert time.now == 1000.0 and len(calls) == 100
     await limiter.process_request(callback, (), {}, "sendMessage", {}, BULK)
     assert len(calls) == 101
+
+
+async def test_an_interactive_call_told_to_wait_briefly_waits_and_is_tried_once_more(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from telegram.error import RetryAfter
+
+    monkeypatch.setenv("PTB_TIMEDELTA", "1")  # as bot/app.py opts in
+
+    time = VirtualTime()
+    limiter = TwoLaneRateLimiter(clock=time.clock, sleep=time.sleep)
+    calls: list[float] = []
+
+    async def flooded_once() -> dict[str, bool]:
+        calls.append(time.now)
+        if len(calls) == 1:
+            raise RetryAfter(timedelta(seconds=2))
+        return {"ok": True}
+
+    result = await limiter.process_request(flooded_once, (), {}, "sendMessage", {}, None)
+    assert result == {"ok": True}
+    assert calls[1] - calls[0] >= 2  # waited retry_after, then once more
+
+    async def always_flooded() -> None:
+        calls.append(time.now)
+        raise RetryAfter(timedelta(seconds=2))
+
+    calls.clear()
+    with pytest.raises(RetryAfter):
+        await limiter.process_request(always_flooded, (), {}, "editMessageText", {}, None)
+    assert len(calls) == 2  # once more, not forever
+
+    async def long_wait() -> None:
+        calls.append(time.now)
+        raise RetryAfter(timedelta(seconds=60))
+
+    calls.clear()
+    with pytest.raises(RetryAfter):
+        await limiter.process_request(long_wait, (), {}, "sendMessage", {}, None)
+    assert len(calls) == 1  # a long wait fails at once: the caller is told
+
+
+async def test_a_share_of_the_budget_keeps_both_lanes_under_it() -> None:
+    time = VirtualTime()
+    limiter = TwoLaneRateLimiter(clock=time.clock, sleep=time.sleep)
+    limiter.set_share(0.5)  # two processes
+    sent: list[float] = []
+    for i in range(60):
+        if i % 3:
+            await limiter.bulk_slot()
+        else:
+            await limiter.interactive_slot()
+        sent.append(time.now)
+    assert max_in_window(sent) <= 14
+
+    limiter.hold(6.0)  # a process joining others waits until they have seen it
+    before = time.now
+    await limiter.interactive_slot()
+    assert time.now - before >= 6.0

@@ -35,3 +35,39 @@ async def test_one_persons_updates_stay_in_order_others_run_alongside() -> None:
     await asyncio.gather(first, second)
     assert log[3:] == ["end ana-1", "start ana-2", "end ana-2"]
     assert processor._locks == {}
+
+
+async def test_one_persons_flood_neither_holds_the_slots_nor_queues_without_end() -> None:
+    processor = PerUserUpdateProcessor(2, max_queued=5)
+    dropped: list[int] = []
+
+    async def tell(update: Update) -> None:
+        assert update.effective_user is not None
+        dropped.append(update.effective_user.id)
+
+    processor.on_dropped = tell
+    release = asyncio.Event()
+    flooder, other = Person(1, "Flood"), Person(2, "Vesna", "Kovač", "hr")
+
+    def update(person: Person) -> Update:
+        return Update.de_json(message_update(person, "/help"), None)  # type: ignore[arg-type]
+
+    async def slow() -> None:
+        await release.wait()
+
+    async def quick() -> None:
+        pass
+
+    flood = [
+        asyncio.create_task(processor.process_update(update(flooder), slow())) for _ in range(30)
+    ]
+    await asyncio.sleep(0)
+    # Another person is answered at once: the flooder holds one slot, not both.
+    await asyncio.wait_for(processor.process_update(update(other), quick()), 1)
+    # Of the flood, five wait their turn; the rest were dropped, with one notice.
+    await asyncio.sleep(0)
+    assert sum(task.done() for task in flood) == 25
+    assert dropped == [1]
+    release.set()
+    await asyncio.gather(*flood)
+    assert processor._locks == {}

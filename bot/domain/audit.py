@@ -39,6 +39,7 @@ class Action(StrEnum):
     MEETING_EDIT = "meeting.edit"
     MEETING_CANCEL = "meeting.cancel"
     NOTICE_CREATE = "notice.create"
+    NOTICE_RESEND = "notice.resend"
     RSVP_ANSWER = "rsvp.answer"
     RSVP_COMMENT = "rsvp.comment"
     RSVP_SUBSTITUTE = "rsvp.substitute"

@@ -31,6 +31,36 @@ class InviteProblem(StrEnum):
     EXPIRED = "expired"
     USED_UP = "used_up"
     REVOKED = "revoked"
+    TOO_MANY_TRIES = "too_many_tries"  # wrong tokens guessed: wait before the next try
+
+
+# Guessing invitation tokens is slowed down: a person may mistype a few links, then each
+# further try waits twice as long as the one before (1 min, 2 min, 4 min … at most a day).
+FREE_GUESSES = 5
+MAX_GUESS_WAIT = timedelta(days=1)
+FORGET_GUESSES_AFTER = timedelta(days=1)
+
+
+async def guess_wait(tx: Tx, telegram_user_id: int, now: datetime) -> timedelta:
+    """How long the person must wait before their next token is even looked at."""
+    found = await tx.token_attempts.get(telegram_user_id)
+    if found is None:
+        return timedelta(0)
+    failures, last = found
+    if now - last >= FORGET_GUESSES_AFTER or failures < FREE_GUESSES:
+        return timedelta(0)
+    wait = min(timedelta(minutes=2 ** (failures - FREE_GUESSES)), MAX_GUESS_WAIT)
+    return max(last + wait - now, timedelta(0))
+
+
+async def count_guess(tx: Tx, telegram_user_id: int, now: datetime, *, wrong: bool) -> None:
+    """A token was tried: a wrong one counts against the person, a right one clears them."""
+    if not wrong:
+        await tx.token_attempts.clear(telegram_user_id)
+        return
+    found = await tx.token_attempts.get(telegram_user_id)
+    failures = 0 if found is None or now - found[1] >= FORGET_GUESSES_AFTER else found[0]
+    await tx.token_attempts.failed(telegram_user_id, failures + 1, now)
 
 
 class InviteSpecError(ValueError):

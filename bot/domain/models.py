@@ -131,6 +131,7 @@ class NoticeKind(StrEnum):
     ANNOUNCEMENT = "announcement"
     REQUEST = "request"  # a request card: new, or its deadline moved (issue 4)
     REMINDER = "reminder"  # a reminder, escalation or digest (issue 4)
+    REPORT = "report"  # to a sender: a notice did not reach everyone (body: its number)
 
 
 class NoticeStatus(StrEnum):
@@ -314,6 +315,7 @@ class Delivery:
     last_error: str | None
     acknowledged_at: datetime | None
     created_at: datetime | None = None  # when it was queued
+    requeued_at: datetime | None = None  # when `/resend` queued it again
 
 
 @dataclass(frozen=True)

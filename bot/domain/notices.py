@@ -27,6 +27,7 @@ from bot.domain.models import (
     MemberStatus,
     Notice,
     NoticeKind,
+    Role,
     TeamRole,
 )
 from bot.i18n import SUPPORTED_LOCALES
@@ -200,6 +201,16 @@ class Progress:
     counts: DeliveryCounts
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """How a finished notice ended, for the report to its sender: who it did not reach, and
+    Telegram's reasons for the failed ones (reason → how many)."""
+
+    notice: Notice
+    counts: DeliveryCounts
+    reasons: dict[str, int]
+
+
 class Notices:
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
@@ -335,6 +346,71 @@ class Notices:
     async def counts(self, notice_id: int) -> DeliveryCounts:
         async with self.db.transaction() as tx:
             return await tx.deliveries.counts([notice_id])
+
+    async def outcome(self, notice_id: int) -> Outcome | None:
+        async with self.db.transaction() as tx:
+            notice = await tx.notices.get(notice_id)
+            if notice is None:
+                return None
+            counts = await tx.deliveries.counts([notice_id])
+            reasons = await tx.deliveries.failure_reasons(notice_id) if counts.failed else {}
+            return Outcome(notice, counts, reasons)
+
+    async def queue_failure_report(self, notice_id: int) -> int | None:
+        """Once a notice has finished with failed deliveries, queue a report of them to its
+        sender (to the secretariat's admins for a notice without one: queued from the
+        command line, or a reminder). Queued like any notice, so that Telegram being away at
+        that moment loses nothing; its topic makes it once per notice, whatever the number
+        of processes. Returns the report's notice id, or None when there is nothing to say."""
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            notice = await tx.notices.get(notice_id)
+            if notice is None or notice.kind is NoticeKind.REPORT:
+                return None
+            counts = await tx.deliveries.counts([notice_id])
+            if not counts.failed:
+                return None
+            # One report per finish: a resend reopens the notice, and finishes it anew.
+            finished = notice.finished_at.isoformat() if notice.finished_at else ""
+            topic = f"report:{notice_id}:{finished}"
+            if await tx.notices.by_topic(topic) is not None:
+                return None
+            if notice.created_by is not None:
+                people = [notice.created_by]
+            else:
+                people = list(await tx.roles.holders(Role.ADMIN))
+            recipients = await tx.roles.recipients(people)
+            if not recipients:
+                return None
+            report_id = await tx.notices.create(
+                kind=NoticeKind.REPORT, now=now, body=str(notice_id), topic=topic
+            )
+            await _queue(
+                tx, report_id, [(r.telegram_user_id, r.chat_id, True) for r in recipients], now
+            )
+            return report_id
+
+    async def resend(self, notice_id: int, *, actor: int | None) -> int | None:
+        """Queue a notice again for exactly those it did not reach (failed or unreachable),
+        never for those it did; None if there is no such notice. The sender's progress
+        message and the failure report follow as for the first sending."""
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            if await tx.notices.get(notice_id) is None:
+                return None
+            count = await tx.deliveries.requeue_undelivered(notice_id, now)
+            if count:
+                await tx.notices.reopen(notice_id)
+                await record(
+                    tx,
+                    now,
+                    Action.NOTICE_RESEND,
+                    "notice",
+                    notice_id,
+                    actor=actor,
+                    recipients=count,
+                )
+            return count
 
 
 async def check_audience(tx: Tx, audience: Audience) -> Audience:

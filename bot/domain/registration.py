@@ -9,13 +9,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
 from bot.domain.audit import Action, record
 from bot.domain.clock import Clock
 from bot.domain.countries import default_timezone, normalize_country
-from bot.domain.invites import InviteProblem, find_invite, invite_problem
+from bot.domain.invites import (
+    InviteProblem,
+    count_guess,
+    find_invite,
+    guess_wait,
+    invite_problem,
+)
 from bot.domain.models import Approval, Invite, Member, MemberStatus, Recipient, Role
 from bot.domain.timezones import resolve_timezone
 from bot.i18n import SUPPORTED_LOCALES
@@ -123,6 +130,7 @@ class StartOutcome:
     draft: Draft | None = None
     problem: InviteProblem | None = None
     teams: tuple[str, ...] = ()
+    retry_in: timedelta | None = None  # with TOO_MANY_TRIES
 
 
 @dataclass(frozen=True)
@@ -167,8 +175,14 @@ class Registrations:
         """Handle `/start <token>`: begin (or resume) a registration, or say why not."""
         now = self.clock.now()
         async with self.db.transaction() as tx:
+            wait = await guess_wait(tx, telegram_user_id, now)
+            if wait:
+                return StartOutcome(
+                    StartKind.INVALID, problem=InviteProblem.TOO_MANY_TRIES, retry_in=wait
+                )
             invite = await find_invite(tx, token)
             problem = invite_problem(invite, now)
+            await count_guess(tx, telegram_user_id, now, wrong=invite is None)
             member = await tx.members.by_telegram_id(telegram_user_id)
             if member is not None:
                 return await self._start_as_member(tx, member, invite, problem)

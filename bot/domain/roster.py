@@ -297,9 +297,18 @@ class Roster:
             await record(tx, now, action, "member", member.id, subject=telegram_user_id)
         return after
 
-    async def remember_chat(self, telegram_user_id: int, chat_id: int) -> None:
+    async def remember_chat(
+        self, telegram_user_id: int, chat_id: int, locale: str | None = None
+    ) -> None:
+        """Store the person's chat; with `locale`, also the language seen in their Telegram,
+        unless they already chose one (cards and alerts for them are then in it)."""
         async with self.db.transaction() as tx:
-            await tx.accounts.ensure(telegram_user_id, chat_id, self.clock.now())
+            now = self.clock.now()
+            await tx.accounts.ensure(telegram_user_id, chat_id, now)
+            if locale in SUPPORTED_LOCALES:
+                account = await tx.accounts.get(telegram_user_id)
+                if account is not None and account.locale is None:
+                    await tx.accounts.set_preferences(telegram_user_id, now, locale=locale)
 
     async def set_locale(self, telegram_user_id: int, chat_id: int, locale: str) -> bool:
         if locale not in SUPPORTED_LOCALES:

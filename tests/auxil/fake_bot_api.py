@@ -16,8 +16,10 @@ import itertools
 import json
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 BOT_ID = 7000000001
@@ -68,6 +70,33 @@ class FakeBotApi:
     refused: list[Call] = field(default_factory=list)
     # What getFile serves and a download returns, by file_id (anything else: b"content").
     files: dict[str, bytes] = field(default_factory=dict)
+    # Telegram away for a stretch (see go_down): every call fails, getMe included.
+    outage: str | None = None
+    outage_until: datetime | None = None
+    outage_clock: Any = None
+    outage_refused: list[str] = field(default_factory=list)  # methods that met the outage
+
+    def go_down(
+        self, mode: str = "refuse", *, until: datetime | None = None, clock: Any = None
+    ) -> None:
+        """Make Telegram unreachable: "refuse" (connection refused), "timeout", or "502"
+        (Bad Gateway), for every call, until `restore()` or, given a clock, until it passes
+        `until`."""
+        assert mode in {"refuse", "timeout", "502"}
+        self.outage, self.outage_until, self.outage_clock = mode, until, clock
+
+    def restore(self) -> None:
+        self.outage = None
+
+    def down(self, method: str) -> str | None:
+        """The outage in force now, if any (and records the call it refuses)."""
+        if self.outage is None:
+            return None
+        if self.outage_until is not None and self.outage_clock.now() >= self.outage_until:
+            self.outage = None
+            return None
+        self.outage_refused.append(method)
+        return self.outage
 
     def fail(
         self,
@@ -265,6 +294,14 @@ class RecordingRequest(BaseRequest):
         connect_timeout: Any = None,
         pool_timeout: Any = None,
     ) -> tuple[int, bytes]:
+        outage = self.api.down(url.rsplit("/", 1)[-1])
+        if outage == "refuse":  # what PTB's HTTPXRequest raises when nothing listens
+            raise NetworkError("httpx.ConnectError: All connection attempts failed")
+        if outage == "timeout":
+            raise TimedOut("Timed out")
+        if outage == "502":
+            body = {"ok": False, "error_code": 502, "description": "Bad Gateway"}
+            return 502, json.dumps(body).encode()
         if "/file/bot" in url:  # a download of what getFile described
             file_id = url.rsplit("/", 1)[-1]
             return 200, self.api.files.get(file_id, b"content")

@@ -132,6 +132,7 @@ class Harness:
             request=request,
             updates_request=request,
             start_worker=False,
+            share_budget=False,
         )
         await self.app.initialize()
         if self.app.post_init:

@@ -132,7 +132,7 @@ async def test_the_dialog_publishes_a_meeting_each_member_reads_in_their_languag
     await bot.say(ADMIN, "2026-12-01")  # deadline: the end of that day
     preview = bot.api.last(ADMIN.id)
     assert "Preview" in preview.text and "Invited: 4 members" in preview.text
-    assert "Dec 10, 2026, 9:30\u202fAM–5:00\u202fPM (Europe/Belgrade)" in preview.text
+    assert "Dec 10, 2026, 09:30–17:00 (Europe/Belgrade)" in preview.text
     await bot.press(ADMIN, "mtg:opt:comment")
     await bot.press(ADMIN, "mtg:publish")
     assert "published" in bot.api.sent(ADMIN.id)[-2].text
@@ -635,3 +635,44 @@ async def test_a_translated_meeting_reads_in_the_members_language(bot: Harness) 
     assert "Technical meeting" not in marko
     assert t(bot, "mk").language_name("en") not in marko  # no "not translated" marker
     assert "Technical meeting on mutual legal assistance" in bot.last_text(ANA)
+
+
+async def test_a_meeting_abroad_also_shows_the_time_at_the_venue(bot: Harness) -> None:
+    """A 09:30 meeting in Belgrade reads 12:30 in Tbilisi, and 09:30 at the venue."""
+    ids = await delegation(bot)
+    await announce(bot)
+    ka = t(bot, "ka")
+    giorgi = bot.api.sent(GIORGI.id)[-1].text
+    assert (
+        ka.gettext(
+            "When: {period}", period=ka.period(START, START + timedelta(hours=7), "Asia/Tbilisi")
+        )
+        in giorgi
+    )
+    assert "12:30–19:30 (Asia/Tbilisi)" in giorgi
+    venue = ka.gettext(
+        "Local time at the venue: {period}",
+        period=ka.period(START, START + timedelta(hours=7), "Europe/Belgrade"),
+    )
+    assert venue in giorgi and "09:30–16:30 (Europe/Belgrade)" in venue
+    # Belgrade and Skopje keep the same clock: no second line for Ana or Marko.
+    sr, mk = t(bot, "sr_Cyrl"), t(bot, "mk")
+    assert sr.gettext("Local time at the venue: {period}", period="X").split("X")[0] not in (
+        bot.last_text(ANA)
+    )
+    assert mk.gettext("Local time at the venue: {period}", period="X").split("X")[0] not in (
+        bot.last_text(MARKO)
+    )
+    # An online meeting has no venue: its time is the host's.
+    online = await announce(bot, mode=MeetingMode.ONLINE, venue=None, city=None)
+    card = bot.api.sent(GIORGI.id)[-1].text
+    assert (
+        ka.gettext(
+            "Host's local time: {period}",
+            period=ka.period(START, START + timedelta(hours=7), "Europe/Belgrade"),
+        )
+        in card
+    )
+    await bot.press(GIORGI, f"rsvp:{await invitation_of(bot, online, ids['giorgi'])}:o")
+    redrawn = bot.api.of("editMessageText")[-1].text
+    assert "(Europe/Belgrade)" in redrawn and "(Asia/Tbilisi)" in redrawn

@@ -296,6 +296,24 @@ async def test_start_without_token_resumes_a_registration(bot: Harness) -> None:
     ]
 
 
+async def test_guessing_invitation_tokens_is_slowed_down(bot: Harness) -> None:
+    await setup_team(bot)
+    person = Person(140, "Mallory", None, "en")
+    for i in range(5):
+        await bot.say(person, f"/start {'B' * 21}{i}")
+        assert bot.last_text(person).startswith("This invitation link is not valid.")
+    await bot.say(person, "/start " + "C" * 22)
+    assert bot.last_text(person).startswith("Too many invitation links")
+    # Even a right link waits now; a little later it works.
+    token = await new_invite(bot)
+    await bot.say(person, f"/start {token}")
+    assert "Too many" in bot.last_text(person)
+    bot.clock.advance(timedelta(minutes=2))
+    await bot.say(person, f"/start {token}")
+    assert "Too many" not in bot.last_text(person)
+    assert await count(bot, registrations) == 1
+
+
 async def test_the_same_update_delivered_twice_counts_once(bot: Harness) -> None:
     await setup_team(bot)
     person = Person(150, "Nina", "Horvat", "en")
@@ -395,6 +413,64 @@ async def test_unregistered_person_without_link_is_told_how_to_join(bot: Harness
     await bot.say(person, "hello")
     assert bot.last_text(person) == t(bot, "hr").gettext(
         "I did not understand that. Use /help to see what I can do."
+    )
+
+
+async def test_a_focal_point_is_greeted_as_one_and_approves_in_their_language(
+    bot: Harness,
+) -> None:
+    """A Serbian focal point's /start names their role and commands, in Serbian, and the
+    language is kept: the approval card of a later applicant is in Serbian too."""
+    from bot.domain.models import Role
+
+    focal = Person(191, "Јелена", "Јовић", "sr")
+    await setup_team(bot)
+    await bot.services.roster.grant(focal.id, Role.FOCAL_POINT, "RS")
+    await bot.services.roster.grant(focal.id, Role.FOCAL_POINT, "BA")
+    await bot.say(focal, "/start")
+    sr = t(bot, "sr_Cyrl")
+    greeting = bot.last_text(focal)
+    assert greeting.startswith(
+        sr.ngettext(
+            "Welcome to Convene. You are the national focal point of {countries}.",
+            "Welcome to Convene. You are the national focal point of these countries: {countries}.",
+            2,
+            countries="Босна и Херцеговина, Србија",
+        )
+    )
+    assert sr.gettext("The commands you can use:") in greeting
+    assert "/pending — " + sr.pgettext("command", "Registrations waiting for approval") in greeting
+    assert "/members" in greeting and "/audit" not in greeting
+    assert "invitation" not in greeting
+    account = await bot.services.roster.account(focal.id)
+    assert account is not None and account.locale == "sr_Cyrl"
+
+    applicant = Person(192, "Nikola", "Nikolić", "hr")
+    token = await new_invite(bot, approval=Approval.MANUAL)
+    await register(bot, applicant, token, "hr")
+    card = bot.api.last(focal.id)
+    assert card.buttons[0][0] == sr.gettext("Approve") != "Approve"
+    assert "Nikola Nikolić" in card.text
+
+
+async def test_an_admin_is_greeted_as_one_and_a_chosen_language_is_kept(bot: Harness) -> None:
+    admin = Person(ADMIN_ID, "Dragana", "Stojanović", "sr")
+    await bot.say(admin, "/start")
+    sr = t(bot, "sr_Cyrl")
+    greeting = bot.last_text(admin)
+    assert greeting.startswith(
+        sr.gettext("Welcome to Convene. You are a secretariat administrator.")
+    )
+    assert "/audit — " + sr.pgettext("command", "The audit log, as CSV and XLSX") in greeting
+    account = await bot.services.roster.account(ADMIN_ID)
+    assert account is not None and account.locale == "sr_Cyrl"
+    # A language chosen with /language wins over the one Telegram reports later.
+    await bot.press(admin, "lang:hr")
+    await bot.say(Person(ADMIN_ID, "Dragana", "Stojanović", "en"), "/start")
+    account = await bot.services.roster.account(ADMIN_ID)
+    assert account is not None and account.locale == "hr"
+    assert bot.last_text(admin).startswith(
+        t(bot, "hr").gettext("Welcome to Convene. You are a secretariat administrator.")
     )
 
 

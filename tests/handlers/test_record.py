@@ -103,6 +103,9 @@ async def test_every_kind_of_change_and_message_is_recorded(bot: Harness) -> Non
             d for d in await tx.deliveries.of_notices([notice_id]) if d.telegram_user_id == ANA.id
         )
     await bot.press(ANA, f"ack:{ana_delivery.id}")
+    # Sent again to the one it did not reach (Denis, who blocked the bot).
+    assert await services.notices.resend(notice_id, actor=ADMIN_ID) == 1
+    await bot.deliver()
 
     # A request: answered with a document, withdrawn, deadline moved, marked, cancelled.
     request_id, _, _ = await services.requests.create(

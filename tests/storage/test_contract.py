@@ -9,17 +9,19 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
 from bot.domain.models import MemberStatus, Role, TeamRole
-from storage.db import Database, SchemaTooNewError
+from storage.db import Database, SchemaTooNewError, alembic_config
 from storage.schema import metadata
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 async def test_migrations_are_idempotent_and_match_the_schema(db: Database) -> None:
-    assert await db.upgrade() == "0005"
-    assert await db.upgrade() == "0005"
+    assert await db.upgrade() == HEAD
+    assert await db.upgrade() == HEAD
 
     def diff(connection: sa.Connection) -> list[object]:
         context = MigrationContext.configure(connection, opts={"compare_type": False})
@@ -179,3 +181,21 @@ async def test_registration_drafts_and_processed_updates(db: Database) -> None:
         await tx.meta.set("bot_username", "a")
         await tx.meta.set("bot_username", "b")
         assert await tx.meta.get("bot_username") == "b"
+
+
+async def test_database_errors_never_show_the_values_of_a_query(db: Database) -> None:
+    """Answers, names and file names stay out of error messages, and so out of the log."""
+    from storage.schema import accounts
+
+    async with db.transaction() as tx:
+        await tx.accounts.ensure(42, 42, NOW)
+    with pytest.raises(sa.exc.IntegrityError) as raised:
+        async with db.transaction() as tx:
+            await tx.connection.execute(
+                sa.insert(accounts).values(
+                    telegram_user_id=42, chat_id=42, timezone="Jelena Marković's answer",
+                    created_at=NOW, updated_at=NOW,
+                )
+            )  # fmt: skip
+    assert "Jelena" not in str(raised.value)
+    assert "hidden due to hide_parameters" in str(raised.value)

@@ -68,10 +68,10 @@ async def test_the_rebuild_keeps_every_row_and_link(tmp_path) -> None:  # type: 
     try:
         async with db.engine.connect() as connection:
 
-            def to_0004(sync: sa.Connection) -> None:
-                command.upgrade(alembic_config(sync), "0004")
+            def to_previous(sync: sa.Connection) -> None:
+                command.upgrade(alembic_config(sync), "0005")
 
-            await connection.run_sync(to_0004)
+            await connection.run_sync(to_previous)
             await connection.commit()
         async with db.transaction() as tx:
             team = await tx.teams.create("criminal", "Criminal matters", NOW)
@@ -82,7 +82,7 @@ async def test_the_rebuild_keeps_every_row_and_link(tmp_path) -> None:  # type: 
             # The highest number, named in the audit log, freed before the upgrade.
             await record(tx, NOW, Action.MEMBER_REJECT, "member", ids[-1])
             await tx.members.delete(ids[-1])
-        assert await db.upgrade() == "0005"
+        assert await db.upgrade() == "0006"
         async with db.transaction() as tx:
             links = await tx.connection.execute(sa.select(team_members.c.member_id))
             assert sorted(row[0] for row in links) == ids[:2]

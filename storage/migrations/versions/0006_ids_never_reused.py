@@ -9,8 +9,8 @@ dropped, renamed back). The environment turns foreign keys off for the migration
 that dropping a parent table does not cascade into its children; the rebuilt tables'
 foreign keys are checked before this migration commits.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-04
 
 Shipped migrations are never edited: add a new one instead.
@@ -19,8 +19,8 @@ Shipped migrations are never edited: add a new one instead.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
