@@ -9,9 +9,8 @@ from telegram import InputFile, Update
 from telegram.ext import Application, CommandHandler
 
 from bot.context import ConveneContext
-from bot.domain.audit import Action
 from bot.domain.models import DeliveryState
-from bot.domain.reports import proof_sheets, tables_to_csv, tables_to_xlsx
+from bot.domain.reports import tables_to_csv, tables_to_xlsx
 from bot.i18n import zone
 from handlers.common import PRIVATE, reply, require_admin, undelivered_lines
 
@@ -106,11 +105,11 @@ async def proof(update: Update, context: ConveneContext) -> None:
         )
         return
     number = int(args[0].lstrip("#"))
-    report = await services.reports.proof(number)
-    if report is None:
+    found = await services.exports.proof(number, _timezone(context), actor=user.id)
+    if found is None:
         await reply(update, t.gettext("There is no notice #{number}.", number=str(number)))
         return
-    await services.audit.record(Action.EXPORT, "notice", number, actor=user.id, report="proof")
+    made, report = found
     delivered = sum(1 for r in report.rows if r.delivery.state is DeliveryState.SENT)
     failed = [
         (r.name, r.member.country if r.member else "", r.delivery.last_error or "")
@@ -122,8 +121,8 @@ async def proof(update: Update, context: ConveneContext) -> None:
     await _send_tables(
         context,
         user.id,
-        proof_sheets(report, _timezone(context)),
-        f"proof-notice-{number}",
+        made.tables,
+        made.name,
         t.gettext(
             "Proof of notification, notice #{number}: {total} recipients, {delivered} "
             "delivered, {acknowledged} acknowledged, {answered} answered.",

@@ -500,16 +500,24 @@ class Exports:
         elif kind is ExportKind.PROOF:
             if scope is not None and not scope.everything:
                 return None
-            proof = await self.reports.proof(number)
-            if proof is None:
-                return None
-            tables, rows = proof_sheets(proof, timezone), len(proof.rows)
-            await self.audit.record(Action.EXPORT, "notice", number, actor=actor, report="proof")
-            return Export(kind, f"proof-notice-{number}", tables, rows)
+            found = await self.proof(number, timezone, actor=actor)
+            return found[0] if found else None
         else:
             raise ValueError("the audit log is exported by period: use Exports.audit_log")
         await self.audit.record(Action.EXPORT, kind.value, number, actor=actor)
         return Export(kind, f"{kind.value}-{number}", tables, rows)
+
+    async def proof(
+        self, number: int, timezone: str, *, actor: int | None = None
+    ) -> tuple[Export, ProofReport] | None:
+        """A notice's proof of notification, and the report it was made of (for the
+        counts shown beside it); None if there is no such notice."""
+        report = await self.reports.proof(number)
+        if report is None:
+            return None
+        await self.audit.record(Action.EXPORT, "notice", number, actor=actor, report="proof")
+        tables = proof_sheets(report, timezone)
+        return Export(ExportKind.PROOF, f"proof-notice-{number}", tables, len(report.rows)), report
 
     async def audit_log(
         self, start: datetime, end: datetime | None, timezone: str, *, actor: int | None = None
