@@ -364,7 +364,9 @@ async def _telegram_problem(settings: Settings, request: BaseRequest | None) -> 
     except InvalidToken:
         raise
     except TelegramError as error:
-        return f"The Telegram Bot API at {settings.telegram_api_url} does not answer ({error.message})"
+        return (
+            f"The Telegram Bot API at {settings.telegram_api_url} does not answer ({error.message})"
+        )
     finally:
         with contextlib.suppress(Exception):
             await bot.shutdown()

@@ -20,6 +20,10 @@ convene i18n extract | update | compile | check
 
 Meetings created here are queued in the database; the running bot sends the invitations
 within a second or two (its delivery worker polls the queue).
+
+A mistake (an option, a file or a field of it, a setting, a database that cannot be
+opened) is said in one line on stderr, naming what to fix, with exit code 1; nothing is
+written. `--verbose` shows the log (migrations, debugging) that is otherwise silent.
 """
 
 from __future__ import annotations
@@ -32,16 +36,28 @@ import json
 import logging
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, NoReturn
 
 from bot import cli_followup, cli_notices, cli_ops
+from bot.cli_input import Fields, InputError, read_data_file, row_number, telegram_id
 from bot.config import Settings, SettingsError, redact_url
 from bot.logs import install_redaction
 
+logger = logging.getLogger(__name__)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, saying a mistake in one line (exit code 1) instead of the usage."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(1, f"error: {message} (see {self.prog} --help)\n")
+
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="convene", description="Convene: the secretariat's bot.")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    parser = _Parser(prog="convene", description="Convene: the secretariat's bot.")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="show the log (migrations, debugging)"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     sub.add_parser("run", help="run the bot (long polling)")
@@ -56,14 +72,14 @@ def _parser() -> argparse.ArgumentParser:
         dest="action", required=True
     )
     for action in ("add", "remove"):
-        admin.add_parser(action).add_argument("telegram_id", type=int)
+        admin.add_parser(action).add_argument("telegram_id", type=telegram_id)
 
     focal = sub.add_parser("focal", help="national focal points").add_subparsers(
         dest="action", required=True
     )
     for action in ("add", "remove"):
         p = focal.add_parser(action)
-        p.add_argument("telegram_id", type=int)
+        p.add_argument("telegram_id", type=telegram_id)
         p.add_argument("--country", required=True)
 
     team = sub.add_parser("team", help="teams").add_subparsers(dest="action", required=True)
@@ -84,7 +100,7 @@ def _parser() -> argparse.ArgumentParser:
     create_invite.add_argument("--expires", default="14d", help="e.g. 12h, 7d, 2w (default 14d)")
     create_invite.add_argument("--approval", choices=["auto", "manual"], default="manual")
     create_invite.add_argument("--role", choices=["member", "chair", "observer"], default="member")
-    invite.add_parser("revoke", help="withdraw a link").add_argument("invite_id", type=int)
+    invite.add_parser("revoke", help="withdraw a link").add_argument("invite_id", type=row_number)
 
     members = sub.add_parser("members", help="the roster").add_subparsers(
         dest="action", required=True
@@ -115,7 +131,7 @@ def _parser() -> argparse.ArgumentParser:
     create_meeting.add_argument("--link")
     create_meeting.add_argument("--team", action="append", default=[])
     create_meeting.add_argument("--country", action="append", default=[])
-    create_meeting.add_argument("--member", action="append", type=int, default=[])
+    create_meeting.add_argument("--member", action="append", type=row_number, default=[])
     create_meeting.add_argument("--deadline", help="local date [time]; default 7 days before")
     create_meeting.add_argument("--tentative", action="store_true")
     create_meeting.add_argument("--comment", action="store_true", help="ask for a comment")
@@ -135,21 +151,33 @@ def _parser() -> argparse.ArgumentParser:
     announce.add_argument(
         "--role", action="append", default=[], help="chair, member, observer, focal"
     )
-    announce.add_argument("--member", action="append", type=int, default=[])
-    announce.add_argument("--meeting", type=int, help="the invitees of this meeting")
+    announce.add_argument("--member", action="append", type=row_number, default=[])
+    announce.add_argument("--meeting", type=row_number, help="the invitees of this meeting")
     announce.add_argument("--all", action="store_true", help="every active member")
     announce.add_argument("--ack", action="store_true", help="ask for an acknowledgment")
     announce.add_argument("--restricted", action="store_true", help="no forwarding or saving")
     announce.add_argument("--document", help="a file to attach")
 
     export = sub.add_parser("export", help="exports").add_subparsers(dest="action", required=True)
-    export_meeting = export.add_parser("meeting")
-    export_meeting.add_argument("meeting_id", type=int)
-    export_meeting.add_argument("--format", choices=["csv", "xlsx"], default="csv")
-    export_meeting.add_argument("--output", help="file to write (default meeting-ID.FORMAT)")
-    cli_followup.add_export_parsers(export)
+    for kind, default in (
+        ("meeting", "meeting-ID"),
+        ("request", "request-ID"),
+        ("plan", "plan-ID"),
+        ("proof", "proof-notice-ID"),
+    ):
+        one = export.add_parser(
+            kind, help="proof of notification of one notice" if kind == "proof" else None
+        )
+        one.add_argument("number", type=row_number)
+        one.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+        one.add_argument("--output", help=f"file to write (default {default}.FORMAT)")
+    audit = export.add_parser("audit", help="the audit log of a period")
+    audit.add_argument("--from", dest="start", help="first day, YYYY-MM-DD (default 30 days ago)")
+    audit.add_argument("--to", dest="end", help="last day, YYYY-MM-DD, included (default today)")
+    audit.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+    audit.add_argument("--output", help="file to write (default audit.FORMAT)")
     cli_followup.add_parsers(sub)
-    cli_ops.add_parsers(sub, db, export)
+    cli_ops.add_parsers(sub, db)
     cli_notices.add_parsers(sub)
 
     i18n = sub.add_parser("i18n", help="translation catalogs").add_subparsers(
@@ -162,14 +190,16 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    running = args.command == "run"
+    level = logging.DEBUG if args.verbose else logging.INFO if running else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger().setLevel(level)
     # httpx logs every request URL at INFO, and the URL contains the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    # Alembic's six lines ("Context impl SQLiteImpl." …) on every command, unless asked for.
+    logging.getLogger("alembic").setLevel(logging.NOTSET if args.verbose else logging.WARNING)
 
     if args.command == "i18n":
         from bot import i18n_tools
@@ -180,17 +210,25 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings.load()
         install_redaction(settings.bot_token)
-        if args.command == "run":
+        if running:
             settings.require_token()
     except SettingsError as error:
-        print(error, file=sys.stderr)
-        return 2
-    if args.command == "run":
+        if running:
+            print(error, file=sys.stderr)
+            return 2
+        for problem in error.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return 1
+    if running:
         from bot.app import run
 
         run(settings)
         return 0
-    return asyncio.run(_admin_command(args, settings))
+    try:
+        return asyncio.run(_admin_command(args, settings))
+    except InputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
 
 
 async def _admin_command(args: argparse.Namespace, settings: Settings) -> int:
@@ -205,25 +243,43 @@ async def _admin_command(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if args.command == "db" and args.action != "backup":
             if args.action == "upgrade":
-                revision = await db.upgrade()
+                revision = await _open(db, settings, db.upgrade())
                 print(f"Database {redact_url(settings.database_url)} is at migration {revision}.")
             else:
-                print(await db.current_revision() or "empty (no migration applied)")
+                print(
+                    await _open(db, settings, db.current_revision())
+                    or "empty (no migration applied)"
+                )
             return 0
         if (args.command, getattr(args, "action", None)) != ("db", "backup"):
             # A backup copies the database as it is, and refuses PostgreSQL (pg_dump does
             # that): it never migrates what it was asked to copy.
-            await db.upgrade()
+            await _open(db, settings, db.upgrade())
         handler = _COMMANDS[(args.command, getattr(args, "action", None))]
         return await handler(args, settings, db, roster, clock)
     except (RosterError, InviteSpecError) as error:
-        print(f"error: {_cli_error(error)}", file=sys.stderr)
-        return 1
-    except MeetingFileError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+        raise InputError(_cli_error(error)) from None
     finally:
         await db.close()
+
+
+async def _open(db: Any, settings: Settings, step: Awaitable[Any]) -> Any:
+    """Open (and migrate) the database; a failure is said in one line."""
+    from storage.db import SchemaTooNewError
+
+    url = redact_url(settings.database_url)
+    try:
+        return await step
+    except SchemaTooNewError as error:
+        raise InputError(f"CONVENE_DATABASE_URL {url}: {error}") from None
+    except Exception as error:  # any driver's error (refused, unknown host, no such file …)
+        logger.debug("cannot open the database", exc_info=True)
+        reason = (
+            " ".join(str(getattr(error, "orig", None) or error).split()) or type(error).__name__
+        )
+        raise InputError(
+            f"CONVENE_DATABASE_URL: cannot open the database {url}: {reason[:200]}"
+        ) from None
 
 
 def _cli_error(error: Exception) -> str:
@@ -250,12 +306,16 @@ async def _role(
     args: argparse.Namespace, settings: Settings, db: Any, roster: Any, clock: Any
 ) -> int:
     """`admin add|remove ID` and `focal add|remove ID --country CC`."""
+    from bot.domain.countries import normalize_country
     from bot.domain.models import Role
 
     if args.command == "admin":
         role, country, label = Role.ADMIN, "", "a secretariat admin"
     else:
-        country = args.country.upper()
+        found = normalize_country(args.country)
+        if found is None:
+            raise InputError(f"--country: {args.country!r} is not a country's two-letter code")
+        country = found
         role, label = Role.FOCAL_POINT, f"a focal point for {country}"
     if args.action == "add":
         changed = await roster.grant(args.telegram_id, role, country)
@@ -384,104 +444,60 @@ async def _members_list(
     return 0
 
 
-class MeetingFileError(ValueError):
-    """A meeting file or option that cannot be read; the message says what to fix."""
-
-
-def _read_meeting_file(path: str) -> dict[str, Any]:
-    from pathlib import Path
-
-    file = Path(path)
-    if not file.is_file():
-        raise MeetingFileError(f"no file {path!r}")
-    text = file.read_text(encoding="utf-8")
-    if file.suffix.lower() == ".toml":
-        import tomllib
-
-        try:
-            return tomllib.loads(text)
-        except tomllib.TOMLDecodeError as error:
-            raise MeetingFileError(f"{path}: {error}") from None
-    import yaml
-
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise MeetingFileError(f"{path}: {error}") from None
-    if not isinstance(data, dict):
-        raise MeetingFileError(f"{path}: expected a mapping of fields")
-    return data
-
-
-def _offsets(value: Any) -> tuple[int, ...] | None:
+def _offsets(fields: Fields, key: str) -> tuple[int, ...] | None:
     from bot.domain.schedule import parse_offsets
 
-    if value is None or value == "":
+    text = fields.text(key)
+    if not text:
         return None
     try:
-        return parse_offsets(str(value))
+        return parse_offsets(text)
     except ValueError as error:
-        raise MeetingFileError(f"'remind': {error}") from None
+        raise fields.error(key, str(error)) from None
 
 
-def meeting_spec_from(values: dict[str, Any], default_timezone: str) -> Any:
-    """A MeetingSpec from a file's fields (or the options); dates are local to `timezone`."""
-    from bot.domain.meetings import MeetingSpec, default_deadline, parse_local_datetime
+def meeting_spec_from(values: dict[str, Any], default_timezone: str, where: str | None) -> Any:
+    """A MeetingSpec from a file's fields (`where` is its path) or from the options (None);
+    dates are local to the meeting's time zone. Every field is checked for its type."""
+    from bot.domain.meetings import MeetingSpec, default_deadline
     from bot.domain.models import Audience, MeetingMode, MeetingText
 
-    timezone = str(values.get("timezone") or default_timezone)
-
-    def when(key: str, *, end_of_day: bool = False, required: bool = True) -> Any:
-        raw = values.get(key)
-        if raw is None or raw == "":
-            if required:
-                raise MeetingFileError(f"{key!r} is required (e.g. 2026-12-10 09:30)")
-            return None
-        text = raw.strftime("%Y-%m-%d %H:%M") if hasattr(raw, "strftime") else str(raw)
-        moment = parse_local_datetime(text, timezone, end_of_day=end_of_day)
-        if moment is None:
-            raise MeetingFileError(f"{key!r}: cannot read {text!r} as a date and time")
-        return moment
-
-    try:
-        mode = MeetingMode(str(values.get("mode") or "in_person"))
-    except ValueError:
-        raise MeetingFileError("'mode' must be in_person, online or hybrid") from None
-    invite = values.get("invite") or {}
+    fields = Fields(values, where)
+    timezone = fields.zone("timezone", default=default_timezone)
+    mode = fields.choice(MeetingMode, "mode", default=MeetingMode.IN_PERSON)
+    invite = Fields(fields.mapping("invite"), fields.name("invite") if where else None)
+    if not invite.values:
+        invite = fields
     audience = Audience(
-        teams=tuple(invite.get("teams") or values.get("teams") or ()),
-        countries=tuple(
-            str(c).upper() for c in invite.get("countries") or values.get("countries") or ()
-        ),
-        members=tuple(int(m) for m in invite.get("members") or values.get("members") or ()),
+        teams=invite.words("teams"),
+        countries=tuple(c.upper() for c in invite.words("countries")),
+        members=invite.numbers("members"),
     )
-    starts_at = when("start")
+    starts_at = fields.moment("start", timezone, required=True)
     translations = {
-        str(locale): MeetingText(
-            str(t.get("title", "")), str(t.get("description", "")), str(t.get("agenda", ""))
-        )
-        for locale, t in (values.get("translations") or {}).items()
+        locale: MeetingText(texts.text("title"), texts.text("description"), texts.text("agenda"))
+        for locale, texts in fields.fields_by_language("translations").items()
     }
     return MeetingSpec(
-        title=str(values.get("title") or ""),
-        description=str(values.get("description") or ""),
-        agenda=str(values.get("agenda") or ""),
-        ref_locale=str(values.get("language") or values.get("reference_locale") or "en"),
+        title=fields.text("title"),
+        description=fields.text("description"),
+        agenda=fields.text("agenda"),
+        ref_locale=fields.text("language", "reference_locale", default="en"),
         translations=translations,
         starts_at=starts_at,
-        ends_at=when("end"),
+        ends_at=fields.moment("end", timezone, required=True),
         timezone=timezone,
         mode=mode,
-        venue=values.get("venue"),
-        city=values.get("city"),
-        host_country=values.get("host_country"),
-        online_url=values.get("link") or values.get("online_url"),
+        venue=fields.optional_text("venue"),
+        city=fields.optional_text("city"),
+        host_country=fields.optional_text("host_country"),
+        online_url=fields.optional_text("link", "online_url"),
         audience=audience,
-        rsvp_deadline=when("deadline", end_of_day=True, required=False)
+        rsvp_deadline=fields.moment("deadline", timezone, end_of_day=True)
         or default_deadline(starts_at, timezone),
-        tentative=bool(values.get("tentative")),
-        ask_comment=bool(values.get("ask_comment") or values.get("comment")),
-        reminder_offsets=_offsets(values.get("remind")),
+        tentative=fields.flag("tentative"),
+        ask_comment=fields.flag("ask_comment", "comment"),
+        reminder_offsets=_offsets(fields, "remind"),
     )
 
 
@@ -492,7 +508,7 @@ async def _meeting_create(
     from bot.services import planner_for
 
     if args.file:
-        values = _read_meeting_file(args.file)
+        values = read_data_file(args.file)
     else:
         values = {
             "title": args.title,
@@ -515,11 +531,11 @@ async def _meeting_create(
             "language": args.language,
             "remind": args.remind,
         }
-    spec = meeting_spec_from(values, settings.timezone)
+    spec = meeting_spec_from(values, settings.timezone, args.file)
     try:
         outcome = await Meetings(db, clock, planner_for(settings)).announce(spec, created_by=None)
     except MeetingError as error:
-        raise MeetingFileError(
+        raise InputError(
             f"the meeting is not valid: {error.problem.value.replace('_', ' ')}"
             + (f" ({error.value})" if error.value else "")
         ) from None
@@ -554,7 +570,7 @@ def _attachment(document: str | None) -> tuple[str | None, str | None]:
         return None, None
     path = Path(document)
     if not path.is_file():
-        raise MeetingFileError(f"no file {document!r} to attach")
+        raise InputError(f"no file {document!r} to attach")
     return str(path.resolve()), path.name
 
 
@@ -564,9 +580,9 @@ async def _announce(
     from bot.domain.models import Audience
     from bot.domain.notices import AnnouncementSpec, NoticeError, Notices
 
-    values: dict[str, Any] = _read_meeting_file(args.file) if args.file else {}
-    text = args.text or values.get("text") or ""
-    document_path, document_name = _attachment(args.document or values.get("document"))
+    fields = Fields(read_data_file(args.file) if args.file else {}, args.file)
+    text = args.text or fields.text("text")
+    document_path, document_name = _attachment(args.document or fields.text("document"))
     audience = Audience(
         teams=tuple(args.team),
         countries=tuple(c.upper() for c in args.country),
@@ -578,19 +594,19 @@ async def _announce(
     spec = AnnouncementSpec(
         body=str(text),
         audience=audience,
-        ref_locale=str(values.get("language") or args.language),
-        translations={str(k): str(v) for k, v in (values.get("translations") or {}).items()},
+        ref_locale=fields.text("language", default=args.language),
+        translations=fields.texts_by_language("translations"),
         document_path=document_path,
         document_name=document_name,
-        ack_required=args.ack or bool(values.get("ack")),
-        restricted=args.restricted or bool(values.get("restricted")),
+        ack_required=args.ack or fields.flag("ack"),
+        restricted=args.restricted or fields.flag("restricted"),
     )
     try:
         notice_id, total = await Notices(db, clock).announce(
             spec, created_by=None, progress_chat_id=None
         )
     except NoticeError as error:
-        raise MeetingFileError(
+        raise InputError(
             f"the announcement is not valid: {error.problem.value.replace('_', ' ')}"
             + (f" ({error.value})" if error.value else "")
         ) from None
@@ -598,22 +614,76 @@ async def _announce(
     return 0
 
 
-async def _export_meeting(
+async def _export(
     args: argparse.Namespace, settings: Settings, db: Any, roster: Any, clock: Any
 ) -> int:
+    """`export meeting|request|plan|proof N` and `export audit`: the domain's one export
+    operation (audited, as `/export` is), written to a file."""
+    from datetime import timedelta
+
+    from bot.domain.audit import AuditLog
+    from bot.domain.plans import Plans
+    from bot.domain.reports import DEFAULT_AUDIT_PERIOD, ExportKind, Exports, Reports
+    from bot.domain.requests import Requests
+    from bot.services import planner_for
+
+    planner = planner_for(settings)
+    exports = Exports(
+        clock,
+        Reports(db, clock),
+        Requests(db, clock, planner),
+        Plans(db, clock, planner),
+        AuditLog(db, clock),
+    )
+    kind = ExportKind(args.action)
+    if kind is ExportKind.AUDIT:
+        start = cli_ops.day("--from", args.start, settings.timezone)
+        end = cli_ops.day("--to", args.end, settings.timezone)
+        start = start or clock.now() - DEFAULT_AUDIT_PERIOD
+        end = end + timedelta(days=1) if end else None
+        output = _output(args, "audit")
+        made = await exports.audit_log(start, end, settings.timezone)
+    else:
+        output = _output(
+            args, f"{'proof-notice' if kind is ExportKind.PROOF else kind.value}-{args.number}"
+        )
+        found = await exports.export(kind, args.number, timezone=settings.timezone)
+        if found is None:
+            what = (
+                "notice" if kind is ExportKind.PROOF else kind.value.replace("plan", "action plan")
+            )
+            raise InputError(f"there is no {what} #{args.number}")
+        made = found
+    try:
+        await asyncio.to_thread(output.write_bytes, made.content(args.format))
+    except OSError as error:
+        raise InputError(f"--output: cannot write {output} ({error.strerror})") from None
+    counted = {
+        ExportKind.MEETING: "invited",
+        ExportKind.REQUEST: "parties",
+        ExportKind.PLAN: "obligations",
+        ExportKind.PROOF: "recipients",
+        ExportKind.AUDIT: "entries",
+    }[kind]
+    print(f"Wrote {output} ({made.rows} {counted}).")
+    return 0
+
+
+def _output(args: argparse.Namespace, name: str) -> Any:
+    """The file to write, checked before anything is exported (and audited)."""
     from pathlib import Path
 
-    from bot.domain.reports import Reports, to_csv, to_xlsx
+    output = Path(args.output or f"{name}.{args.format}")
+    if output.is_dir():
+        raise InputError(f"--output: {output} is a folder; name a file")
+    folder = output.parent
+    if not folder.is_dir():
+        raise InputError(f"--output: there is no folder {folder}")
+    import os
 
-    report = await Reports(db, clock).meeting(args.meeting_id)
-    if report is None:
-        print(f"error: there is no meeting #{args.meeting_id}", file=sys.stderr)
-        return 1
-    content = to_csv(report) if args.format == "csv" else to_xlsx(report)
-    output = Path(args.output or f"meeting-{args.meeting_id}.{args.format}")
-    await asyncio.to_thread(output.write_bytes, content)
-    print(f"Wrote {output} ({len(report.rows)} invited).")
-    return 0
+    if not os.access(folder, os.W_OK):
+        raise InputError(f"--output: cannot write in {folder}")
+    return output
 
 
 _COMMANDS: dict[tuple[str, str | None], Command] = {
@@ -628,7 +698,11 @@ _COMMANDS: dict[tuple[str, str | None], Command] = {
     ("members", "list"): _members_list,
     ("meeting", "create"): _meeting_create,
     ("meeting", "list"): _meeting_list,
-    ("export", "meeting"): _export_meeting,
+    ("export", "meeting"): _export,
+    ("export", "request"): _export,
+    ("export", "plan"): _export,
+    ("export", "proof"): _export,
+    ("export", "audit"): _export,
     ("announce", None): _announce,
     **cli_followup.COMMANDS,
     **cli_ops.COMMANDS,

@@ -10,17 +10,19 @@ convene request mark ID PARTY not-applicable|pending      (PARTY: RS, member:12,
 convene plan import FILE.yaml|toml|csv [--slug S --title T --timezone TZ --locale L]
 convene plan list
 convene plan status ID
-convene export request ID | plan ID --format csv|xlsx [--output FILE]
+(their exports, `convene export request ID | plan ID`, are in bot/cli.py)
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import sys
 from pathlib import Path
 from typing import Any
 
+from bot.cli_input import Fields, InputError, read_data_file, read_text, row_number
 from bot.config import Settings
 
 
@@ -51,11 +53,13 @@ def add_parsers(sub: Any) -> None:
     listing = request.add_parser("list")
     listing.add_argument("--all", action="store_true", help="withdrawn requests too")
     deadline = request.add_parser("deadline", help="move the deadline (reminders re-planned)")
-    deadline.add_argument("request_id", type=int)
+    deadline.add_argument("request_id", type=row_number)
     deadline.add_argument("deadline")
-    request.add_parser("cancel", help="withdraw a request").add_argument("request_id", type=int)
+    request.add_parser("cancel", help="withdraw a request").add_argument(
+        "request_id", type=row_number
+    )
     mark = request.add_parser("mark", help="set a party not applicable, or pending again")
-    mark.add_argument("request_id", type=int)
+    mark.add_argument("request_id", type=row_number)
     mark.add_argument("party")
     mark.add_argument("status", choices=["not-applicable", "pending"])
 
@@ -67,15 +71,7 @@ def add_parsers(sub: Any) -> None:
     imported.add_argument("--timezone", help="for CSV (default CONVENE_TIMEZONE)")
     imported.add_argument("--locale", default="en", help="for CSV: language of the texts")
     plan.add_parser("list")
-    plan.add_parser("status").add_argument("plan_id", type=int)
-
-
-def add_export_parsers(export: Any) -> None:
-    for kind in ("request", "plan"):
-        parser = export.add_parser(kind)
-        parser.add_argument("item_id", type=int)
-        parser.add_argument("--format", choices=["csv", "xlsx"], default="csv")
-        parser.add_argument("--output", help=f"file to write (default {kind}-ID.FORMAT)")
+    plan.add_parser("status").add_argument("plan_id", type=row_number)
 
 
 def _services(settings: Settings, db: Any, clock: Any) -> Any:
@@ -92,57 +88,89 @@ def _fail(message: str) -> int:
     return 1
 
 
-def _read(path: str) -> dict[str, Any]:
-    from bot.cli import _read_meeting_file
+def _request_problem(error: Any, request_id: int) -> InputError:
+    """A RequestError from a command on request #N, said for the operator."""
+    from bot.domain.requests import RequestProblem
 
-    return _read_meeting_file(path)
+    problem = error.problem
+    if problem is RequestProblem.NOT_FOUND:
+        return InputError(f"there is no request #{request_id}")
+    if problem is RequestProblem.CANCELLED:
+        return InputError(f"request #{request_id} is withdrawn")
+    if problem is RequestProblem.PARTY:
+        return InputError(f"PARTY: {error.value!r} is not owing an answer to request #{request_id}")
+    if problem is RequestProblem.DEADLINE_PAST:
+        return InputError("DEADLINE: it has passed already; give a later one")
+    detail = f" ({error.value})" if error.value else ""
+    return InputError(f"request #{request_id}: {problem.value.replace('_', ' ')}{detail}")
 
 
 async def request_create(
     args: argparse.Namespace, settings: Settings, db: Any, roster: Any, clock: Any
 ) -> int:
-    from bot.domain.meetings import parse_local_datetime
     from bot.domain.models import AnswerKind
     from bot.domain.notices import NoticeError, parse_audience
     from bot.domain.requests import RequestError, RequestSpec
     from bot.domain.schedule import parse_offsets
 
-    values: dict[str, Any] = _read(args.file) if args.file else {}
-    timezone = str(values.get("timezone") or args.timezone or settings.timezone)
-    title = str(values.get("title") or args.title or "")
-    raw_deadline = str(values.get("deadline") or args.deadline or "")
-    deadline = parse_local_datetime(raw_deadline, timezone, end_of_day=True)
-    if deadline is None:
-        return _fail(
-            f"--deadline: not a date: {raw_deadline!r} (use 2027-09-10 or 2027-09-10 17:00)"
-        )
-    to = values.get("to") or values.get("addressees") or args.to
-    words = to.split() if isinstance(to, str) else [str(w) for w in to]
+    given = {
+        "title": args.title,
+        "body": args.body,
+        "deadline": args.deadline,
+        "timezone": args.timezone,
+        "to": " ".join(args.to),
+        "answer": args.answer,
+        "options": args.option,
+        "accept_late": args.accept_late,
+        "remind": args.remind,
+        "language": args.language,
+        "skip_days_off": args.skip_days_off,
+    }
+    if args.file:
+        # The file's fields, and the options for what it does not say.
+        values = read_data_file(args.file)
+        given = {key: value for key, value in given.items() if value not in (None, "", [], False)}
+        fields = Fields({**given, **values}, args.file)
+    else:
+        fields = Fields(given, None)
+    timezone = fields.zone("timezone", default=settings.timezone)
+    title = fields.text("title")
+    deadline = fields.moment("deadline", timezone, end_of_day=True, required=True)
+    assert deadline is not None
+    key = "to" if fields.values.get("to") else "addressees"
+    to = fields.values.get(key)
     if isinstance(to, dict):
-        words = [f"{k}={','.join(str(x) for x in v)}" for k, v in to.items()]
+        parts = Fields(to, fields.name(key))
+        words = [f"{kind}={','.join(parts.words(kind))}" for kind in to]
+    else:
+        words = list(fields.words(key)) if isinstance(to, list) else fields.text(key).split()
     try:
         audience = parse_audience(words)
     except NoticeError:
-        return _fail(f"--to: not understood: {' '.join(words)!r}")
-    remind = values.get("remind") or args.remind
+        raise fields.error("to", f"not understood: {' '.join(words)!r}") from None
+    remind = fields.text("remind")
     try:
-        offsets = parse_offsets(str(remind)) if remind else None
+        offsets = parse_offsets(remind) if remind else None
     except ValueError as error:
-        return _fail(f"--remind: {error}")
-    translations = values.get("translations") or {}
+        raise fields.error("remind", str(error)) from None
+    translations = {
+        locale: {key: texts.text(key) for key in ("title", "body") if key in texts.values}
+        for locale, texts in fields.fields_by_language("translations").items()
+    }
+    skip_days_off = fields.optional_flag("skip_days_off")
     spec = RequestSpec(
         title=title,
-        body=str(values.get("body") or args.body or ""),
+        body=fields.text("body"),
         deadline=deadline,
         timezone=timezone,
         audience=audience,
-        answer_kind=AnswerKind(str(values.get("answer") or args.answer)),
-        options=tuple(str(o) for o in (values.get("options") or args.option)),
-        accept_late=bool(values.get("accept_late") or args.accept_late),
-        ref_locale=str(values.get("language") or args.language),
-        translations={str(k): dict(v) for k, v in translations.items()},
+        answer_kind=fields.choice(AnswerKind, "answer", default=AnswerKind.TEXT),
+        options=fields.texts("options"),
+        accept_late=fields.flag("accept_late"),
+        ref_locale=fields.text("language", default="en"),
+        translations=translations,
         reminder_offsets=offsets,
-        skip_days_off=values.get("skip_days_off", args.skip_days_off),
+        skip_days_off=skip_days_off,
     )
     requests, _ = _services(settings, db, clock)
     try:
@@ -186,11 +214,14 @@ async def request_deadline(
         return _fail(f"there is no request #{args.request_id}")
     deadline = parse_local_datetime(args.deadline, request.timezone, end_of_day=True)
     if deadline is None:
-        return _fail(f"not a date: {args.deadline!r}")
+        return _fail(
+            f"DEADLINE: not a date: cannot read {args.deadline!r} as a date and time in "
+            f"{request.timezone} (e.g. 2027-09-20 or 2027-09-20 17:00)"
+        )
     try:
         request, told = await requests.set_deadline(args.request_id, deadline)
     except RequestError as error:
-        return _fail(error.problem.value.replace("_", " "))
+        raise _request_problem(error, args.request_id) from None
     print(f"Request #{request.id} is now due {request.deadline.isoformat(timespec='minutes')}.")
     print(f"Reminders re-planned; {told} member{'s' if told != 1 else ''} told of the change.")
     return 0
@@ -205,7 +236,7 @@ async def request_cancel(
     try:
         await requests.cancel(args.request_id)
     except RequestError as error:
-        return _fail(error.problem.value.replace("_", " "))
+        raise _request_problem(error, args.request_id) from None
     print(f"Request #{args.request_id} withdrawn; its reminders will not be sent.")
     return 0
 
@@ -220,10 +251,14 @@ async def request_mark(
     status = (
         ResponseStatus.NOT_APPLICABLE if args.status == "not-applicable" else ResponseStatus.PENDING
     )
+    if not re.fullmatch(r"(country:)?[A-Za-z]{2}|(member|team):[0-9]{1,9}", args.party.strip()):
+        raise InputError(
+            f"PARTY: {args.party!r} is not a country code (RS), member:NUMBER or team:NUMBER"
+        )
     try:
         response = await requests.mark(args.request_id, normalize_party(args.party), status)
     except RequestError as error:
-        return _fail(f"{error.problem.value.replace('_', ' ')} {error.value}".strip())
+        raise _request_problem(error, args.request_id) from None
     print(f"Request #{args.request_id}: {response.party} is now {response.status.value}.")
     return 0
 
@@ -234,14 +269,12 @@ async def plan_import(
     from bot.domain.plans import PlanError, plan_spec, plan_spec_from_csv
 
     path = Path(args.file)
-    if not await asyncio.to_thread(path.is_file):
-        return _fail(f"{path} does not exist")
     _, plans = _services(settings, db, clock)
     try:
         if path.suffix.lower() == ".csv":
             if not args.slug:
                 return _fail("a CSV plan needs --slug (and usually --title)")
-            text = await asyncio.to_thread(path.read_text, encoding="utf-8")
+            text = await asyncio.to_thread(read_text, str(path))
             spec = plan_spec_from_csv(
                 text,
                 slug=args.slug,
@@ -251,10 +284,11 @@ async def plan_import(
                 now=clock.now(),
             )
         else:
-            spec = plan_spec(_read(str(path)), clock.now(), args.timezone or settings.timezone)
+            values = await asyncio.to_thread(read_data_file, str(path))
+            spec = plan_spec(values, clock.now(), args.timezone or settings.timezone)
         result = await plans.import_plan(spec)
     except PlanError as error:
-        return _fail(str(error))
+        raise InputError(f"{path}: {error}") from None
     print(
         f"Plan #{result.plan_id} {spec.title!r}: {result.created} items added, {result.updated} updated."
     )
@@ -278,7 +312,7 @@ async def plan_list(
 async def plan_status(
     args: argparse.Namespace, settings: Settings, db: Any, roster: Any, clock: Any
 ) -> int:
-    from bot.domain.reports import plan_sheets
+    from bot.domain.reports import cell_text, plan_sheets
 
     _, plans = _services(settings, db, clock)
     report = await plans.report(args.plan_id)
@@ -286,28 +320,7 @@ async def plan_status(
         return _fail(f"there is no action plan #{args.plan_id}")
     rows = plan_sheets(report, clock.now())["Obligations"]
     for row in rows:
-        print("\t".join(row[:4] + row[5:8]))
-    return 0
-
-
-async def export_item(
-    args: argparse.Namespace, settings: Settings, db: Any, roster: Any, clock: Any
-) -> int:
-    from bot.domain.reports import plan_sheets, request_sheets, tables_to_csv, tables_to_xlsx
-
-    requests, plans = _services(settings, db, clock)
-    if args.action == "request":
-        report: Any = await requests.report(args.item_id)
-        tables = request_sheets(report, clock.now()) if report else None
-    else:
-        report = await plans.report(args.item_id)
-        tables = plan_sheets(report, clock.now()) if report else None
-    if tables is None:
-        return _fail(f"there is no {args.action} #{args.item_id}")
-    content = tables_to_csv(tables) if args.format == "csv" else tables_to_xlsx(tables)
-    output = Path(args.output or f"{args.action}-{args.item_id}.{args.format}")
-    await asyncio.to_thread(output.write_bytes, content)
-    print(f"Wrote {output}.")
+        print("\t".join(cell_text(value) for value in row[:4] + row[5:8]))
     return 0
 
 
@@ -320,6 +333,4 @@ COMMANDS = {
     ("plan", "import"): plan_import,
     ("plan", "list"): plan_list,
     ("plan", "status"): plan_status,
-    ("export", "request"): export_item,
-    ("export", "plan"): export_item,
 }

@@ -10,6 +10,7 @@ import argparse
 import sys
 from typing import Any
 
+from bot.cli_input import row_number
 from bot.config import Settings
 
 
@@ -20,7 +21,7 @@ def add_parsers(sub: Any) -> None:
     resend = notice.add_parser(
         "resend", help="send a notice again to exactly those it did not reach"
     )
-    resend.add_argument("notice_id", type=int)
+    resend.add_argument("notice_id", type=row_number)
 
 
 async def resend(

@@ -2,8 +2,7 @@
 
 convene doctor                                   what is wrong, in plain words (exit 1 if any)
 convene db backup [--output FILE]                SQLite online backup (PostgreSQL: pg_dump)
-convene export audit [--from D] [--to D] --format csv|xlsx [--output FILE]
-convene export proof NOTICE --format csv|xlsx [--output FILE]
+convene export audit [--from D] [--to D] | proof NOTICE   (the exports are in bot/cli.py)
 convene forget TELEGRAM_ID                       erase a person (a request made to the secretariat)
 convene retention purge                          what the daily job does, now
 """
@@ -14,27 +13,21 @@ import argparse
 import asyncio
 import sqlite3
 import sys
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
 
+from bot.cli_input import InputError, telegram_id
 from bot.config import Settings, SettingsError, redact_url
 
 
-def add_parsers(sub: Any, db: Any, export: Any) -> None:
+def add_parsers(sub: Any, db: Any) -> None:
     sub.add_parser("doctor", help="check the configuration, database, catalogs and token")
     backup = db.add_parser("backup", help="a consistent copy of a SQLite database, online")
     backup.add_argument("--output", help="file to write (default convene-backup-TIME.db)")
-    audit = export.add_parser("audit")
-    audit.add_argument("--from", dest="start", help="first day, YYYY-MM-DD (default 30 days ago)")
-    audit.add_argument("--to", dest="end", help="last day, YYYY-MM-DD, included (default today)")
-    audit.add_argument("--format", choices=["csv", "xlsx"], default="csv")
-    audit.add_argument("--output", help="file to write (default audit.FORMAT)")
-    proof = export.add_parser("proof", help="proof of notification of one notice")
-    proof.add_argument("notice_id", type=int)
-    proof.add_argument("--format", choices=["csv", "xlsx"], default="csv")
-    proof.add_argument("--output", help="file to write (default proof-notice-ID.FORMAT)")
-    sub.add_parser("forget", help="erase a person's data").add_argument("telegram_id", type=int)
+    sub.add_parser("forget", help="erase a person's data").add_argument(
+        "telegram_id", type=telegram_id
+    )
     retention = sub.add_parser("retention", help="data retention").add_subparsers(
         dest="action", required=True
     )
@@ -46,58 +39,17 @@ def _fail(message: str) -> int:
     return 1
 
 
-async def _write(path: Path, content: bytes) -> None:
-    await asyncio.to_thread(path.write_bytes, content)
-
-
-def _day(text: str | None, timezone: str) -> datetime | None:
+def day(option: str, text: str | None, timezone: str) -> datetime | None:
+    """The start of a day given as YYYY-MM-DD, in `timezone`."""
     from bot.i18n import zone
 
     if not text:
         return None
-    day = datetime.strptime(text, "%Y-%m-%d").date()
-    return datetime.combine(day, time(0), tzinfo=zone(timezone))
-
-
-async def export_audit(
-    args: argparse.Namespace, settings: Settings, db: Any, roster: Any, clock: Any
-) -> int:
-    from bot.domain.audit import Action, AuditLog, audit_sheet
-    from bot.domain.reports import tables_to_csv, tables_to_xlsx
-
     try:
-        start = _day(args.start, settings.timezone) or clock.now() - timedelta(days=30)
-        end = _day(args.end, settings.timezone)
+        found = datetime.strptime(text, "%Y-%m-%d").date()
     except ValueError:
-        return _fail("--from and --to take dates like 2026-11-01")
-    log = AuditLog(db, clock)
-    entries = await log.entries(start, end + timedelta(days=1) if end else None)
-    end = end + timedelta(days=1) if end else clock.now()
-    tables = audit_sheet(entries, settings.timezone)
-    content = tables_to_csv(tables) if args.format == "csv" else tables_to_xlsx(tables)
-    output = Path(args.output or f"audit.{args.format}")
-    await _write(output, content)
-    await log.record(Action.EXPORT, "audit", None, start=start.isoformat(), end=end.isoformat())
-    print(f"Wrote {output} ({len(entries)} entries).")
-    return 0
-
-
-async def export_proof(
-    args: argparse.Namespace, settings: Settings, db: Any, roster: Any, clock: Any
-) -> int:
-    from bot.domain.audit import Action, AuditLog
-    from bot.domain.reports import Reports, proof_sheets, tables_to_csv, tables_to_xlsx
-
-    report = await Reports(db, clock).proof(args.notice_id)
-    if report is None:
-        return _fail(f"there is no notice #{args.notice_id}")
-    tables = proof_sheets(report, settings.timezone)
-    content = tables_to_csv(tables) if args.format == "csv" else tables_to_xlsx(tables)
-    output = Path(args.output or f"proof-notice-{args.notice_id}.{args.format}")
-    await _write(output, content)
-    await AuditLog(db, clock).record(Action.EXPORT, "notice", args.notice_id, report="proof")
-    print(f"Wrote {output} ({len(report.rows)} recipients).")
-    return 0
+        raise InputError(f"{option}: {text!r} is not a date such as 2026-11-01") from None
+    return datetime.combine(found, time(0), tzinfo=zone(timezone))
 
 
 async def forget(
@@ -152,7 +104,12 @@ async def db_backup(
     target = Path(args.output or f"convene-backup-{stamp}.db")
     if await asyncio.to_thread(target.exists):
         return _fail(f"{target} exists already; choose another --output")
-    check = await asyncio.to_thread(backup_sqlite, source, target)
+    if not await asyncio.to_thread(target.parent.is_dir):
+        raise InputError(f"--output: there is no folder {target.parent}")
+    try:
+        check = await asyncio.to_thread(backup_sqlite, source, target)
+    except sqlite3.Error as error:
+        raise InputError(f"--output: cannot write the copy to {target} ({error})") from None
     if check != "ok":
         return _fail(f"the copy in {target} failed its integrity check: {check}")
     print(f"Backed up {source} to {target} (integrity check: ok).")
@@ -277,8 +234,6 @@ def _check_files(settings: Settings, say: Any) -> None:
 
 
 COMMANDS = {
-    ("export", "audit"): export_audit,
-    ("export", "proof"): export_proof,
     ("forget", None): forget,
     ("retention", "purge"): retention_purge,
     ("db", "backup"): db_backup,

@@ -117,6 +117,14 @@ class Settings:
                 f"postgresql+asyncpg:// (got {redact_url(database_url)!r})."
             )
 
+        elif database_url.startswith("sqlite+aiosqlite:///"):
+            folder = Path(database_url.removeprefix("sqlite+aiosqlite:///").split("?")[0]).parent
+            if not folder.is_dir():
+                problems.append(
+                    f"CONVENE_DATABASE_URL {database_url!r}: there is no folder {str(folder)!r} "
+                    "for the database file."
+                )
+
         api_url = (get("CONVENE_TELEGRAM_API_URL") or DEFAULT_API_URL).rstrip("/")
         if not api_url.startswith(("http://", "https://")):
             problems.append(
@@ -158,12 +166,15 @@ class Settings:
                 )
                 return ()
 
-        def duration(name: str, default: str) -> timedelta:
+        def duration(name: str, default: str, least: timedelta = timedelta()) -> timedelta:
             try:
-                return timedelta(seconds=parse_duration(get(name) or default))
+                found = timedelta(seconds=parse_duration(get(name) or default))
             except ValueError:
                 problems.append(f"{name} must be a duration like 6h or 7d (got {get(name)!r}).")
                 return timedelta()
+            if found < least:
+                problems.append(f"{name} must be at least {_shown(least)} (got {get(name)!r}).")
+            return found
 
         reminder_offsets = offsets("CONVENE_REMINDERS", "7d,1d,2h")
         meeting_offsets = offsets("CONVENE_MEETING_REMINDERS", "1d,1h")
@@ -179,9 +190,14 @@ class Settings:
         if skip not in {"yes", "no", "true", "false", "1", "0"}:
             problems.append(f"CONVENE_SKIP_DAYS_OFF must be yes or no (got {skip!r}).")
         grace = duration("CONVENE_REMINDER_GRACE", "6h")
-        past_due = duration("CONVENE_PAST_DUE_AFTER", "7d")
-        retain_revoked = duration("CONVENE_RETAIN_REVOKED", "365d")
-        retain_answers = duration("CONVENE_RETAIN_ANSWERS", "1095d")
+        past_due = duration("CONVENE_PAST_DUE_AFTER", "7d", timedelta(hours=1))
+        # Zero would forget every revoked member, or empty every answer, at the next purge.
+        retain_revoked = duration("CONVENE_RETAIN_REVOKED", "365d", timedelta(days=1))
+        retain_answers = duration("CONVENE_RETAIN_ANSWERS", "1095d", timedelta(days=1))
+        files_dir = Path(get("CONVENE_FILES_DIR") or "files")
+        unwritable = _unwritable(files_dir)
+        if unwritable:
+            problems.append(f"CONVENE_FILES_DIR {str(files_dir)!r}: {unwritable}.")
 
         reported = len(problems)
         give_up = duration("CONVENE_DELIVERY_GIVE_UP", "24h")
@@ -235,7 +251,7 @@ class Settings:
             skip_days_off=skip in {"yes", "true", "1"},
             reminder_grace=grace,
             past_due_after=past_due,
-            files_dir=Path(get("CONVENE_FILES_DIR") or "files"),
+            files_dir=files_dir,
             retain_revoked=retain_revoked,
             retain_answers=retain_answers,
             webhook_url=webhook_url,
@@ -245,6 +261,28 @@ class Settings:
             delivery_give_up=give_up,
             alert_chat=alert_chat,
         )
+
+
+def _shown(duration: timedelta) -> str:
+    if duration % timedelta(days=1) == timedelta():
+        return f"{duration.days}d"
+    return f"{int(duration.total_seconds() // 3600)}h"
+
+
+def _unwritable(folder: Path) -> str | None:
+    """Why documents cannot be saved under `folder` (created at the first one), or None."""
+    if folder.exists():
+        if not folder.is_dir():
+            return "is a file, not a folder"
+        return None if os.access(folder, os.W_OK | os.X_OK) else "cannot be written"
+    parent = folder.absolute().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        return f"cannot be created: {parent} is a file"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"cannot be created: {parent} cannot be written"
+    return None
 
 
 def normalize_database_url(url: str) -> str:

@@ -67,6 +67,7 @@ WRITE_RETRY_CAP = 30.0  # seconds between tries of an outcome that could not be 
 # other exception while rendering is a bug, and ends the row (logged with its traceback).
 STORAGE_ERRORS: tuple[type[BaseException], ...] = (SQLAlchemyError, OSError, TimeoutError)
 
+
 @dataclass(frozen=True)
 class TextPart:
     text: str

@@ -268,7 +268,9 @@ class Translator:
         return language.native_name if language else code
 
     def country(self, code: str) -> str:
-        return self.names_locale.territories.get(code.upper(), code.upper())
+        from bot.domain.countries import country_name
+
+        return country_name(code, self.names_locale)
 
     def timezone_name(self, name: str) -> str:
         """The zone's city in the reader's language, e.g. "Белград" for Europe/Belgrade."""

@@ -16,7 +16,7 @@ from bot.domain.plans import Plans
 from bot.domain.privacy import Privacy
 from bot.domain.registration import Registrations
 from bot.domain.reminders import Planner, ReminderConfig, Reminders
-from bot.domain.reports import Reports
+from bot.domain.reports import Exports, Reports
 from bot.domain.requests import Requests
 from bot.domain.roster import Roster
 from bot.domain.rsvp import Rsvp
@@ -44,6 +44,10 @@ class Services:
     audit: AuditLog
     privacy: Privacy
     alerts: AlertThrottle = field(default_factory=AlertThrottle)
+
+    @property
+    def exports(self) -> Exports:
+        return Exports(self.clock, self.reports, self.requests, self.plans, self.audit)
 
     @classmethod
     def build(cls, settings: Settings, db: Database, clock: Clock, i18n: I18n) -> Services:

@@ -84,9 +84,7 @@ async def on_error(update: object, context: ConveneContext) -> None:
         try:
             await context.bot.send_message(
                 chat.id,
-                t.gettext(
-                    "Sorry, something went wrong on our side. Please try again in a moment."
-                ),
+                t.gettext("Sorry, something went wrong on our side. Please try again in a moment."),
             )
         except Exception:  # the error may be the network itself; it is logged above
             logger.warning("Could not tell the user about the error")

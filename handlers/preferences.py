@@ -55,7 +55,8 @@ async def on_language(update: Update, context: ConveneContext) -> None:
 
 
 async def timezone(update: Update, context: ConveneContext) -> None:
-    """Show the current time zone and offer others; typed names are accepted too."""
+    """Show the current time zone and offer others; typed names are accepted too.
+    `/timezone Skopje` sets it at once, or says that no such zone is known."""
     user, chat = update.effective_user, update.effective_chat
     assert user is not None and chat is not None
     services = context.services
@@ -65,8 +66,12 @@ async def timezone(update: Update, context: ConveneContext) -> None:
         await reply(update, not_registered_text(context))
         return
     await services.roster.remember_chat(user.id, chat.id)
-    current = (context.account and context.account.timezone) or services.settings.timezone
     await services.roster.set_awaiting(user.id, AWAITING_TIMEZONE)
+    if context.args:
+        # Unknown: the refusal asks again, and the next message is taken as the zone.
+        await _set_timezone(update, context, " ".join(context.args))
+        return
+    current = (context.account and context.account.timezone) or services.settings.timezone
     country = principal.member.country if principal.member else ""
     choices = [z for z in timezones_of(country) if z != current][:8]
     markup = keyboard(chunked([(z, f"tz:{z}") for z in choices], 2)) if choices else None

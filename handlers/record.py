@@ -9,9 +9,8 @@ from telegram import InputFile, Update
 from telegram.ext import Application, CommandHandler
 
 from bot.context import ConveneContext
-from bot.domain.audit import Action, audit_sheet
 from bot.domain.models import DeliveryState
-from bot.domain.reports import proof_sheets, tables_to_csv, tables_to_xlsx
+from bot.domain.reports import tables_to_csv, tables_to_xlsx
 from bot.i18n import zone
 from handlers.common import PRIVATE, number_argument, reply, require_admin, undelivered_lines
 
@@ -73,20 +72,18 @@ async def audit(update: Update, context: ConveneContext) -> None:
         if len(parsed) == 2:
             end = parsed[1] + timedelta(days=1)  # type: ignore[operator]
     # Up to now, inclusive: what happened this very second is part of the period.
-    entries = await services.audit.entries(start, end if args[1:] else None)
-    await services.audit.record(
-        Action.EXPORT, "audit", None, actor=user.id, start=start.isoformat(), end=end.isoformat()
+    made = await services.exports.audit_log(
+        start, end if args[1:] else None, timezone, actor=user.id
     )
-    day = f"{start.astimezone(zone(timezone)):%Y-%m-%d}"
     await _send_tables(
         context,
         user.id,
-        audit_sheet(entries, timezone),
-        f"audit-{day}",
+        made.tables,
+        made.name,
         t.ngettext(
             "Audit log from {start} to {end}: {n} entry.",
             "Audit log from {start} to {end}: {n} entries.",
-            len(entries),
+            made.rows,
             start=t.datetime(start, timezone),
             end=t.datetime(end, timezone),
         ),
@@ -107,11 +104,11 @@ async def proof(update: Update, context: ConveneContext) -> None:
     )
     if number is None:
         return
-    report = await services.reports.proof(number)
-    if report is None:
+    found = await services.exports.proof(number, _timezone(context), actor=user.id)
+    if found is None:
         await reply(update, t.gettext("There is no notice #{number}.", number=str(number)))
         return
-    await services.audit.record(Action.EXPORT, "notice", number, actor=user.id, report="proof")
+    made, report = found
     delivered = sum(1 for r in report.rows if r.delivery.state is DeliveryState.SENT)
     failed = [
         (r.name, r.member.country if r.member else "", r.delivery.last_error or "")
@@ -123,8 +120,8 @@ async def proof(update: Update, context: ConveneContext) -> None:
     await _send_tables(
         context,
         user.id,
-        proof_sheets(report, _timezone(context)),
-        f"proof-notice-{number}",
+        made.tables,
+        made.name,
         t.gettext(
             "Proof of notification, notice #{number}: {total} recipients, {delivered} "
             "delivered, {acknowledged} acknowledged, {answered} answered.",

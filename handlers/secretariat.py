@@ -8,16 +8,8 @@ from telegram import InputFile, Update
 from telegram.ext import Application, CommandHandler
 
 from bot.context import ConveneContext
-from bot.domain.audit import Action
 from bot.domain.models import Answer, DeliveryState
-from bot.domain.reports import (
-    MeetingReport,
-    plan_sheets,
-    request_sheets,
-    sheets,
-    tables_to_csv,
-    tables_to_xlsx,
-)
+from bot.domain.reports import ExportKind, MeetingReport
 from bot.domain.values import parse_id
 from bot.i18n import Translator
 from handlers.common import (
@@ -194,37 +186,26 @@ async def export(update: Update, context: ConveneContext) -> None:
     if number is None:
         await reply(update, not_a_number(t, args[-1]) + "\n\n" + usage)
         return
-    now = services.clock.now()
+    made = await services.exports.export(ExportKind(kind), number, scope=scope, actor=user.id)
     if kind == "meeting":
-        report = await services.reports.meeting(number, scope)
-        if report is None:
-            await reply(update, t.gettext("There is no meeting #{number}.", number=str(number)))
-            return
-        tables = sheets(report)
+        missing = t.gettext("There is no meeting #{number}.", number=str(number))
         caption = t.gettext(
             "Meeting #{number}: attendance, answers and delivery log.", number=str(number)
         )
     elif kind == "request":
-        found = await services.requests.report(number, scope)
-        if found is None:
-            await reply(update, t.gettext("There is no request #{number}.", number=str(number)))
-            return
-        tables = request_sheets(found, now)
+        missing = t.gettext("There is no request #{number}.", number=str(number))
         caption = t.gettext("Request #{number}: answers and documents.", number=str(number))
     else:
-        plan = await services.plans.report(number, scope)
-        if plan is None:
-            await reply(update, t.gettext("There is no action plan #{number}.", number=str(number)))
-            return
-        tables = plan_sheets(plan, now)
+        missing = t.gettext("There is no action plan #{number}.", number=str(number))
         caption = t.gettext("Action plan #{number}: every obligation.", number=str(number))
-    await services.audit.record(Action.EXPORT, kind, number, actor=user.id)
-    name = f"{kind}-{number}"
+    if made is None:
+        await reply(update, missing)
+        return
     await context.bot.send_document(
-        user.id, InputFile(tables_to_csv(tables), filename=f"{name}.csv"), caption=caption
+        user.id, InputFile(made.content("csv"), filename=f"{made.name}.csv"), caption=caption
     )
     await context.bot.send_document(
-        user.id, InputFile(tables_to_xlsx(tables), filename=f"{name}.xlsx")
+        user.id, InputFile(made.content("xlsx"), filename=f"{made.name}.xlsx")
     )
 
 

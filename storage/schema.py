@@ -88,6 +88,8 @@ members = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Index("ix_members_country_status", "country", "status"),
+    # Numbers are never reused (SQLite: AUTOINCREMENT; migration 0006).
+    sqlite_autoincrement=True,
 )
 
 # Bot-wide roles. `country` is "" for roles that are not per country (admin), so that the
@@ -108,6 +110,8 @@ teams = sa.Table(
     sa.Column("slug", sa.String(64), nullable=False, unique=True),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    # Numbers are never reused (SQLite: AUTOINCREMENT; migration 0006).
+    sqlite_autoincrement=True,
 )
 
 team_members = sa.Table(
@@ -139,6 +143,8 @@ invites = sa.Table(
     sa.Column("revoked_at", UTCDateTime, nullable=True),
     sa.Column("created_by", sa.BigInteger, nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    # Numbers are never reused (SQLite: AUTOINCREMENT; migration 0006).
+    sqlite_autoincrement=True,
 )
 
 invite_teams = sa.Table(
@@ -234,6 +240,8 @@ meetings = sa.Table(
     sa.Column("updated_at", UTCDateTime, nullable=False),
     # Added in 0003: a JSON list of seconds before the start; NULL for the global cadence.
     sa.Column("reminder_offsets", sa.Text, nullable=True),
+    # Numbers are never reused (SQLite: AUTOINCREMENT; migration 0006).
+    sqlite_autoincrement=True,
 )
 
 # One member invited to one meeting, and their answer. `needs_confirmation` is set when the
@@ -268,6 +276,8 @@ invitations = sa.Table(
     sa.Column("substitute_requested_at", UTCDateTime, nullable=True),
     sa.Column("invited_at", UTCDateTime, nullable=False),
     sa.UniqueConstraint("meeting_id", "member_id", name="uq_invitations_meeting_member"),
+    # Numbers are never reused (SQLite: AUTOINCREMENT; migration 0006).
+    sqlite_autoincrement=True,
 )
 
 # Something sent to many people: a meeting invitation, update or cancellation, or an
@@ -303,6 +313,8 @@ notices = sa.Table(
     sa.Column("request_id", sa.Integer, nullable=True),
     sa.Column("topic", sa.String(96), nullable=True),
     sa.Index("uq_notices_topic", "topic", unique=True),
+    # Numbers are never reused (SQLite: AUTOINCREMENT; migration 0006).
+    sqlite_autoincrement=True,
 )
 
 # One row per recipient of a notice: the delivery worker's queue and the record of who was
@@ -332,6 +344,8 @@ deliveries = sa.Table(
     sa.Column("requeued_at", UTCDateTime, nullable=True),
     sa.UniqueConstraint("notice_id", "telegram_user_id", name="uq_deliveries_notice_recipient"),
     sa.Index("ix_deliveries_due", "state", "parts_sent", "next_attempt_at"),
+    # Numbers are never reused (SQLite: AUTOINCREMENT; migration 0006).
+    sqlite_autoincrement=True,
 )
 
 # A secretariat dialog in progress (a meeting being written or edited, an announcement),
@@ -385,6 +399,8 @@ requests = sa.Table(
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Index("ix_requests_status_deadline", "status", "deadline"),
     sa.Index("ix_requests_item_id", "item_id"),
+    # Numbers are never reused (SQLite: AUTOINCREMENT; migration 0006).
+    sqlite_autoincrement=True,
 )
 
 # One answer owed to a request: by a member ("member:12"), a country's delegation
@@ -406,6 +422,8 @@ responses = sa.Table(
     sa.Column("amendments", sa.Integer, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.UniqueConstraint("request_id", "party", name="uq_responses_request_party"),
+    # Numbers are never reused (SQLite: AUTOINCREMENT; migration 0006).
+    sqlite_autoincrement=True,
 )
 
 # Documents given as an answer: Telegram's file id and metadata, and where the bot saved
@@ -428,6 +446,8 @@ response_files = sa.Table(
     sa.Column("path", sa.Text, nullable=True),
     sa.Column("uploaded_by", sa.Integer, nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    # Numbers are never reused (SQLite: AUTOINCREMENT; migration 0006).
+    sqlite_autoincrement=True,
 )
 
 action_plans = sa.Table(
@@ -440,6 +460,8 @@ action_plans = sa.Table(
     sa.Column("timezone", sa.String(64), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+    # Numbers are never reused (SQLite: AUTOINCREMENT; migration 0006).
+    sqlite_autoincrement=True,
 )
 
 # An item of an action plan. `rule_kind` is date, rrule or permanent; `rule` the RRULE
@@ -472,6 +494,8 @@ plan_items = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.UniqueConstraint("plan_id", "ref", name="uq_plan_items_plan_ref"),
     sa.Index("ix_plan_items_current_deadline", "current_deadline"),
+    # Numbers are never reused (SQLite: AUTOINCREMENT; migration 0006).
+    sqlite_autoincrement=True,
 )
 
 # Every planned reminder, escalation and digest: one row per subject ("req:12",
@@ -500,6 +524,8 @@ reminders = sa.Table(
     ),
     sa.Index("ix_reminders_state_send_at", "state", "send_at"),
     sa.Index("ix_reminders_response_id", "response_id"),
+    # Numbers are never reused (SQLite: AUTOINCREMENT; migration 0006).
+    sqlite_autoincrement=True,
 )
 
 # -- the official record (migration 0004) -------------------------------------------------

@@ -38,9 +38,7 @@ async def test_start_up_waits_for_the_bot_api_with_growing_pauses(
 async def test_start_up_waits_for_the_database(settings: Settings) -> None:
     from dataclasses import replace
 
-    unreachable = replace(
-        settings, database_url="postgresql+asyncpg://nobody@127.0.0.1:9/none"
-    )
+    unreachable = replace(settings, database_url="postgresql+asyncpg://nobody@127.0.0.1:9/none")
     pauses: list[float] = []
 
     async def pause(seconds: float) -> None:

@@ -66,3 +66,34 @@ def test_env_file_fills_in_what_the_environment_does_not_set(tmp_path) -> None: 
 def test_redact_url() -> None:
     assert redact_url("postgresql+asyncpg://u:pw@h/db") == "postgresql+asyncpg://u:***@h/db"
     assert redact_url("sqlite+aiosqlite:///x.db") == "sqlite+aiosqlite:///x.db"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "said"),
+    [
+        ("CONVENE_RETAIN_ANSWERS", "0d", "at least 1d"),
+        ("CONVENE_RETAIN_ANSWERS", "12h", "at least 1d"),
+        ("CONVENE_RETAIN_REVOKED", "0d", "at least 1d"),
+        ("CONVENE_PAST_DUE_AFTER", "0h", "at least 1h"),
+        ("CONVENE_RETAIN_ANSWERS", "-5d", "a duration like"),
+    ],
+)
+def test_periods_that_would_empty_the_record_are_refused(name: str, value: str, said: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings.parse({name: value})
+    assert len(caught.value.problems) == 1
+    assert caught.value.problems[0].startswith(name) and said in caught.value.problems[0]
+
+
+def test_a_files_dir_that_cannot_be_written_is_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("x", encoding="utf-8")
+    for value, said in [
+        (str(a_file), "is a file, not a folder"),
+        (str(a_file / "files"), f"cannot be created: {a_file} is a file"),
+    ]:
+        with pytest.raises(SettingsError) as caught:
+            Settings.parse({"CONVENE_FILES_DIR": value})
+        assert caught.value.problems == [f"CONVENE_FILES_DIR {value!r}: {said}."]
+    fresh = tmp_path / "documents" / "answers"  # made when the first document arrives
+    assert Settings.parse({"CONVENE_FILES_DIR": str(fresh)}).files_dir == fresh

@@ -62,8 +62,9 @@ async def announce(bot: Harness, text: str = "The minutes are attached.") -> int
 async def states(bot: Harness, notice_id: int) -> dict[int, tuple[str, str | None]]:
     async with bot.services.db.transaction() as tx:
         rows = await tx.connection.execute(
-            sa.select(deliveries.c.telegram_user_id, deliveries.c.state, deliveries.c.last_error)
-            .where(deliveries.c.notice_id == notice_id)
+            sa.select(
+                deliveries.c.telegram_user_id, deliveries.c.state, deliveries.c.last_error
+            ).where(deliveries.c.notice_id == notice_id)
         )
         return {row.telegram_user_id: (row.state, row.last_error) for row in rows}
 
@@ -198,9 +199,7 @@ async def test_a_send_whose_outcome_cannot_be_written_is_recorded_not_repeated(
     assert {state for state, _ in (await states(bot, notice_id)).values()} == {"sent"}
 
 
-async def test_a_dropped_database_connection_loses_nobody(
-    bot: Harness, database_url: str
-) -> None:
+async def test_a_dropped_database_connection_loses_nobody(bot: Harness, database_url: str) -> None:
     if not database_url.startswith("postgresql"):
         pytest.skip("dropping a server's connections is a PostgreSQL matter")
     import asyncpg

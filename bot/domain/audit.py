@@ -158,16 +158,19 @@ async def _named(tx: Tx, entries: list[AuditEntry]) -> list[NamedEntry]:
     return [NamedEntry(e, name(e.actor_ref, "system"), name(e.subject_ref, "")) for e in entries]
 
 
-def audit_sheet(entries: list[NamedEntry], timezone: str) -> dict[str, list[list[str]]]:
+def audit_sheet(entries: list[NamedEntry], timezone: str) -> dict[str, list[list[Any]]]:
+    """One row per entry; the time is a local datetime (a date in the XLSX)."""
     from bot.i18n import zone
 
     tz = zone(timezone)
-    rows = [[f"at ({timezone})", "actor", "action", "object", "id", "person concerned", "details"]]
+    rows: list[list[Any]] = [
+        [f"at ({timezone})", "actor", "action", "object", "id", "person concerned", "details"]
+    ]
     for named in entries:
         entry = named.entry
         rows.append(
             [
-                entry.at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
+                entry.at.astimezone(tz).replace(microsecond=0),
                 named.actor,
                 entry.action,
                 entry.object_type,

@@ -403,7 +403,13 @@ class Notices:
             if count:
                 await tx.notices.reopen(notice_id)
                 await record(
-                    tx, now, Action.NOTICE_RESEND, "notice", notice_id, actor=actor, recipients=count
+                    tx,
+                    now,
+                    Action.NOTICE_RESEND,
+                    "notice",
+                    notice_id,
+                    actor=actor,
+                    recipients=count,
                 )
             return count
 

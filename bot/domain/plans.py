@@ -150,9 +150,11 @@ def rule_for(every: str, deadline: datetime | None, timezone: str) -> str:
             f"not a rule: {every!r} (use month, quarter, semester, a month name, or an RRULE)"
         )
     try:
-        rrulestr(rule, dtstart=datetime(2026, 1, 1, 23, 59))
+        parsed = rrulestr(rule, dtstart=datetime(2026, 1, 1, 23, 59))
     except (ValueError, TypeError) as error:
         raise PlanError(f"not a valid RRULE: {every!r} ({error})") from error
+    if parsed.after(datetime(2026, 1, 1), inc=True) is None:
+        raise PlanError(f"the RRULE {every!r} never gives a date (is the day in the month?)")
     return rule.upper()
 
 
@@ -224,17 +226,33 @@ def _rule(
     return None, ""
 
 
+def _text(raw: dict[str, Any], where: str, *keys: str) -> str:
+    """A field that must be text (a number is taken as written), e.g. a title."""
+    for key in keys:
+        value = raw.get(key)
+        if value is None or value == "":
+            continue
+        if isinstance(value, str):
+            return value.strip()
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return str(value)
+        raise PlanError(f"{where}{key}: must be text, not {type(value).__name__} {value!r}"[:200])
+    return ""
+
+
 def item_spec(raw: dict[str, Any], timezone: str, now: datetime, index: int) -> ItemSpec:
-    ref = str(raw.get("ref") or raw.get("id") or index).strip()
+    if not isinstance(raw, dict):
+        raise PlanError(f"items: item {index} must be a mapping of fields (ref, title …)")
+    ref = _text(raw, f"item {index}: ", "ref", "id") or str(index)
     where = f"item {ref}"
-    title = str(raw.get("title") or "").strip()
+    title = _text(raw, f"{where}: ", "title")
     if not title:
         raise PlanError(f"{where}: a title is needed")
     responsible = _audience(raw.get("responsible"), where)
     if responsible.is_empty:
         raise PlanError(f"{where}: a responsible party is needed")
     deadline = raw.get("deadline") or raw.get("due")
-    every = str(raw.get("every") or raw.get("rule") or "").strip()
+    every = _text(raw, f"{where}: ", "every", "rule")
     permanent = str(raw.get("permanent") or "").lower() in {"true", "yes", "1"} or (
         every.lower() == "permanent"
     )
@@ -262,12 +280,14 @@ def item_spec(raw: dict[str, Any], timezone: str, now: datetime, index: int) -> 
     except ValueError as error:
         raise PlanError(f"{where}: remind: {error}") from error
     translations = raw.get("translations") or {}
-    if not isinstance(translations, dict):
+    if not isinstance(translations, dict) or not all(
+        isinstance(texts, dict) for texts in translations.values()
+    ):
         raise PlanError(f"{where}: translations must map a language to its texts")
     return ItemSpec(
         ref=ref[:32],
         title=title,
-        body=str(raw.get("body") or raw.get("description") or "").strip(),
+        body=_text(raw, f"{where}: ", "body", "description"),
         responsible=responsible,
         rule_kind=kind,
         rule=rule,
@@ -281,13 +301,13 @@ def item_spec(raw: dict[str, Any], timezone: str, now: datetime, index: int) -> 
 
 def plan_spec(data: dict[str, Any], now: datetime, default_timezone: str) -> PlanSpec:
     """A plan from a YAML or TOML mapping."""
-    slug = str(data.get("slug") or data.get("plan") or "").strip().lower()
+    slug = _text(data, "", "slug", "plan").lower()
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,63}", slug):
         raise PlanError("slug: a short name of letters, digits and dashes is needed")
-    timezone = str(data.get("timezone") or default_timezone)
+    timezone = _text(data, "", "timezone") or default_timezone
     if not is_valid_timezone(timezone):
         raise PlanError(f"timezone: {timezone!r} is not an IANA time zone")
-    locale = str(data.get("locale") or data.get("language") or "en")
+    locale = _text(data, "", "locale", "language") or "en"
     if locale not in SUPPORTED_LOCALES:
         raise PlanError(f"locale: {locale!r} is not one of the catalogs")
     raw_items = data.get("items") or []
@@ -304,7 +324,7 @@ def plan_spec(data: dict[str, Any], now: datetime, default_timezone: str) -> Pla
             check_texts(item.title, item.body, item.translations, locale)
         except RequestError as error:
             raise PlanError(f"item {item.ref}: {error.problem.value} {error.value}") from error
-    return PlanSpec(slug, str(data.get("title") or slug), locale, timezone, items)
+    return PlanSpec(slug, _text(data, "", "title") or slug, locale, timezone, items)
 
 
 def plan_spec_from_csv(

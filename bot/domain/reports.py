@@ -2,7 +2,13 @@
 
 Exports are written for people who open them in a spreadsheet: one row per invited
 member, sorted by country then name, times in the meeting's time zone with the zone
-named in the header, and the same columns in the CSV and in the XLSX.
+named in the header, and the same columns in the CSV and in the XLSX. In the XLSX,
+numbers are numbers and times are dates, so that they sort and filter. A text that a
+spreadsheet would run as a formula (a name "=HYPERLINK(…)") gets a leading apostrophe,
+as OWASP advises against CSV injection: the files go to other institutions.
+
+One operation, `Exports.export`, builds every export and records it in the audit log,
+whoever asks: `/export` in the chat and `convene export` on the command line.
 """
 
 from __future__ import annotations
@@ -10,14 +16,17 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from bot.domain.access import Scope
+from bot.domain.audit import Action, AuditLog, audit_sheet
 from bot.domain.clock import Clock
 from bot.domain.models import (
     Answer,
@@ -32,10 +41,14 @@ from bot.domain.models import (
     Response,
     ResponseStatus,
 )
-from bot.domain.plans import PlanReport
-from bot.domain.requests import RequestReport
+from bot.domain.plans import PlanReport, Plans
+from bot.domain.requests import RequestReport, Requests
 from bot.i18n import zone
 from storage.db import Database
+
+# A cell of an export: text, a number, or a local time (shown in the column's zone).
+Cell = str | int | datetime | None
+Table = list[list[Cell]]
 
 
 @dataclass(frozen=True)
@@ -198,7 +211,7 @@ class ProofReport:
     rows: list[ProofRow]
 
 
-def proof_sheets(report: ProofReport, timezone: str) -> dict[str, list[list[str]]]:
+def proof_sheets(report: ProofReport, timezone: str) -> dict[str, Table]:
     """One row per recipient: queued, accepted by Telegram (the message id), acknowledged,
     answered. Telegram tells a bot nothing about reading: "delivered" is its acceptance."""
     header = [
@@ -214,7 +227,7 @@ def proof_sheets(report: ProofReport, timezone: str) -> dict[str, list[list[str]
         f"answered at ({timezone})",
         "error",
     ]
-    rows = [header]
+    rows: Table = [header]
     for row in report.rows:
         delivery = row.delivery
         rows.append(
@@ -225,8 +238,8 @@ def proof_sheets(report: ProofReport, timezone: str) -> dict[str, list[list[str]
                 delivery.state.value,
                 _time(delivery.created_at, timezone),
                 _time(delivery.sent_at, timezone),
-                str(delivery.message_id or ""),
-                str(delivery.attempts),
+                delivery.message_id,
+                delivery.attempts,
                 _time(delivery.acknowledged_at, timezone),
                 _time(row.answered_at, timezone),
                 delivery.last_error or "",
@@ -245,13 +258,14 @@ ANSWER_LABELS = {
 }
 
 
-def _time(value: datetime | None, timezone: str) -> str:
+def _time(value: datetime | None, timezone: str) -> datetime | None:
+    """The moment in the column's zone, to the minute."""
     if value is None:
-        return ""
-    return value.astimezone(zone(timezone)).strftime("%Y-%m-%d %H:%M")
+        return None
+    return value.astimezone(zone(timezone)).replace(second=0, microsecond=0)
 
 
-def sheets(report: MeetingReport) -> dict[str, list[list[str]]]:
+def sheets(report: MeetingReport) -> dict[str, Table]:
     """The three tables of an export, header row first.
 
     Column headers and answer labels are English: exports go to the secretariat's files
@@ -259,7 +273,7 @@ def sheets(report: MeetingReport) -> dict[str, list[list[str]]]:
     language of whoever pressed "export".
     """
     tz = report.meeting.timezone
-    attendance = [
+    attendance: Table = [
         [
             "country",
             "name",
@@ -291,7 +305,7 @@ def sheets(report: MeetingReport) -> dict[str, list[list[str]]]:
                 row.stands_in_for_name or "",
             ]
         )
-    answers = [["country", "name", "answer", f"answered at ({tz})", "comment"]]
+    answers: Table = [["country", "name", "answer", f"answered at ({tz})", "comment"]]
     answers += [
         [line[0], line[1], line[5], line[6], line[8]]
         for line in attendance[1:]
@@ -299,7 +313,7 @@ def sheets(report: MeetingReport) -> dict[str, list[list[str]]]:
     ]
     names = {row.member.telegram_user_id: row.member for row in report.rows}
     kinds = {n.id: n.kind.value for n in report.notices}
-    log = [
+    log: Table = [
         [
             "notice",
             "kind",
@@ -316,13 +330,13 @@ def sheets(report: MeetingReport) -> dict[str, list[list[str]]]:
         member = names.get(delivery.telegram_user_id)
         log.append(
             [
-                str(delivery.notice_id),
+                delivery.notice_id,
                 kinds.get(delivery.notice_id, ""),
                 member.country if member else "",
                 member.full_name if member else str(delivery.telegram_user_id),
                 delivery.state.value,
                 _time(delivery.sent_at, tz),
-                str(delivery.attempts),
+                delivery.attempts,
                 _time(delivery.acknowledged_at, tz),
                 delivery.last_error or "",
             ]
@@ -330,15 +344,39 @@ def sheets(report: MeetingReport) -> dict[str, list[list[str]]]:
     return {"Attendance": attendance, "Answers": answers, "Delivery log": log}
 
 
-def to_csv(report: MeetingReport) -> bytes:
-    return tables_to_csv(sheets(report))
+# Leading characters that make a spreadsheet read a cell as a formula (OWASP, "CSV
+# injection"); a tab or carriage return first can hide one.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_MINUTES, _SECONDS = "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"
 
 
-def to_xlsx(report: MeetingReport) -> bytes:
-    return tables_to_xlsx(sheets(report))
+def neutralize(text: str) -> str:
+    """A text a spreadsheet shows as it is, never runs: "=1+1" becomes "'=1+1"."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def tables_to_csv(tables: dict[str, list[list[str]]]) -> bytes:
+def cell_text(value: Cell, seconds: bool = False) -> str:
+    """A cell as text (the CSV, and the command line's listings); a time to the minute,
+    or to the second in a column of times that have them (the audit log's)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime(_SECONDS if seconds or value.second else _MINUTES)
+    if isinstance(value, int):
+        return str(value)
+    return neutralize(value)
+
+
+def _columns_with_seconds(rows: Sequence[Sequence[Cell]]) -> set[int]:
+    return {
+        c
+        for row in rows
+        for c, value in enumerate(row)
+        if isinstance(value, datetime) and value.second
+    }
+
+
+def tables_to_csv(tables: Mapping[str, Sequence[Sequence[Cell]]]) -> bytes:
     """One CSV file, the tables one after another with a titled blank line between.
 
     UTF-8 with a byte-order mark, so that Excel shows Cyrillic and Greek names right.
@@ -349,11 +387,12 @@ def tables_to_csv(tables: dict[str, list[list[str]]]) -> bytes:
         if index:
             writer.writerow([])
         writer.writerow([f"# {title}"])
-        writer.writerows(rows)
+        seconds = _columns_with_seconds(rows)
+        writer.writerows([cell_text(v, c in seconds) for c, v in enumerate(row)] for row in rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def tables_to_xlsx(tables: dict[str, list[list[str]]]) -> bytes:
+def tables_to_xlsx(tables: Mapping[str, Sequence[Sequence[Cell]]]) -> bytes:
     workbook = Workbook()
     first = True
     for title, rows in tables.items():
@@ -361,17 +400,145 @@ def tables_to_xlsx(tables: dict[str, list[list[str]]]) -> bytes:
         assert sheet is not None
         first = False
         sheet.title = title[:31]  # Excel's limit
-        for row in rows:
-            sheet.append(row)
+        widths: dict[int, int] = {}
+        seconds = _columns_with_seconds(rows)
+        for r, row in enumerate(rows, start=1):
+            for c, value in enumerate(row, start=1):
+                shown = cell_text(value, c - 1 in seconds)
+                widths[c] = max(widths.get(c, 0), len(shown))
+                if value is None or value == "":
+                    continue
+                cell = sheet.cell(row=r, column=c)
+                if isinstance(value, datetime):
+                    # Excel has no time zones: the local time, its zone is in the header.
+                    cell.value = value.replace(tzinfo=None)
+                    cell.number_format = (
+                        "yyyy-mm-dd hh:mm:ss" if c - 1 in seconds else "yyyy-mm-dd hh:mm"
+                    )
+                elif isinstance(value, int):
+                    cell.value = value
+                else:
+                    cell.value = shown
+                    cell.data_type = "s"  # text, even if it looks like a formula
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         sheet.freeze_panes = "A2"
-        for column in sheet.columns:
-            width = max(len(str(cell.value or "")) for cell in column)
-            sheet.column_dimensions[column[0].column_letter].width = min(60, max(10, width + 2))
+        for c, width in widths.items():
+            letter = sheet.cell(row=1, column=c).column_letter
+            sheet.column_dimensions[letter].width = min(60, max(10, width + 2))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+class ExportKind(StrEnum):
+    MEETING = "meeting"
+    REQUEST = "request"
+    PLAN = "plan"
+    PROOF = "proof"  # proof of notification of one notice
+    AUDIT = "audit"
+
+
+@dataclass(frozen=True)
+class Export:
+    kind: ExportKind
+    name: str  # the file's name without its extension, e.g. "meeting-3"
+    tables: dict[str, Table]
+    rows: int  # what the first table lists: invitees, parties, obligations, recipients
+
+    def content(self, file_format: str) -> bytes:
+        return tables_to_xlsx(self.tables) if file_format == "xlsx" else tables_to_csv(self.tables)
+
+
+class Exports:
+    """Every export, built for who may see it and recorded in the audit log."""
+
+    def __init__(
+        self,
+        clock: Clock,
+        reports: Reports,
+        requests: Requests,
+        plans: Plans,
+        audit: AuditLog,
+    ) -> None:
+        self.clock = clock
+        self.reports = reports
+        self.requests = requests
+        self.plans = plans
+        self.audit = audit
+
+    async def export(
+        self,
+        kind: ExportKind,
+        number: int,
+        *,
+        scope: Scope | None = None,
+        actor: int | None = None,
+        timezone: str = "UTC",
+    ) -> Export | None:
+        """A meeting, request, plan or a notice's proof of notification; None if there is no
+        such thing within `scope`. `actor` is who asked (None: the command line);
+        `timezone` is the proof's (the others are in their own zone)."""
+        now = self.clock.now()
+        tables: dict[str, Table]
+        if kind is ExportKind.MEETING:
+            meeting = await self.reports.meeting(number, scope)
+            if meeting is None:
+                return None
+            tables, rows = sheets(meeting), len(meeting.rows)
+        elif kind is ExportKind.REQUEST:
+            request = await self.requests.report(number, scope)
+            if request is None:
+                return None
+            tables, rows = request_sheets(request, now), len(request.responses)
+        elif kind is ExportKind.PLAN:
+            plan = await self.plans.report(number, scope)
+            if plan is None:
+                return None
+            tables = plan_sheets(plan, now)
+            rows = len(tables["Obligations"]) - 1
+        elif kind is ExportKind.PROOF:
+            if scope is not None and not scope.everything:
+                return None
+            found = await self.proof(number, timezone, actor=actor)
+            return found[0] if found else None
+        else:
+            raise ValueError("the audit log is exported by period: use Exports.audit_log")
+        await self.audit.record(Action.EXPORT, kind.value, number, actor=actor)
+        return Export(kind, f"{kind.value}-{number}", tables, rows)
+
+    async def proof(
+        self, number: int, timezone: str, *, actor: int | None = None
+    ) -> tuple[Export, ProofReport] | None:
+        """A notice's proof of notification, and the report it was made of (for the
+        counts shown beside it); None if there is no such notice."""
+        report = await self.reports.proof(number)
+        if report is None:
+            return None
+        await self.audit.record(Action.EXPORT, "notice", number, actor=actor, report="proof")
+        tables = proof_sheets(report, timezone)
+        return Export(ExportKind.PROOF, f"proof-notice-{number}", tables, len(report.rows)), report
+
+    async def audit_log(
+        self, start: datetime, end: datetime | None, timezone: str, *, actor: int | None = None
+    ) -> Export:
+        """The audit log from `start` to `end` (excluded; None: up to now)."""
+        entries = await self.audit.entries(start, end)
+        until = end or self.clock.now()
+        await self.audit.record(
+            Action.EXPORT,
+            "audit",
+            None,
+            actor=actor,
+            start=start.isoformat(),
+            end=until.isoformat(),
+        )
+        day = f"{start.astimezone(zone(timezone)):%Y-%m-%d}"
+        tables: dict[str, Table] = dict(audit_sheet(entries, timezone))  # type: ignore[arg-type]
+        return Export(ExportKind.AUDIT, f"audit-{day}", tables, len(entries))
+
+
+DEFAULT_AUDIT_PERIOD = timedelta(days=30)
 
 
 # -- requests and action plans (issue 4) --------------------------------------------------
@@ -408,9 +575,9 @@ def _answer(report: RequestReport, response: Response) -> str:
     return "; ".join(f.file_name or f.file_unique_id for f in response.files)
 
 
-def response_rows(report: RequestReport, now: datetime) -> list[list[str]]:
+def response_rows(report: RequestReport, now: datetime) -> Table:
     tz = report.request.timezone
-    rows = []
+    rows: Table = []
     for response in report.responses:
         kind, country, name = _party(report, response.party)
         status = RESPONSE_LABELS[response.status]
@@ -424,7 +591,7 @@ def response_rows(report: RequestReport, now: datetime) -> list[list[str]]:
                 status,
                 report.member_names.get(response.answered_by or 0, ""),
                 _time(response.answered_at, tz),
-                str(response.amendments),
+                response.amendments,
                 _answer(report, response),
             ]
         )
@@ -443,12 +610,12 @@ RESPONSE_HEADER = [
 ]
 
 
-def request_sheets(report: RequestReport, now: datetime) -> dict[str, list[list[str]]]:
+def request_sheets(report: RequestReport, now: datetime) -> dict[str, Table]:
     """The answers to one request, and its documents with where the copies are kept."""
     tz = report.request.timezone
-    header = [*RESPONSE_HEADER]
+    header: list[Cell] = [*RESPONSE_HEADER]
     header[5] = f"answered at ({tz})"
-    files = [["party", "file name", "type", "size", "telegram file id", "saved as"]]
+    files: Table = [["party", "file name", "type", "size", "telegram file id", "saved as"]]
     for response in report.responses:
         for item in response.files:
             files.append(
@@ -456,7 +623,7 @@ def request_sheets(report: RequestReport, now: datetime) -> dict[str, list[list[
                     response.party,
                     item.file_name or "",
                     item.mime_type or "",
-                    str(item.file_size or ""),
+                    item.file_size,
                     item.file_id,
                     item.path or "",
                 ]
@@ -464,12 +631,12 @@ def request_sheets(report: RequestReport, now: datetime) -> dict[str, list[list[
     return {"Answers": [header, *response_rows(report, now)], "Documents": files}
 
 
-def plan_sheets(report: PlanReport, now: datetime) -> dict[str, list[list[str]]]:
+def plan_sheets(report: PlanReport, now: datetime) -> dict[str, Table]:
     """One row per obligation: item, occurrence (deadline) and responsible party."""
     tz = report.plan.timezone
-    header = ["ref", "item", "rule", f"deadline ({tz})", *RESPONSE_HEADER]
+    header: list[Cell] = ["ref", "item", "rule", f"deadline ({tz})", *RESPONSE_HEADER]
     header[4 + 5] = f"answered at ({tz})"
-    rows = [header]
+    rows: Table = [header]
     for status in report.items:
         item = status.item
         rule = item.rule_kind.value + (f" {item.rule}" if item.rule else "")

@@ -472,3 +472,33 @@ async def test_an_admin_is_greeted_as_one_and_a_chosen_language_is_kept(bot: Har
     assert bot.last_text(admin).startswith(
         t(bot, "hr").gettext("Welcome to Convene. You are a secretariat administrator.")
     )
+
+
+async def test_a_kosovo_prosecutor_registers_under_their_delegation(bot: Harness) -> None:
+    await setup_team(bot)
+    person = Person(195, "Arbër", "Krasniqi", "sq")
+    token = await new_invite(bot)
+    await bot.say(person, f"/start {token}")
+    await bot.press(person, "reg:lang:sq")
+    await bot.press(person, "reg:consent:yes")
+    await bot.press(person, "reg:name:keep")
+    await bot.press(person, "reg:country:other")
+    asked = bot.last_text(person)
+    await bot.say(person, "ZZ")  # "Unknown Region" is no country
+    refusal = bot.last_text(person)
+    assert refusal != asked and "ZZ" not in refusal
+    await bot.say(person, "EU")
+    assert bot.last_text(person) == refusal
+    await bot.say(person, "xk")
+    await bot.say(person, "Prokuroria Speciale e Republikës së Kosovës")
+    await bot.say(person, "Prokuror")
+    await bot.press(person, "reg:email:skip")
+    await bot.press(person, "reg:tz:keep")
+    summary = bot.last_text(person)
+    assert t(bot, "sq").country("XK") in summary
+    assert "Europe/Belgrade" in summary
+    await bot.press(person, "reg:submit")
+    principal = await bot.services.roster.principal(person.id)
+    assert principal.member is not None
+    assert principal.member.country == "XK"
+    assert principal.member.timezone == "Europe/Belgrade"

@@ -144,3 +144,50 @@ async def test_a_forged_timezone_button_from_a_stranger_changes_nothing(bot: Har
     calls = await bot.press(stranger, "tz:Europe/Athens")
     assert calls[0].params["show_alert"] is True
     assert await bot.services.roster.account(stranger.id) is None
+
+
+async def test_timezone_by_the_capital_as_people_write_it(bot: Harness) -> None:
+    await registered(bot)
+    typed = {
+        "Tirana": "Europe/Tirane",
+        "Tiranë": "Europe/Tirane",
+        "Beograd": "Europe/Belgrade",
+        "Београд": "Europe/Belgrade",
+        "Скопје": "Europe/Skopje",
+        "Priština": "Europe/Belgrade",
+        "Roma": "Europe/Rome",
+        "İstanbul": "Europe/Istanbul",
+        "Bakı": "Asia/Baku",
+        "  TBILISI ": "Asia/Tbilisi",
+        "Chisinau": "Europe/Chisinau",
+        "Київ": "Europe/Kyiv",
+        "Երևան": "Asia/Yerevan",
+    }
+    for text, expected in typed.items():
+        await bot.say(MEMBER, "/timezone")
+        await bot.say(MEMBER, text)
+        assert expected in bot.last_text(MEMBER), text
+        principal = await bot.services.roster.principal(MEMBER.id)
+        assert principal.member is not None and principal.member.timezone == expected, text
+
+
+async def test_timezone_given_with_the_command(bot: Harness) -> None:
+    await registered(bot)
+    unknown = t(bot, "ro").gettext(
+        "I could not find that time zone. Please send a name such as Europe/Skopje or a city such as Skopje."
+    )
+    await bot.say(MEMBER, "/timezone Mars/Olympus")
+    assert bot.last_text(MEMBER) == unknown
+    principal = await bot.services.roster.principal(MEMBER.id)
+    assert principal.member is not None and principal.member.timezone == "Europe/Bucharest"
+    # The refusal asks again: the next message is the zone.
+    await bot.say(MEMBER, "Skopje")
+    assert "Europe/Skopje" in bot.last_text(MEMBER)
+    await bot.say(MEMBER, "/timezone Beograd")
+    assert "Europe/Belgrade" in bot.last_text(MEMBER)
+    principal = await bot.services.roster.principal(MEMBER.id)
+    assert principal.member is not None and principal.member.timezone == "Europe/Belgrade"
+    await bot.say(MEMBER, "Europe/Rome")  # answered: no longer taken as a zone
+    assert bot.last_text(MEMBER) == t(bot, "ro").gettext(
+        "I did not understand that. Use /help to see what I can do."
+    )
