@@ -139,7 +139,7 @@ async def test_a_share_of_the_budget_keeps_both_lanes_under_it() -> None:
         else:
             await limiter.interactive_slot()
         sent.append(time.now)
-    assert max_in_window(sent) <= 14
+    assert max_in_window(sent) <= 13  # half of 29, less one: room for bunching
 
     limiter.hold(6.0)  # a process joining others waits until they have seen it
     before = time.now
