@@ -166,6 +166,7 @@ class BotProcess:
     webhook_port: int | None = None
     folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="convene-bot-")))
     process: asyncio.subprocess.Process | None = None
+    started_at: float = 0.0
     exit_code: int | None = None
 
     @property
@@ -205,6 +206,7 @@ class BotProcess:
         return env
 
     async def start(self) -> None:
+        self.started_at = time.monotonic()
         with self.log_path.open("wb") as log:
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable,
@@ -228,9 +230,9 @@ class BotProcess:
 
     async def wait_ready(self, api: FakeApi) -> float:
         """Until the bot serves: polling has asked for updates, or the webhook port answers.
-        Returns the seconds it took."""
-        started = time.monotonic()
-        deadline = started + START_TIMEOUT_S
+        Returns the seconds since the process was started."""
+        started = self.started_at
+        deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             self.check_alive()
             if self.webhook_port is None:
