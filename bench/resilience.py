@@ -268,7 +268,11 @@ class BotProcess:
             "tracebacks": text.count("Traceback (most recent call last)"),
         }
 
-    def cleanup(self) -> None:
+    def cleanup(self, keep_log_in: str | None = None) -> None:
+        """Remove the working folder; first copy the log to `keep_log_in` if given."""
+        if keep_log_in and self.log_path.exists():
+            Path(keep_log_in).mkdir(parents=True, exist_ok=True)
+            shutil.copy(self.log_path, Path(keep_log_in) / f"bot-{self.name}.log")
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -486,11 +490,13 @@ async def run_outage(mode: str, args: argparse.Namespace) -> dict[str, Any]:
                     await db.close()
             log = bot.log_summary()
         finally:
-            bot.cleanup()
+            bot.cleanup(args.logs_dir)
     rows = sent_messages(stats, chats)
     summary = summarize(rows, chats, limit_per_second=LIMIT_PER_SECOND)
     lost = summary.pop("lost")
     times = sorted(float(r[0]) for r in rows)
+    # The fault's bounds as the fake switched it (its clock is this one: CLOCK_MONOTONIC).
+    cut, restored = stats["fault_changes"][0][0], stats["fault_changes"][-1][0]
     after = [t for t in times if t >= restored]
     in_flight = [change[2] for change in stats["fault_changes"]]
     result = {
@@ -501,7 +507,7 @@ async def run_outage(mode: str, args: argparse.Namespace) -> dict[str, Any]:
         "recipients": recipients,
         "outage_s": args.outage_seconds,
         "start_s": ready[0],
-        "cut_after_messages": before_cut,
+        "accepted_before_cut": sum(1 for t in times if t < cut),
         "cut_at_s": cut - started,
         "accepted_during_outage": sum(1 for t in times if cut <= t < restored),
         "resumed_after_restore_s": (after[0] - restored) if after else None,
@@ -591,7 +597,7 @@ async def run_flood(args: argparse.Namespace) -> dict[str, Any]:
                 stats = await api.stats(texts=True)
             log = bot.log_summary()
         finally:
-            bot.cleanup()
+            bot.cleanup(args.logs_dir)
     rows = sent_messages(stats, set(others))
     latencies: list[float | None] = []
     kinds_total: dict[str, int] = {}
@@ -669,7 +675,7 @@ async def run_two_processes(args: argparse.Namespace) -> dict[str, Any]:
             logs = [bot.log_summary() for bot in bots]
         finally:
             for bot in bots:
-                bot.cleanup()
+                bot.cleanup(args.logs_dir)
     helper_rows = sent_messages(stats, set(helpers))
     latencies: list[float | None] = []
     kinds_total: dict[str, int] = {}
@@ -855,6 +861,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL, help="d: PostgreSQL to use")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="fake's round trip")
+    parser.add_argument(
+        "--logs-dir", default=None, help="keep each bot process's log there (bot-NAME.log)"
+    )
     parser.add_argument("--log-level", default="WARNING")
     args = parser.parse_args(argv)
     if not 1 <= args.members <= 100_000:
