@@ -73,6 +73,8 @@ DEFAULT_PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 20.0
 POLL_S = 0.5
+MISSING = 1e9  # the latency of a reply that never came, for the percentiles
+SAMPLE_S = 5.0  # the delivery states during and after an outage, for the JSON
 TARGET_P95_S = 0.5
 OTHERS = 40  # scenario c: members sending /help beside the flooder
 HELPERS = 60  # scenario d: members sending /help during the broadcast, half to each process
@@ -339,6 +341,21 @@ async def failure_reasons(db: Database, notice_id: int) -> dict[str, int]:
         return {str(error): int(count) for error, count in rows}
 
 
+async def sample_states(
+    url: str, notice_id: int, started: float, timeline: list[list[Any]]
+) -> None:
+    """Every SAMPLE_S, append [seconds since `started`, the rows' states] to `timeline`."""
+    db = Database(url)
+    try:
+        while True:
+            timeline.append(
+                [round(time.monotonic() - started, 1), await delivery_states(db, notice_id)]
+            )
+            await asyncio.sleep(SAMPLE_S)
+    finally:
+        await db.close()
+
+
 def unfinished(states: dict[str, int]) -> int:
     return states.get("pending", 0) + states.get("sending", 0)
 
@@ -442,16 +459,23 @@ async def post_update(
 
 
 def latency_block(values: list[float | None]) -> dict[str, Any]:
-    """Percentiles of reply times; a missing reply counts as infinitely late."""
+    """Percentiles of reply times; a missing reply counts as infinitely late, so a
+    percentile that reaches a missing one is None (shown "-", and fails a target)."""
     got = [v for v in values if v is not None]
-    ranked = [v if v is not None else float("inf") for v in values]
-    p95 = percentile([min(v, 1e9) for v in ranked], 95) if ranked else None
+    ranked = [v if v is not None else MISSING for v in values]
+
+    def late(p: float) -> float | None:
+        if not ranked:
+            return None
+        value = percentile(ranked, p)
+        return value if got and value <= max(got) else None
+
     return {
         "count": len(values),
         "answered": len(got),
         "missing": len(values) - len(got),
-        "p50_s": percentile(got, 50) if got else None,
-        "p95_s": None if p95 is None or p95 >= 1e8 else p95,
+        "p50_s": late(50),
+        "p95_s": late(95),
         "max_s": max(got) if got else None,
     }
 
@@ -464,6 +488,7 @@ async def run_outage(mode: str, args: argparse.Namespace) -> dict[str, Any]:
     async with fresh_database(args.database_url) as url, fake_api(args.latency_ms) as api:
         chats = set(await seed(url, args.members))
         bot = BotProcess(f"{label}-polling", url, api.url)
+        timeline: list[list[Any]] = []
         try:
             async with running_bots([bot], api) as ready:
                 started = time.monotonic()
@@ -474,14 +499,20 @@ async def run_outage(mode: str, args: argparse.Namespace) -> dict[str, Any]:
                 cut = time.monotonic()
                 await api.fault(mode)
                 print(f"  [{label}] fault {mode!r} after {before_cut} messages", flush=True)
-                await asyncio.sleep(args.outage_seconds)
-                await api.fault("ok")
-                restored = time.monotonic()
-                print(f"  [{label}] Bot API back after {restored - cut:.0f} s", flush=True)
-                states = await wait_deliveries_done(
-                    url, notice_id, args.members / 25 + args.settle_seconds
-                )
-                done = time.monotonic()
+                sampler = asyncio.create_task(sample_states(url, notice_id, started, timeline))
+                try:
+                    await asyncio.sleep(args.outage_seconds)
+                    await api.fault("ok")
+                    restored = time.monotonic()
+                    print(f"  [{label}] Bot API back after {restored - cut:.0f} s", flush=True)
+                    states = await wait_deliveries_done(
+                        url, notice_id, args.members / 25 + args.settle_seconds
+                    )
+                    done = time.monotonic()
+                finally:
+                    sampler.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await sampler
                 stats = await api.stats()
                 db = Database(url)
                 try:
@@ -522,6 +553,7 @@ async def run_outage(mode: str, args: argparse.Namespace) -> dict[str, Any]:
         "allowed_duplicates": args.allowed_duplicates,
         "delivery_states": states,
         "not_sent_reasons": reasons,
+        "states_timeline": timeline,
         "rejected_429": stats["rejected_429"],
         "faulted_502": stats["faulted_502"],
         "requests": stats["requests"],
