@@ -52,10 +52,11 @@ def callback_update(user_id: int, data: str, message_id: int = 1) -> dict[str, A
     }
 
 
-def message_update(user_id: int, text: str) -> dict[str, Any]:
+def message_update(user_id: int, text: str, update_id: int | None = None) -> dict[str, Any]:
     """A text message from `user_id` in their private chat; a leading /command is marked
-    as one, as Telegram does, so that CommandHandler sees it."""
-    update_id = next(_update_ids)
+    as one, as Telegram does, so that CommandHandler sees it. The update id is the next of
+    this process unless given."""
+    update_id = next(_update_ids) if update_id is None else update_id
     user = {"id": user_id, "is_bot": False, "first_name": "Bench", "language_code": "en"}
     message: dict[str, Any] = {
         "message_id": update_id,

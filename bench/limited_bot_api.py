@@ -143,6 +143,8 @@ class LimitedBotApi:
     rejected_429: int = 0
     rejected_429_by_method: collections.Counter[str] = field(default_factory=collections.Counter)
     rejected_400: collections.Counter[str] = field(default_factory=collections.Counter)
+    # Which limit refused: "overall" (30 in a second), "per_chat", or "both".
+    rejected_429_by_limit: collections.Counter[str] = field(default_factory=collections.Counter)
     requests: collections.Counter[str] = field(default_factory=collections.Counter)
 
     # Faults (see the module docstring): the mode, message requests answered 502, and
@@ -170,6 +172,7 @@ class LimitedBotApi:
         self.rejected_429 = 0
         self.rejected_429_by_method.clear()
         self.rejected_400.clear()
+        self.rejected_429_by_limit.clear()
         self.requests.clear()
         self._window.clear()
         self._buckets.clear()
@@ -187,6 +190,7 @@ class LimitedBotApi:
             "rejected_429": self.rejected_429,
             "rejected_429_by_method": dict(self.rejected_429_by_method),
             "rejected_400": dict(self.rejected_400),  # by Telegram's description
+            "rejected_429_by_limit": dict(self.rejected_429_by_limit),
             "requests": dict(self.requests),
             "fault": self.fault,
             "faulted_502": self.faulted_502,
@@ -214,8 +218,10 @@ class LimitedBotApi:
         while window and window[0] <= now - 1.0 + WINDOW_SLACK:
             window.popleft()
         retry_after = 0
-        if len(window) >= self.overall_per_second:
+        overall_full = len(window) >= self.overall_per_second
+        if overall_full:
             retry_after = 1
+        chat_empty = False
 
         bucket = None
         if chat_id is not None:
@@ -228,12 +234,17 @@ class LimitedBotApi:
             )
             bucket.updated = now
             if bucket.tokens < 1.0:
+                chat_empty = True
                 wait = (1.0 - bucket.tokens) / self.per_chat_per_second
                 retry_after = max(retry_after, 1, math.ceil(wait))
 
         if retry_after:
             self.rejected_429 += 1
             self.rejected_429_by_method[method] += 1
+            limit = (
+                "both" if overall_full and chat_empty else "overall" if overall_full else "per_chat"
+            )
+            self.rejected_429_by_limit[limit] += 1
             logger.debug("429 for %s to %s, retry after %d", method, chat_id, retry_after)
             return retry_after
 
