@@ -818,7 +818,8 @@ def summary_table(results: dict[str, dict[str, Any]]) -> str:
                 f"lost {r['lost']}, dups {r['duplicates']} (≤{r['allowed_duplicates']}), "
                 f"rows: {states}",
                 f"resumed {_s(r['resumed_after_restore_s'])} after, wall {r['wall_s']:.0f} s "
-                f"(ideal {r['ideal_s']:.0f}), ERROR lines {r['bot_log']['error_lines']}",
+                f"(ideal {r['ideal_s']:.0f}), 429s {r['rejected_429']}, "
+                f"ERROR lines {r['bot_log']['error_lines']}",
             ]
         )
     r = results.get("c")
