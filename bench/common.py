@@ -52,6 +52,25 @@ def callback_update(user_id: int, data: str, message_id: int = 1) -> dict[str, A
     }
 
 
+def message_update(user_id: int, text: str, update_id: int | None = None) -> dict[str, Any]:
+    """A text message from `user_id` in their private chat; a leading /command is marked
+    as one, as Telegram does, so that CommandHandler sees it. The update id is the next of
+    this process unless given."""
+    update_id = next(_update_ids) if update_id is None else update_id
+    user = {"id": user_id, "is_bot": False, "first_name": "Bench", "language_code": "en"}
+    message: dict[str, Any] = {
+        "message_id": update_id,
+        "date": int(time.time()),
+        "chat": {"id": user_id, "type": "private", "first_name": "Bench"},
+        "from": user,
+        "text": text,
+    }
+    if text.startswith("/"):
+        command = text.split()[0]
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+    return {"update_id": update_id, "message": message}
+
+
 def meeting_spec(team_slug: str, now: datetime | None = None) -> MeetingSpec:
     """An in-person meeting in Belgrade in 30 days, answers due in 20, for one team."""
     now = now or datetime.now(UTC)

@@ -31,6 +31,15 @@ Run by hand (loopback only):
 
 It prints `READY http://127.0.0.1:PORT` once serving; point the bot at
 `http://127.0.0.1:PORT/bot` and read `GET /stats`, clear with `POST /reset`.
+
+Faults, for the resilience benchmark: with `--control-port P` (0 picks one) a second
+listener serves `POST /fault` with `{"mode": "ok" | "502" | "refuse"}`, `GET /fault`,
+`GET /stats` and `POST /reset`, and a second line `CONTROL http://127.0.0.1:P` is printed.
+"502" answers every Bot API call with 502 Bad Gateway, as Telegram's front end does when
+the Bot API behind it is down; "refuse" closes the Bot API's listening socket and every
+open connection, so a client gets "connection refused" until "ok" listens again on the
+same port. The control listener is separate because it must answer while the Bot API's
+port refuses.
 """
 
 from __future__ import annotations
@@ -90,6 +99,8 @@ TEXT_SNIPPET = 200
 # Slack for float rounding at the edge of the 1-second window: a client pacing exactly
 # 30 per second (t0 + i/30) must not be refused because 1/30 * 30 lands a hair under 1.0.
 WINDOW_SLACK = 1e-9
+FAULT_MODES = ("ok", "502", "refuse")
+BAD_GATEWAY = {"ok": False, "error_code": 502, "description": "Bad Gateway"}
 # getUpdates waits at most this long: a benchmark never has updates to deliver, and a
 # short wait keeps the bot's shutdown quick.
 MAX_GET_UPDATES_WAIT = 1.0
@@ -132,7 +143,16 @@ class LimitedBotApi:
     rejected_429: int = 0
     rejected_429_by_method: collections.Counter[str] = field(default_factory=collections.Counter)
     rejected_400: collections.Counter[str] = field(default_factory=collections.Counter)
+    # Which limit refused: "overall" (30 in a second), "per_chat", or "both".
+    rejected_429_by_limit: collections.Counter[str] = field(default_factory=collections.Counter)
     requests: collections.Counter[str] = field(default_factory=collections.Counter)
+
+    # Faults (see the module docstring): the mode, message requests answered 502, and
+    # every change as [time, mode, message requests in flight at that moment].
+    fault: str = "ok"
+    faulted_502: int = 0
+    fault_changes: list[list[Any]] = field(default_factory=list)
+    in_flight_messages: int = 0
 
     _window: collections.deque[float] = field(default_factory=collections.deque)
     _buckets: dict[int | str, _Bucket] = field(default_factory=dict)
@@ -152,6 +172,7 @@ class LimitedBotApi:
         self.rejected_429 = 0
         self.rejected_429_by_method.clear()
         self.rejected_400.clear()
+        self.rejected_429_by_limit.clear()
         self.requests.clear()
         self._window.clear()
         self._buckets.clear()
@@ -169,8 +190,19 @@ class LimitedBotApi:
             "rejected_429": self.rejected_429,
             "rejected_429_by_method": dict(self.rejected_429_by_method),
             "rejected_400": dict(self.rejected_400),  # by Telegram's description
+            "rejected_429_by_limit": dict(self.rejected_429_by_limit),
             "requests": dict(self.requests),
+            "fault": self.fault,
+            "faulted_502": self.faulted_502,
+            "fault_changes": list(self.fault_changes),
         }
+
+    def set_fault(self, mode: str) -> None:
+        """Record a change of fault mode (serving or refusing is up to the HTTP layer)."""
+        if mode not in FAULT_MODES:
+            raise ValueError(f"fault mode must be one of {', '.join(FAULT_MODES)}")
+        self.fault = mode
+        self.fault_changes.append([self.clock(), mode, self.in_flight_messages])
 
     # -- flood limits ------------------------------------------------------------------
 
@@ -186,8 +218,10 @@ class LimitedBotApi:
         while window and window[0] <= now - 1.0 + WINDOW_SLACK:
             window.popleft()
         retry_after = 0
-        if len(window) >= self.overall_per_second:
+        overall_full = len(window) >= self.overall_per_second
+        if overall_full:
             retry_after = 1
+        chat_empty = False
 
         bucket = None
         if chat_id is not None:
@@ -200,12 +234,17 @@ class LimitedBotApi:
             )
             bucket.updated = now
             if bucket.tokens < 1.0:
+                chat_empty = True
                 wait = (1.0 - bucket.tokens) / self.per_chat_per_second
                 retry_after = max(retry_after, 1, math.ceil(wait))
 
         if retry_after:
             self.rejected_429 += 1
             self.rejected_429_by_method[method] += 1
+            limit = (
+                "both" if overall_full and chat_empty else "overall" if overall_full else "per_chat"
+            )
+            self.rejected_429_by_limit[limit] += 1
             logger.debug("429 for %s to %s, retry after %d", method, chat_id, retry_after)
             return retry_after
 
@@ -260,12 +299,22 @@ class LimitedBotApi:
         sending concurrently sees its requests accepted in flight as it would for real.
         """
         self.requests[method] += 1
+        if self.fault == "502":
+            self.faulted_502 += 1
+            return 502, dict(BAD_GATEWAY)
         half_trip = self.latency_ms / 2000.0
-        if half_trip > 0:
-            await asyncio.sleep(half_trip)
-        status, body = await self._answer(method, params)
-        if half_trip > 0:
-            await asyncio.sleep(half_trip)
+        counted = is_message_method(method)
+        if counted:
+            self.in_flight_messages += 1
+        try:
+            if half_trip > 0:
+                await asyncio.sleep(half_trip)
+            status, body = await self._answer(method, params)
+            if half_trip > 0:
+                await asyncio.sleep(half_trip)
+        finally:
+            if counted:
+                self.in_flight_messages -= 1
         return status, body
 
     async def _answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -419,6 +468,82 @@ async def serve(
     return runner, f"http://{shown}:{bound}"
 
 
+class FaultSwitch:
+    """Puts the Bot API's listener out of service and back, for the "refuse" fault.
+
+    Stopping the site closes the listening socket (new connections are refused); the open
+    keep-alive connections are closed too, as a peer that went away would, so a client
+    cannot go on using them.
+    """
+
+    def __init__(self, api: LimitedBotApi, runner: web.AppRunner, host: str, port: int) -> None:
+        self.api = api
+        self.runner = runner
+        self.host = host
+        self.port = port
+        self._lock = asyncio.Lock()
+
+    async def set(self, mode: str) -> None:
+        async with self._lock:
+            if mode not in FAULT_MODES:
+                raise ValueError(f"fault mode must be one of {', '.join(FAULT_MODES)}")
+            was_refusing = self.api.fault == "refuse"
+            self.api.set_fault(mode)
+            if mode == "refuse" and not was_refusing:
+                for site in list(self.runner.sites):
+                    await site.stop()
+                server = self.runner.server
+                for connection in list(server.connections if server is not None else ()):
+                    connection.force_close()
+            elif mode != "refuse" and was_refusing:
+                await web.TCPSite(self.runner, self.host, self.port).start()
+
+
+def make_control_app(api: LimitedBotApi, switch: FaultSwitch) -> web.Application:
+    """The control listener: /fault, and /stats and /reset as on the Bot API's port."""
+
+    async def set_fault(request: web.Request) -> web.Response:
+        try:
+            body = await request.json()
+            await switch.set(str(body.get("mode")))
+        except (ValueError, AttributeError) as error:
+            return web.json_response({"ok": False, "error": str(error)}, status=400)
+        return web.json_response({"ok": True, "mode": api.fault})
+
+    async def get_fault(_request: web.Request) -> web.Response:
+        return web.json_response({"mode": api.fault, "changes": api.fault_changes})
+
+    async def stats(request: web.Request) -> web.Response:
+        with_texts = request.query.get("texts", "") not in ("", "0", "false")
+        return web.json_response(api.stats(with_texts=with_texts))
+
+    async def reset(_request: web.Request) -> web.Response:
+        api.reset()
+        return web.json_response({"ok": True})
+
+    app = web.Application()
+    app.router.add_post("/fault", set_fault)
+    app.router.add_get("/fault", get_fault)
+    app.router.add_get("/stats", stats)
+    app.router.add_post("/reset", reset)
+    return app
+
+
+async def serve_control(
+    api: LimitedBotApi, runner: web.AppRunner, host: str, port: int
+) -> tuple[web.AppRunner, str]:
+    """Serve the control listener beside the Bot API served by `runner`; returns its
+    runner and base URL."""
+    _check_loopback(host)
+    bound_api = runner.addresses[0][1]
+    switch = FaultSwitch(api, runner, host, bound_api)
+    control = web.AppRunner(make_control_app(api, switch), access_log=None)
+    await control.setup()
+    await web.TCPSite(control, host, port).start()
+    bound = control.addresses[0][1]
+    return control, f"http://{host}:{bound}"
+
+
 def _parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench.limited_bot_api",
@@ -428,6 +553,12 @@ def _parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--overall", type=int, default=30, help="messages per second, all chats")
     parser.add_argument("--per-chat-burst", type=int, default=3, help="burst per chat at 1/s")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="round trip per request")
+    parser.add_argument(
+        "--control-port",
+        type=int,
+        default=None,
+        help="serve /fault (and /stats, /reset) on this port too; 0 picks a free one",
+    )
     parser.add_argument("--log-level", default="WARNING")
     return parser.parse_args(argv)
 
@@ -443,10 +574,16 @@ async def _main(args: argparse.Namespace) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     runner, url = await serve(api, port=args.port)
+    control = None
     try:
         print(f"READY {url}", flush=True)
+        if args.control_port is not None:
+            control, control_url = await serve_control(api, runner, "127.0.0.1", args.control_port)
+            print(f"CONTROL {control_url}", flush=True)
         await stop.wait()
     finally:
+        if control is not None:
+            await control.cleanup()
         await runner.cleanup()
 
 
