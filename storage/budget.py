@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.rows import upsert
 from storage.schema import bot_processes
 
 
@@ -16,15 +17,14 @@ class ProcessRepo:
 
     async def beat(self, process_id: str, now: datetime) -> None:
         """Say this process is alive (registering it the first time)."""
-        updated = await self.c.execute(
-            sa.update(bot_processes)
-            .where(bot_processes.c.id == process_id)
-            .values(heartbeat_at=now)
+        await upsert(
+            self.c,
+            bot_processes,
+            bot_processes.c.id,
+            process_id,
+            {"heartbeat_at": now},
+            insert_only={"started_at": now},
         )
-        if updated.rowcount == 0:
-            await self.c.execute(
-                sa.insert(bot_processes).values(id=process_id, started_at=now, heartbeat_at=now)
-            )
 
     async def alive(self, since: datetime) -> int:
         """How many processes beat at or after `since`."""

@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.rows import upsert
 from storage.schema import token_attempts
 
 
@@ -26,17 +27,13 @@ class TokenAttemptRepo:
         return (int(row.failures), row.last_failure_at) if row else None
 
     async def failed(self, telegram_user_id: int, failures: int, now: datetime) -> None:
-        updated = await self.c.execute(
-            sa.update(token_attempts)
-            .where(token_attempts.c.telegram_user_id == telegram_user_id)
-            .values(failures=failures, last_failure_at=now)
+        await upsert(
+            self.c,
+            token_attempts,
+            token_attempts.c.telegram_user_id,
+            telegram_user_id,
+            {"failures": failures, "last_failure_at": now},
         )
-        if updated.rowcount == 0:
-            await self.c.execute(
-                sa.insert(token_attempts).values(
-                    telegram_user_id=telegram_user_id, failures=failures, last_failure_at=now
-                )
-            )
 
     async def clear(self, telegram_user_id: int) -> None:
         await self.c.execute(

@@ -46,7 +46,14 @@ from storage.budget import ProcessRepo
 from storage.followup import PlanRepo, ReminderRepo, RequestRepo, ResponseRepo
 from storage.invites import TokenAttemptRepo
 from storage.privacy import PrivacyRepo
-from storage.rows import MEMBER_COLUMNS, chunks, insert_ignore, is_postgres, member_from_row
+from storage.rows import (
+    MEMBER_COLUMNS,
+    chunks,
+    insert_ignore,
+    is_postgres,
+    member_from_row,
+    upsert,
+)
 from storage.schema import (
     accounts,
     approval_messages,
@@ -114,22 +121,6 @@ def _claim_update_query(dialect: str) -> Any:
     else:
         from sqlalchemy.dialects.sqlite import insert
     return insert(processed_updates).on_conflict_do_nothing()
-
-
-async def _upsert(
-    connection: AsyncConnection,
-    table: sa.Table,
-    key: sa.Column[Any],
-    key_value: object,
-    values: dict[str, Any],
-    insert_only: dict[str, Any] | None = None,
-) -> None:
-    """Update the row with this key, or insert it (with `insert_only` too) if there is none."""
-    updated = await connection.execute(sa.update(table).where(key == key_value).values(**values))
-    if updated.rowcount == 0:
-        await connection.execute(
-            sa.insert(table).values({key.name: key_value, **values, **(insert_only or {})})
-        )
 
 
 class AccountRepo(_Repo):
@@ -440,7 +431,7 @@ class RegistrationRepo(_Repo):
         self, telegram_user_id: int, invite_id: int, step: str, data: dict[str, Any], now: datetime
     ) -> None:
         encoded = json.dumps(data, ensure_ascii=False, sort_keys=True)
-        await _upsert(
+        await upsert(
             self.c,
             registrations,
             registrations.c.telegram_user_id,
@@ -506,7 +497,7 @@ class MetaRepo(_Repo):
         ).scalar_one_or_none()
 
     async def set(self, key: str, value: str) -> None:
-        await _upsert(self.c, bot_meta, bot_meta.c.key, key, {"value": value})
+        await upsert(self.c, bot_meta, bot_meta.c.key, key, {"value": value})
 
 
 # -- meetings, invitations, notices, deliveries (issue 3) --------------------------------
@@ -1124,7 +1115,7 @@ class DialogRepo(_Repo):
         self, telegram_user_id: int, kind: str, step: str, data: dict[str, Any], now: datetime
     ) -> None:
         encoded = json.dumps(data, ensure_ascii=False, sort_keys=True)
-        await _upsert(
+        await upsert(
             self.c,
             dialogs,
             dialogs.c.telegram_user_id,

@@ -16,6 +16,24 @@ def is_postgres(connection: AsyncConnection) -> bool:
     return connection.dialect.name == "postgresql"
 
 
+async def upsert(
+    connection: AsyncConnection,
+    table: sa.Table,
+    key: sa.Column[Any],
+    key_value: object,
+    values: dict[str, Any],
+    insert_only: dict[str, Any] | None = None,
+) -> None:
+    """Update the row with this key, or insert it (with `insert_only` too) if there is none,
+    in one statement: two processes doing it at once cannot both insert."""
+    if is_postgres(connection):
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(table).values({key.name: key_value, **values, **(insert_only or {})})
+    await connection.execute(statement.on_conflict_do_update(index_elements=[key], set_=values))
+
+
 def insert_ignore(connection: AsyncConnection, table: sa.Table) -> Any:
     """INSERT that silently skips a row whose key exists, on both backends."""
     if is_postgres(connection):
