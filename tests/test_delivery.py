@@ -102,6 +102,13 @@ async def test_ten_minutes_of_telegram_away_mid_broadcast_lose_nobody(
     assert bot.api.outage_refused  # it was really away
     assert set(received(bot, people, "minutes are attached").values()) == {1}
     assert {state for state, _ in (await states(bot, notice_id)).values()} == {"sent"}
+    # The record counts the tries, the one that went through included (the proof shows it).
+    async with bot.services.db.transaction() as tx:
+        tries = {
+            d.telegram_user_id: d.attempts for d in await tx.deliveries.of_notices([notice_id])
+        }
+    assert min(tries.values()) == 1  # the five sent before the outage
+    assert max(tries.values()) > 1  # the others met it
 
 
 async def test_the_lane_pauses_while_telegram_is_away_and_resumes_by_itself(bot: Harness) -> None:
