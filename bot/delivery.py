@@ -324,6 +324,10 @@ class DeliveryWorker:
             # out, so a retry may repeat it (the "in flight" case).
             self._network_failure(_reason(error))
             await self._transient(delivery, _reason(error))
+        except OSError as error:
+            # The document to upload cannot be read (PTB wraps network errors as
+            # NetworkError above): no retry makes it readable.
+            await self._fail(delivery, f"document unreadable: {type(error).__name__}")
         else:
             self._network_success()
             await self._delivered(

@@ -334,3 +334,27 @@ async def test_a_notice_queued_without_a_sender_reports_to_the_admins(bot: Harne
     reports = [t for t in bot.replies(ADMIN) if f"/resend {notice_id}" in t]
     assert len(reports) == 1
     assert "could not be delivered to 1 recipient" in reports[0]
+
+
+async def test_a_document_gone_from_the_disk_fails_its_part_and_is_reported(
+    bot: Harness, tmp_path: Any
+) -> None:
+    people = await team(bot)
+    notice_id, _ = await bot.services.notices.announce(
+        AnnouncementSpec(
+            "The minutes are attached.",
+            Audience(teams=("criminal",)),
+            document_name="minutes.pdf",
+            document_path=str(tmp_path / "deleted-meanwhile.pdf"),
+        ),
+        created_by=ADMIN_ID,
+        progress_chat_id=None,
+    )
+    await bot.deliver()
+    await bot.deliver()  # the failure report
+
+    assert set(received(bot, people, "minutes are attached").values()) == {1}  # the text
+    found = await states(bot, notice_id)
+    assert {state for state, _ in found.values()} == {"failed"}
+    assert {error for _, error in found.values()} == {"document unreadable: FileNotFoundError"}
+    assert [t for t in bot.replies(ADMIN) if t.startswith("⚠️")]
