@@ -419,6 +419,21 @@ def _check_loopback(host: str) -> None:
         raise ValueError(f"refusing to serve on non-loopback host {host!r}")
 
 
+def _add_statistics(app: web.Application, api: LimitedBotApi) -> None:
+    """GET /stats and POST /reset, on the Bot API's listener and on the control one."""
+
+    async def stats(request: web.Request) -> web.Response:
+        with_texts = request.query.get("texts", "") not in ("", "0", "false")
+        return web.json_response(api.stats(with_texts=with_texts))
+
+    async def reset(_request: web.Request) -> web.Response:
+        api.reset()
+        return web.json_response({"ok": True})
+
+    app.router.add_get("/stats", stats)
+    app.router.add_post("/reset", reset)
+
+
 def make_app(api: LimitedBotApi) -> web.Application:
     """The aiohttp application: the Bot API under /bot{token}/, plus /stats and /reset."""
 
@@ -433,19 +448,10 @@ def make_app(api: LimitedBotApi) -> web.Application:
         status, body = await api.handle(method, params)
         return web.json_response(body, status=status)
 
-    async def stats(request: web.Request) -> web.Response:
-        with_texts = request.query.get("texts", "") not in ("", "0", "false")
-        return web.json_response(api.stats(with_texts=with_texts))
-
-    async def reset(_request: web.Request) -> web.Response:
-        api.reset()
-        return web.json_response({"ok": True})
-
     app = web.Application()
     app.router.add_post("/bot{token}/{method}", endpoint)
     app.router.add_get("/bot{token}/{method}", endpoint)
-    app.router.add_get("/stats", stats)
-    app.router.add_post("/reset", reset)
+    _add_statistics(app, api)
     return app
 
 
@@ -513,19 +519,10 @@ def make_control_app(api: LimitedBotApi, switch: FaultSwitch) -> web.Application
     async def get_fault(_request: web.Request) -> web.Response:
         return web.json_response({"mode": api.fault, "changes": api.fault_changes})
 
-    async def stats(request: web.Request) -> web.Response:
-        with_texts = request.query.get("texts", "") not in ("", "0", "false")
-        return web.json_response(api.stats(with_texts=with_texts))
-
-    async def reset(_request: web.Request) -> web.Response:
-        api.reset()
-        return web.json_response({"ok": True})
-
     app = web.Application()
     app.router.add_post("/fault", set_fault)
     app.router.add_get("/fault", get_fault)
-    app.router.add_get("/stats", stats)
-    app.router.add_post("/reset", reset)
+    _add_statistics(app, api)
     return app
 
 

@@ -124,7 +124,7 @@ async def run_convene(
             services = app.bot_data[SERVICES_KEY]
             if lift_limiter:
                 # Only this process's instance: the handler's own cost, not Telegram's limit.
-                app.bot_data[LIMITER_KEY].overall = 10**9
+                app.bot_data[LIMITER_KEY].overall_base = 10**9
             announced = await services.meetings.announce(
                 meeting_spec(seeded.team_slug), created_by=None
             )
@@ -248,7 +248,12 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "benchmark": "rsvp_throughput",
         "environment": environment(),
-        "parameters": {"members": args.members, "updates": args.updates, "warmup": WARMUP},
+        "parameters": {
+            "members": args.members,
+            "updates": args.updates,
+            "warmup": WARMUP,
+            "database": "postgresql" if args.database_url else "sqlite",
+        },
         "convene_shipped": shipped,
         "convene_limiter_lifted": lifted,
         "bare_echo": bare,
@@ -280,7 +285,8 @@ def report(results: dict[str, Any]) -> str:
         )
     headers = ["application", "updates", "seconds", "updates/s", "ms/update", "of bare"]
     lines = [
-        "RSVP throughput (sequential process_update, in-process fake Bot API, SQLite, "
+        "RSVP throughput (sequential process_update, in-process fake Bot API, "
+        f"{results['parameters'].get('database', 'sqlite')}, "
         f"{results['parameters']['members']} members)",
         table([*headers, "SQL/update", "errors"], rows),
         "",

@@ -309,6 +309,8 @@ def run(settings: Settings) -> None:
             "Telegram refuses the bot token in TELEGRAM_BOT_TOKEN: copy it again from "
             "@BotFather (or create a new one with /token)."
         ) from None
+    except KeyboardInterrupt:  # stopped while waiting: nothing was started
+        raise SystemExit(130) from None
     app = build_application(settings)
     if settings.webhook_url:
         path = urlsplit(settings.webhook_url).path.lstrip("/")
