@@ -12,6 +12,7 @@ convene i18n check     fail unless every catalog is complete: current with the c
 from __future__ import annotations
 
 import io
+import os
 import re
 import string
 import sys
@@ -88,8 +89,9 @@ def _write(path: Path, catalog: Catalog) -> None:
 
 def _set_plural_forms(catalog: Catalog, locale: str) -> None:
     forms = PLURAL_FORMS[locale]
-    catalog._num_plurals = plural_count(locale)  # Babel has no public setter for these
-    catalog._plural_expr = forms.split("plural=", 1)[1].rstrip(";")
+    # Babel has no public setter for these.
+    catalog._num_plurals = plural_count(locale)  # type: ignore[assignment]
+    catalog._plural_expr = forms.split("plural=", 1)[1].rstrip(";")  # type: ignore[assignment]
 
 
 def write_template() -> None:
@@ -210,8 +212,13 @@ def compile_all(locales_dir: Path = LOCALES_DIR) -> list[str]:
         if found:
             problems += found
             continue
-        with path.with_suffix(".mo").open("wb") as handle:
+        # Written aside and renamed into place: a bot or a test run reading the catalogs
+        # meanwhile sees the old file or the new one, never half of one.
+        target = path.with_suffix(".mo")
+        partial = target.with_name(f".{target.name}.{os.getpid()}")
+        with partial.open("wb") as handle:
             write_mo(handle, catalog, use_fuzzy=False)
+        os.replace(partial, target)
     return problems
 
 
