@@ -3,7 +3,8 @@
 
     python3 dev.py run      set up, then start the bot (migrations run on start)
     python3 dev.py test     set up, then run the whole test suite (extra args go to pytest)
-    python3 dev.py lint     ruff over the tree
+    python3 dev.py lint     ruff (lint and format check) over the tree, mypy over bot/,
+                            handlers/ and storage/
     python3 dev.py i18n     check the catalogs (complete, no fuzzy, same placeholders)
 
 Every command is safe to repeat: the virtual environment is created once and
@@ -65,7 +66,11 @@ def main(argv: list[str]) -> int:
     command, rest = argv[0], argv[1:]
     python = ensure_environment()
     if command == "lint":
-        return run(python, "-m", "ruff", "check", ".", *rest)
+        return (
+            run(python, "-m", "ruff", "check", ".", *rest)
+            or run(python, "-m", "ruff", "format", "--check", ".")
+            or run(python, "-m", "mypy")
+        )
     if command == "i18n":
         return run(python, "-m", "bot", "i18n", "check", *rest)
     # Both the bot and the tests need compiled catalogs: the bot refuses to start without them.

@@ -101,7 +101,7 @@ def build_application(
     updates_request: BaseRequest | None = None,
     start_worker: bool = True,
     share_budget: bool = True,
-) -> Application:  # type: ignore[type-arg]
+) -> Application:
     """Everything wired, nothing started. `request`s let tests record the Bot API calls;
     with `start_worker=False` the delivery worker is built but not run (tests drain it);
     with `share_budget=False` the process does not join others in sharing Telegram's
@@ -164,7 +164,7 @@ def build_application(
     return app
 
 
-async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
+async def _post_init(app: Application) -> None:
     """Migrate, seed the admins, publish the command menus, start the housekeeping job."""
     services: Services = app.bot_data[SERVICES_KEY]
     await services.db.upgrade()
@@ -220,7 +220,7 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     logger.info("Convene started as @%s", app.bot.username)
 
 
-async def _post_stop(app: Application) -> None:  # type: ignore[type-arg]
+async def _post_stop(app: Application) -> None:
     """Stop the delivery worker while the bot can still talk to Telegram, so the sends in
     flight record their outcome (PTB closes its HTTP client right after this)."""
     worker: DeliveryWorker | None = app.bot_data.get(WORKER_KEY)
@@ -236,7 +236,7 @@ async def _post_stop(app: Application) -> None:  # type: ignore[type-arg]
             await refresh
 
 
-async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+async def _post_shutdown(app: Application) -> None:
     services: Services = app.bot_data[SERVICES_KEY]
     await _post_stop(app)  # a no-op if PTB already ran it; tests shut down without stopping
     await services.db.close()
@@ -260,7 +260,7 @@ async def _prune_processed_updates(context: Any) -> None:
         logger.debug("Pruned %s processed update ids", removed)
 
 
-async def _tell_dropped(app: Application, update: Update) -> None:  # type: ignore[type-arg]
+async def _tell_dropped(app: Application, update: Update) -> None:
     """One polite word to a person whose updates came faster than they can be answered."""
     chat = update.effective_chat
     if chat is None:

@@ -473,7 +473,7 @@ def meeting_spec_from(values: dict[str, Any], default_timezone: str, where: str 
         countries=tuple(c.upper() for c in invite.words("countries")),
         members=invite.numbers("members"),
     )
-    starts_at = fields.moment("start", timezone, required=True)
+    starts_at = fields.required_moment("start", timezone)
     translations = {
         locale: MeetingText(texts.text("title"), texts.text("description"), texts.text("agenda"))
         for locale, texts in fields.fields_by_language("translations").items()
@@ -485,7 +485,7 @@ def meeting_spec_from(values: dict[str, Any], default_timezone: str, where: str 
         ref_locale=fields.text("language", "reference_locale", default="en"),
         translations=translations,
         starts_at=starts_at,
-        ends_at=fields.moment("end", timezone, required=True),
+        ends_at=fields.required_moment("end", timezone),
         timezone=timezone,
         mode=mode,
         venue=fields.optional_text("venue"),

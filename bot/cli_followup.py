@@ -324,7 +324,7 @@ async def plan_status(
     return 0
 
 
-COMMANDS = {
+COMMANDS: dict[tuple[str, str | None], Any] = {
     ("request", "create"): request_create,
     ("request", "list"): request_list,
     ("request", "deadline"): request_deadline,

@@ -239,6 +239,12 @@ class Fields:
             allowed = ", ".join(str(member.value) for member in enum)
             raise self.error(key, f"must be one of {allowed}, not {_shown(value)}") from None
 
+    def required_moment(self, key: str, timezone: str) -> datetime:
+        """Like `moment(required=True)`, typed as never missing."""
+        found = self.moment(key, timezone, required=True)
+        assert found is not None  # a missing one was refused with its field named
+        return found
+
     def moment(
         self, key: str, timezone: str, *, end_of_day: bool = False, required: bool = False
     ) -> datetime | None:

@@ -43,4 +43,4 @@ async def resend(
     return 0
 
 
-COMMANDS = {("notice", "resend"): resend}
+COMMANDS: dict[tuple[str, str | None], Any] = {("notice", "resend"): resend}

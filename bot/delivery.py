@@ -65,7 +65,8 @@ PROBE_CAP = 30.0  # …up to this
 WRITE_RETRY_CAP = 30.0  # seconds between tries of an outcome that could not be written
 # Errors of the database or of the connection to it: the row is tried again later. Any
 # other exception while rendering is a bug, and ends the row (logged with its traceback).
-STORAGE_ERRORS: tuple[type[BaseException], ...] = (SQLAlchemyError, OSError, TimeoutError)
+STORAGE_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError, OSError, TimeoutError)
+PROBE_ERRORS: tuple[type[Exception], ...] = (TelegramError, *STORAGE_ERRORS)
 
 
 @dataclass(frozen=True)
@@ -261,7 +262,7 @@ class DeliveryWorker:
             await self._sleep(interval)
             try:
                 await self.bot.get_me()
-            except (TelegramError, *STORAGE_ERRORS) as error:
+            except PROBE_ERRORS as error:
                 logger.debug("Telegram still unreachable (%s)", _reason(error))
                 interval = min(interval * 2, PROBE_CAP)
                 continue

@@ -8,6 +8,8 @@ update processing a ContextVar set for one user leaks into the next update.
 
 from __future__ import annotations
 
+# The Translator has a method named datetime; inside the class the type is _dt.datetime.
+import datetime as _dt
 import html
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
@@ -250,7 +252,7 @@ class Translator:
         """ "1 year", "3 years", "30 days", in the reader's language."""
         return format_timedelta(delta, threshold=1.0, locale=self.names_locale)
 
-    def period(self, start: datetime, end: datetime, timezone: str) -> str:
+    def period(self, start: _dt.datetime, end: _dt.datetime, timezone: str) -> str:
         """A meeting's span: one date when it starts and ends on the same local day."""
         tz = zone(timezone)
         local_start, local_end = start.astimezone(tz), end.astimezone(tz)

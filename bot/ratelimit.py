@@ -43,6 +43,7 @@ BULK = "bulk"  # rate_limit_args of a broadcast send: wait for a paced slot
 PREPAID = "prepaid"  # a broadcast send whose slot the worker already took
 
 _COUNTED_PREFIXES = ("send", "edit", "copy", "forward")
+JSONResult = bool | dict[str, Any] | list[dict[str, Any]]  # what a Bot API call answers
 # An interactive call told to wait at most this long waits and is tried once more; a longer
 # wait fails it at once (the person is better served by the error than by silence).
 INTERACTIVE_RETRY_MAX_SECONDS = 5.0
@@ -146,13 +147,13 @@ class TwoLaneRateLimiter(BaseRateLimiter[str]):
 
     async def process_request(
         self,
-        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | None]],
+        callback: Callable[..., Coroutine[Any, Any, JSONResult]],
         args: Any,
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
         rate_limit_args: str | None,
-    ) -> bool | dict[str, Any] | None:
+    ) -> JSONResult:
         interactive = rate_limit_args not in (BULK, PREPAID)
         if counted(endpoint):
             if rate_limit_args == BULK:

@@ -27,6 +27,7 @@ from telegram.ext import BaseUpdateProcessor
 logger = logging.getLogger(__name__)
 
 MAX_QUEUED = 20  # per person, the one in progress included
+UNBOUNDED = 1_000_000  # PTB's semaphore: not the limit (see PerUserUpdateProcessor)
 
 
 def _key(update: object) -> int | None:
@@ -40,7 +41,10 @@ def _key(update: object) -> int | None:
 
 class PerUserUpdateProcessor(BaseUpdateProcessor):
     def __init__(self, max_concurrent_updates: int = 32, max_queued: int = MAX_QUEUED) -> None:
-        super().__init__(max_concurrent_updates)
+        # PTB's own semaphore is taken before do_process_update, that is before the person's
+        # turn: it is set out of the way, and the shared slots are taken here, after the turn.
+        super().__init__(UNBOUNDED)
+        self._slots = asyncio.BoundedSemaphore(max_concurrent_updates)
         self.max_queued = max_queued
         # Told, in the person's language, that some of their updates were dropped; set by
         # the composition root (bot/app.py), which knows the bot and the catalogs.
@@ -51,10 +55,10 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         self._dropping: set[int] = set()  # people told about this burst already
         self._notices: set[asyncio.Task[None]] = set()
 
-    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _key(update)
         if key is None:
-            async with self._semaphore:
+            async with self._slots:
                 await coroutine
             return
         lock, users = self._locks.get(key, (asyncio.Lock(), 0))
@@ -65,7 +69,7 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         try:
             # The person's turn first (asyncio.Lock is FIFO: arrival order is kept), then a
             # shared slot: in this order, and no other.
-            async with lock, self._semaphore:
+            async with lock, self._slots:
                 await coroutine
         finally:
             lock, users = self._locks[key]
@@ -74,9 +78,6 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
                 self._dropping.discard(key)
             else:
                 self._locks[key] = (lock, users - 1)
-
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        await coroutine  # process_update does the ordering and the limits
 
     def _drop(self, key: int, update: object, coroutine: Awaitable[Any]) -> None:
         if isinstance(coroutine, Coroutine):

@@ -261,7 +261,7 @@ async def on_revoke_button(update: Update, context: ConveneContext) -> None:
         await set_chat_menu(context.bot, reader, applicant.chat_id, None)
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application) -> None:
     private = PRIVATE
     app.add_handler(CommandHandler("invite", invite, filters=private))
     app.add_handler(CommandHandler("members", members, filters=private))

@@ -180,6 +180,6 @@ async def pending(update: Update, context: ConveneContext) -> None:
             await services.roster.record_approval_message(member.id, sent.chat_id, sent.message_id)
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(on_decision, pattern=r"^appr:"))
     app.add_handler(CommandHandler("pending", pending, filters=PRIVATE))

@@ -178,7 +178,7 @@ def _telegram_reason(error: TelegramError) -> str:
     return error.message[:200]
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application) -> None:
     app.add_handler(TypeHandler(Update, prepare), group=GROUP_PREPARE)
     app.add_error_handler(on_error)
 

@@ -47,7 +47,7 @@ async def unknown_command(update: Update, context: ConveneContext) -> None:
     )
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application) -> None:
     """Register last: in group 0 the first matching handler wins, so the catch-alls added
     here only see commands and buttons that no feature module claimed."""
     private = PRIVATE

@@ -652,7 +652,7 @@ async def on_cancel_button(update: Update, context: ConveneContext) -> None:
         await start_progress(context, update, outcome.notice_id, outcome.invited)
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application) -> None:
     app.add_handler(CommandHandler("newmeeting", new_meeting, filters=PRIVATE))
     app.add_handler(CommandHandler("editmeeting", edit_meeting, filters=PRIVATE))
     app.add_handler(CommandHandler("cancelmeeting", cancel_meeting, filters=PRIVATE))

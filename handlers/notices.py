@@ -596,7 +596,6 @@ async def cancel_dialog(update: Update, context: ConveneContext) -> None:
 # -- /resend ----------------------------------------------------------------------------------
 
 
-
 async def resend(update: Update, context: ConveneContext) -> None:
     """Send a notice again to exactly those it did not reach: `/resend NUMBER`."""
     principal = await require_admin(update, context)
@@ -631,7 +630,7 @@ async def resend(update: Update, context: ConveneContext) -> None:
     await start_progress(context, update, number, count, counts=counts)
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application) -> None:
     app.add_handler(CommandHandler("announce", announce, filters=PRIVATE))
     app.add_handler(CommandHandler("resend", resend, filters=PRIVATE))
     app.add_handler(CommandHandler("cancel", cancel_dialog, filters=PRIVATE))

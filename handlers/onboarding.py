@@ -164,10 +164,9 @@ async def render_step(
     step = draft.step
     if step is Step.LANGUAGE:
         invite = await services.registrations.invite_of(draft)
-        teams = ", ".join(team.name for team in invite.teams) if invite else ""
         text = t.gettext(
             "Welcome to Convene, the coordination bot of {teams}.\n\nPlease choose your language.",
-            teams=teams,
+            teams=", ".join(team.name for team in invite.teams) if invite else "",
         )
         return text, language_keyboard("reg:lang:", draft.data.get("suggested_locale"))
     if step is Step.CONSENT:
@@ -202,13 +201,13 @@ async def render_step(
             return text, keyboard([[(label, "reg:name:keep")]])
         return text, None
     if step is Step.COUNTRY:
-        buttons = sorted(
+        choices = sorted(
             ((t.country(code), f"reg:country:{code}") for code in SEED_COUNTRIES),
             key=lambda item: item[0],
         )
-        rows = chunked(buttons, 2)
-        rows.append([(t.gettext("Another country"), "reg:country:other")])
-        return t.gettext("Which country's delegation are you part of?"), keyboard(rows)
+        countries = chunked(choices, 2)
+        countries.append([(t.gettext("Another country"), "reg:country:other")])
+        return t.gettext("Which country's delegation are you part of?"), keyboard(countries)
     if step is Step.COUNTRY_CODE:
         return t.gettext(
             "Send the two-letter ISO code of your country, for example FR for France."
@@ -520,7 +519,7 @@ def welcome_text(t: Translator, member: Member, teams: str) -> str:
     )
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application) -> None:
     app.add_handler(CommandHandler("start", start, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(on_button, pattern=r"^reg:"))
     # Its own group: text that is not a registration answer falls through to the next one.

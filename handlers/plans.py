@@ -134,6 +134,6 @@ async def on_button(update: Update, context: ConveneContext) -> None:
     await _show(update, context, number, scope)
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application) -> None:
     app.add_handler(CommandHandler("plan", plan_command, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(on_button, pattern=r"^plan:"))

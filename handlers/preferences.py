@@ -148,7 +148,7 @@ def not_registered_text(context: ConveneContext) -> str:
     )
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application) -> None:
     app.add_handler(CommandHandler("language", language, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(on_language, pattern=r"^lang:"))
     app.add_handler(CommandHandler("timezone", timezone, filters=PRIVATE))

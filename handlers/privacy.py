@@ -110,7 +110,7 @@ async def on_forget_button(update: Update, context: ConveneContext) -> None:
     )
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application) -> None:
     app.add_handler(CommandHandler("mydata", mydata, filters=PRIVATE))
     app.add_handler(CommandHandler("forget", forget, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(on_forget_button, pattern=r"^forget:"))

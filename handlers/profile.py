@@ -160,7 +160,7 @@ async def on_text(update: Update, context: ConveneContext) -> None:
     raise ApplicationHandlerStop
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application) -> None:
     app.add_handler(CommandHandler("profile", profile, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(on_edit, pattern=r"^prof:"))
     app.add_handler(

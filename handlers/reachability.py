@@ -24,5 +24,5 @@ async def on_my_chat_member(update: Update, context: ConveneContext) -> None:
         logger.debug("Member with Telegram id %s is now %s", change.from_user.id, new.value)
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application) -> None:
     app.add_handler(ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))

@@ -10,7 +10,7 @@ from telegram.ext import Application, CommandHandler
 
 from bot.context import ConveneContext
 from bot.domain.models import DeliveryState
-from bot.domain.reports import tables_to_csv, tables_to_xlsx
+from bot.domain.reports import Table, tables_to_csv, tables_to_xlsx
 from bot.i18n import zone
 from handlers.common import PRIVATE, number_argument, reply, require_admin, undelivered_lines
 
@@ -35,7 +35,7 @@ def _day(text: str, timezone: str) -> datetime | None:
 async def _send_tables(
     context: ConveneContext,
     user_id: int,
-    tables: dict[str, list[list[str]]],
+    tables: dict[str, Table],
     name: str,
     caption: str,
 ) -> None:
@@ -59,8 +59,8 @@ async def audit(update: Update, context: ConveneContext) -> None:
     now = services.clock.now()
     start, end = now - DEFAULT_PERIOD, now
     if args:
-        parsed = [_day(a, timezone) for a in args[:2]]
-        if len(args) > 2 or any(p is None for p in parsed):
+        parsed = [day for a in args[:2] if (day := _day(a, timezone)) is not None]
+        if len(args) > 2 or len(parsed) != len(args):
             await reply(
                 update,
                 t.gettext(
@@ -68,9 +68,9 @@ async def audit(update: Update, context: ConveneContext) -> None:
                 ),
             )
             return
-        start = parsed[0]  # type: ignore[assignment]
+        start = parsed[0]
         if len(parsed) == 2:
-            end = parsed[1] + timedelta(days=1)  # type: ignore[operator]
+            end = parsed[1] + timedelta(days=1)
     # Up to now, inclusive: what happened this very second is part of the period.
     made = await services.exports.audit_log(
         start, end if args[1:] else None, timezone, actor=user.id
@@ -136,6 +136,6 @@ async def proof(update: Update, context: ConveneContext) -> None:
         await reply(update, "\n".join(undelivered_lines(t, failed)).strip())
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application) -> None:
     app.add_handler(CommandHandler("audit", audit, filters=PRIVATE))
     app.add_handler(CommandHandler("proof", proof, filters=PRIVATE))

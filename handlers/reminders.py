@@ -60,16 +60,16 @@ async def render_reminder(
         found = await services.requests.escalation_view(key, user_id)
         if found is None:
             return None
-        report, owed = found
+        escalated, owing = found
         lines = [
             t.gettext("⚠️ <b>Deadline passed without an answer</b>"),
             "",
             t.gettext(
                 "“{title}” was due {deadline}. Still not answered by:",
-                title=report.request.text_for(t.locale)[0].title,
-                deadline=t.datetime(report.request.deadline, timezone),
+                title=escalated.request.text_for(t.locale)[0].title,
+                deadline=t.datetime(escalated.request.deadline, timezone),
             ),
-            *[f"• {party_label(t, r.party, report)}" for r in owed],
+            *[f"• {party_label(t, r.party, escalated)}" for r in owing],
             "",
             t.gettext("As the focal point or chair concerned, please see that it is answered."),
         ]
@@ -78,11 +78,11 @@ async def render_reminder(
         report = await services.requests.report(key)
         if report is None:
             return None
-        owed = [r for r in report.responses if r.owed]
-        if not owed:
+        unanswered = [r for r in report.responses if r.owed]
+        if not unanswered:
             return None
         by_country: dict[str, list[str]] = {}
-        for response in owed:
+        for response in unanswered:
             party_kind, _, party_key = response.party.partition(":")
             if party_kind == "country":
                 country = party_key
@@ -100,7 +100,7 @@ async def render_reminder(
             t.gettext("Due {deadline}.", deadline=t.datetime(report.request.deadline, timezone)),
             t.gettext(
                 "{owed} of {total} have not answered:",
-                owed=len(owed),
+                owed=len(unanswered),
                 total=len(report.responses),
             ),
         ]

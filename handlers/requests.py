@@ -534,7 +534,7 @@ async def _download(
     await context.services.requests.set_file_path(file_row_id, str(path))
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application) -> None:
     app.add_handler(CommandHandler("requests", requests_command, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(on_button, pattern=r"^rq:"))
     app.add_handler(CallbackQueryHandler(on_status_button, pattern=r"^rqs:"))

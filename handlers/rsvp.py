@@ -369,7 +369,7 @@ async def _secretariat_listing(update: Update, context: ConveneContext) -> None:
     await reply_lines(update, lines)
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(on_answer, pattern=r"^rsvp:"))
     app.add_handler(CallbackQueryHandler(on_comment_button, pattern=r"^rsvc:"))
     app.add_handler(CallbackQueryHandler(on_substitute, pattern=r"^rsvs:"))

@@ -85,16 +85,16 @@ def status_text(t: Translator, report: MeetingReport, timezone: str) -> list[str
             t.gettext("{name} ({country})", name=m.full_name, country=m.country)
             for m in report.unanswered
         ]
-    counts = report.counts
+    delivery = report.counts
     lines += [
         "",
         t.gettext(
             "<b>Delivery</b>: {sent} sent, {pending} waiting, {failed} failed, "
             "{unreachable} unreachable.",
-            sent=counts.sent,
-            pending=counts.pending,
-            failed=counts.failed,
-            unreachable=counts.unreachable,
+            sent=delivery.sent,
+            pending=delivery.pending,
+            failed=delivery.failed,
+            unreachable=delivery.unreachable,
         ),
     ]
     lines += _undelivered(t, report)
@@ -110,7 +110,7 @@ def status_text(t: Translator, report: MeetingReport, timezone: str) -> list[str
         lines.append(
             t.gettext(
                 "<b>Receipts</b>: {acknowledged} of {total} acknowledged.",
-                acknowledged=counts.acknowledged,
+                acknowledged=delivery.acknowledged,
                 total=sum(n.total for n in asking),
             )
         )
@@ -209,6 +209,6 @@ async def export(update: Update, context: ConveneContext) -> None:
     )
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application) -> None:
     app.add_handler(CommandHandler("status", status, filters=PRIVATE))
     app.add_handler(CommandHandler("export", export, filters=PRIVATE))

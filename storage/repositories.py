@@ -117,10 +117,12 @@ _ACCOUNT_QUERY = sa.select(accounts).where(
 @functools.cache
 def _claim_update_query(dialect: str) -> Any:
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(processed_updates).on_conflict_do_nothing()
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert(processed_updates).on_conflict_do_nothing()
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(processed_updates).on_conflict_do_nothing()
 
 
 class AccountRepo(_Repo):

@@ -26,21 +26,26 @@ async def upsert(
 ) -> None:
     """Update the row with this key, or insert it (with `insert_only` too) if there is none,
     in one statement: two processes doing it at once cannot both insert."""
-    if is_postgres(connection):
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(table).values({key.name: key_value, **values, **(insert_only or {})})
+    statement = _dialect_insert(connection)(table).values(
+        {key.name: key_value, **values, **(insert_only or {})}
+    )
     await connection.execute(statement.on_conflict_do_update(index_elements=[key], set_=values))
 
 
 def insert_ignore(connection: AsyncConnection, table: sa.Table) -> Any:
     """INSERT that silently skips a row whose key exists, on both backends."""
+    return _dialect_insert(connection)(table).on_conflict_do_nothing()
+
+
+def _dialect_insert(connection: AsyncConnection) -> Any:
+    """The INSERT construct with ON CONFLICT of the connection's backend."""
     if is_postgres(connection):
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table).on_conflict_do_nothing()
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
 
 
 def chunks(values: Sequence[Any], size: int = 500) -> Iterable[Sequence[Any]]:

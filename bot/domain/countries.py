@@ -62,7 +62,7 @@ def _iso_codes() -> frozenset[str]:
     # CLDR's territory list also holds regions ("150"), groupings and pseudo-codes: keep
     # the two-letter codes of countries and territories, and Kosovo.
     names = Locale.parse("en").territories
-    found = {code for code in names if len(code) == 2 and code.isalpha()}
+    found = {code for code in names if isinstance(code, str) and len(code) == 2 and code.isalpha()}
     return frozenset((found - _NOT_COUNTRIES) | {KOSOVO})
 
 

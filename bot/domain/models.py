@@ -172,7 +172,7 @@ class Audience:
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> Audience:
-        def seq(key: str) -> tuple:  # type: ignore[type-arg]
+        def seq(key: str) -> tuple:
             value = data.get(key) or []
             return tuple(value) if isinstance(value, list | tuple) else ()
 
@@ -399,7 +399,8 @@ class Request:
         found = self.translations.get(locale)
         if not found:
             return own, True
-        options = tuple(str(o) for o in found.get("options") or ())  # type: ignore[union-attr]
+        listed = found.get("options")
+        options = tuple(str(o) for o in listed) if isinstance(listed, list | tuple) else ()
         return (
             RequestText(
                 str(found.get("title") or self.title),

@@ -398,8 +398,10 @@ class Plans:
                 if first is None:
                     without.append(item.ref)
                     continue
-                after = next_deadline(item.rule_kind, item.rule, item.dtstart, spec.timezone, first)
-                await tx.plans.advance(item_id, None, first, after)
+                following = next_deadline(
+                    item.rule_kind, item.rule, item.dtstart, spec.timezone, first
+                )
+                await tx.plans.advance(item_id, None, first, following)
                 stored = await tx.plans.item(item_id)
                 assert stored is not None
                 await self._occurrence(tx, stored, spec.timezone, spec.ref_locale, first, now)

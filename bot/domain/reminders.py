@@ -291,12 +291,12 @@ class Planner:
             answerers = await tx.requests.answerers([r.party for r in owed])
             due = request.deadline + self.config.past_due_after
             for response in owed:
-                for person in answerers.get(response.party, []):
+                for member in answerers.get(response.party, []):
                     rows.append(
                         self._row(
                             subject,
                             f"overdue:{deadline}",
-                            Addressee.of(person),
+                            Addressee.of(member),
                             max(due, now),
                             now,
                             response_id=response.id,

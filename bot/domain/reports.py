@@ -24,6 +24,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from bot.domain.access import Scope
 from bot.domain.audit import Action, AuditLog, audit_sheet
@@ -187,7 +188,7 @@ async def _party_answered(tx: Any, request_id: int, member: Member) -> datetime 
     parties = await member_parties(tx, member)
     for response in await tx.responses.of_requests([request_id]):
         if response.party in parties and response.answered:
-            return response.answered_at  # type: ignore[no-any-return]
+            return response.answered_at
     return None
 
 
@@ -214,7 +215,7 @@ class ProofReport:
 def proof_sheets(report: ProofReport, timezone: str) -> dict[str, Table]:
     """One row per recipient: queued, accepted by Telegram (the message id), acknowledged,
     answered. Telegram tells a bot nothing about reading: "delivered" is its acceptance."""
-    header = [
+    header: list[Cell] = [
         "country",
         "name",
         "reference",
@@ -424,7 +425,7 @@ def tables_to_xlsx(tables: Mapping[str, Sequence[Sequence[Cell]]]) -> bytes:
             cell.font = Font(bold=True)
         sheet.freeze_panes = "A2"
         for c, width in widths.items():
-            letter = sheet.cell(row=1, column=c).column_letter
+            letter = get_column_letter(c)
             sheet.column_dimensions[letter].width = min(60, max(10, width + 2))
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -534,7 +535,7 @@ class Exports:
             end=until.isoformat(),
         )
         day = f"{start.astimezone(zone(timezone)):%Y-%m-%d}"
-        tables: dict[str, Table] = dict(audit_sheet(entries, timezone))  # type: ignore[arg-type]
+        tables: dict[str, Table] = dict(audit_sheet(entries, timezone))
         return Export(ExportKind.AUDIT, f"audit-{day}", tables, len(entries))
 
 

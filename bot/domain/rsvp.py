@@ -112,15 +112,17 @@ class Rsvp:
             invitation = loaded.invitation
             if invitation.answer is answer and not invitation.needs_confirmation:
                 return Result(Outcome.UNCHANGED, loaded.meeting, invitation, loaded.member)
-            values: dict[str, object] = {
+            answered_at = self.clock.now()
+            substitute_id = invitation.substitute_id
+            changes: dict[str, object] = {
                 "answer": answer.value,
-                "answered_at": self.clock.now(),
+                "answered_at": answered_at,
                 "needs_confirmation": False,
             }
-            if answer is not Answer.NOT_ATTENDING and invitation.substitute_id is not None:
+            if answer is not Answer.NOT_ATTENDING and substitute_id is not None:
                 # Coming after all: the substitute stays invited, but no longer stands in.
-                values["substitute_id"] = None
-            await tx.invitations.update(invitation.id, **values)
+                substitute_id = changes["substitute_id"] = None
+            await tx.invitations.update(invitation.id, **changes)
             assert loaded.member is not None
             await self.planner.replan_meeting(tx, loaded.meeting, self.clock.now(), loaded.member)
             await record(
@@ -137,9 +139,9 @@ class Rsvp:
             updated = replace(
                 invitation,
                 answer=answer,
-                answered_at=values["answered_at"],
+                answered_at=answered_at,
                 needs_confirmation=False,
-                substitute_id=values.get("substitute_id", invitation.substitute_id),
+                substitute_id=substitute_id,
             )
             return Result(Outcome.SAVED, loaded.meeting, updated, loaded.member)
 

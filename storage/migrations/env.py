@@ -5,12 +5,14 @@ which passes its connection in `config.attributes`; there is no alembic.ini.
 """
 
 from alembic import context
+from sqlalchemy.engine import Connection
 
 from storage.schema import metadata
 
-connection = context.config.attributes.get("connection")
-if connection is None:
+_given = context.config.attributes.get("connection")
+if _given is None:
     raise RuntimeError("Run migrations with `convene db upgrade`, not the alembic command.")
+connection: Connection = _given
 
 sqlite = connection.dialect.name == "sqlite"
 
@@ -24,7 +26,8 @@ def _foreign_keys(on: bool) -> None:
     try:
         cursor.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
         cursor.execute("PRAGMA foreign_keys")
-        if bool(cursor.fetchone()[0]) != on:
+        row = cursor.fetchone()
+        if row is None or bool(row[0]) != on:
             raise RuntimeError("SQLite did not change its foreign key enforcement")
     finally:
         cursor.close()
