@@ -265,7 +265,7 @@ class ProgressReporter:
             notice, counts = progress.notice, progress.counts
             finished = counts.finished and await services.notices.finish(notice.id)
             if finished:
-                await self._finished(notice)
+                await self._finished(notice, counts)
             if notice.progress_chat_id is None or notice.progress_message_id is None:
                 continue
             if counts.finished and not finished:
@@ -291,11 +291,10 @@ class ProgressReporter:
             if finished:
                 self._shown.pop(notice.id, None)
 
-    async def _finished(self, notice: Notice) -> None:
+    async def _finished(self, notice: Notice, counts: DeliveryCounts) -> None:
         """One log line per finished notice; a report to whom it concerns when some of it
         failed, queued like any notice (rendered by `render_delivery`)."""
         services = self.services
-        counts = await services.notices.counts(notice.id)
         logger.info(
             "Notice %s finished: %s sent, %s failed, %s unreachable",
             notice.id,
