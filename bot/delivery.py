@@ -49,7 +49,7 @@ from bot.domain.clock import Clock
 from bot.domain.models import Delivery, DeliveryState
 from bot.ratelimit import PREPAID, TwoLaneRateLimiter, retry_after_seconds
 from storage.db import Database
-from storage.repositories import Tx
+from storage.tx import Tx
 
 logger = logging.getLogger(__name__)
 

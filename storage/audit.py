@@ -9,10 +9,9 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.models import AuditEntry
-from storage.rows import chunks, insert_ignore
+from storage.rows import Repo, chunks, insert_ignore
 from storage.schema import audit_log, audit_people
 
 _REF_QUERY = sa.select(audit_people.c.ref).where(
@@ -33,10 +32,7 @@ def _entry(row: Any) -> AuditEntry:
     )
 
 
-class AuditRepo:
-    def __init__(self, connection: AsyncConnection) -> None:
-        self.c = connection
-
+class AuditRepo(Repo):
     async def ref_for(self, telegram_user_id: int, now: datetime) -> str:
         """The person's reference in the log, made on first use."""
         found = (await self.c.execute(_REF_QUERY, {"user": telegram_user_id})).scalar()

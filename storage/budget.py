@@ -5,16 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.rows import upsert
+from storage.rows import Repo, upsert
 from storage.schema import bot_processes
 
 
-class ProcessRepo:
-    def __init__(self, connection: AsyncConnection) -> None:
-        self.c = connection
-
+class ProcessRepo(Repo):
     async def beat(self, process_id: str, now: datetime) -> None:
         """Say this process is alive (registering it the first time)."""
         await upsert(

@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.rows import Repo
 from storage.schema import (
     accounts,
     approval_messages,
@@ -44,10 +44,7 @@ def _plain(row: Any) -> dict[str, Any]:
     return found
 
 
-class PrivacyRepo:
-    def __init__(self, connection: AsyncConnection) -> None:
-        self.c = connection
-
+class PrivacyRepo(Repo):
     async def _saved_files(self, response_ids: Any) -> list[str]:
         """Where the copies of these responses' documents are (a list or a subquery)."""
         rows = await self.c.execute(

@@ -90,3 +90,10 @@ def member_from_row(row: Any, team_slugs: Sequence[str] = ()) -> Member:
         created_at=row.created_at,
         teams=tuple(team_slugs),
     )
+
+
+class Repo:
+    """A repository: reads and writes of one feature's tables on one transaction's connection."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.c = connection

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.domain.models import Member, MemberStatus, Role
-from storage.repositories import Tx
+from storage.tx import Tx
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from typing import Any
 from bot.domain.clock import Clock
 from bot.domain.models import AuditEntry, DeliveryState
 from storage.db import Database
-from storage.repositories import Tx
+from storage.tx import Tx
 
 
 class Action(StrEnum):

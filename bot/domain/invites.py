@@ -13,7 +13,7 @@ from bot.domain.audit import Action, record
 from bot.domain.clock import Clock
 from bot.domain.models import Approval, Invite, Team, TeamRole
 from storage.db import Database
-from storage.repositories import Tx
+from storage.tx import Tx
 
 # A /start payload may hold at most 64 characters of A-Za-z0-9_-; 16 random bytes
 # (128 bits) in URL-safe base64 is 22 of them.

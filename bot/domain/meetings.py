@@ -42,7 +42,7 @@ from bot.domain.reminders import Planner, meeting_subject
 from bot.domain.values import clean_text
 from bot.i18n import SUPPORTED_LOCALES, zone
 from storage.db import Database
-from storage.repositories import Tx
+from storage.tx import Tx
 
 MAX_TITLE = 300
 MAX_TEXT = 3000  # a Telegram message holds 4096 characters; the rest of the card needs room

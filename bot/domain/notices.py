@@ -33,7 +33,7 @@ from bot.domain.models import (
 from bot.domain.values import clean_text, parse_id
 from bot.i18n import SUPPORTED_LOCALES
 from storage.db import Database
-from storage.repositories import Tx
+from storage.tx import Tx
 
 MAX_BODY = 3500  # leaves room in Telegram's 4096 characters for the heading and marker
 FOCAL_POINT_ROLE = "focal_point"

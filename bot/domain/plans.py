@@ -46,8 +46,9 @@ from bot.domain.requests import (
 from bot.domain.schedule import parse_offsets
 from bot.i18n import SUPPORTED_LOCALES, zone
 from storage.db import Database
-from storage.followup import item_values, request_values
-from storage.repositories import Tx
+from storage.plans import item_values
+from storage.requests import request_values
+from storage.tx import Tx
 
 END_OF_DAY = time(23, 59)
 MONTHS = {

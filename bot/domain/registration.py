@@ -16,19 +16,13 @@ from typing import Any
 from bot.domain.audit import Action, record
 from bot.domain.clock import Clock
 from bot.domain.countries import default_timezone, normalize_country
-from bot.domain.invites import (
-    InviteProblem,
-    count_guess,
-    find_invite,
-    guess_wait,
-    invite_problem,
-)
+from bot.domain.invites import InviteProblem, count_guess, find_invite, guess_wait, invite_problem
 from bot.domain.models import Approval, Invite, Member, MemberStatus, Recipient, Role
 from bot.domain.timezones import resolve_timezone
 from bot.domain.values import clean_text
 from bot.i18n import SUPPORTED_LOCALES
 from storage.db import Database
-from storage.repositories import Tx
+from storage.tx import Tx
 
 # Bumped whenever the privacy notice's text changes; stored with each consent.
 PRIVACY_NOTICE_VERSION = "2026-11-23"  # retention periods, /mydata, /forget

@@ -49,7 +49,7 @@ from bot.domain.models import (
 from bot.domain.schedule import QuietHours, is_day_off, place
 from bot.i18n import zone
 from storage.db import Database
-from storage.repositories import Tx
+from storage.tx import Tx
 
 logger = logging.getLogger(__name__)
 
@@ -172,7 +172,7 @@ class Planner:
         if responses is None:
             responses = await tx.responses.of_requests([request.id])
         owed = [r for r in responses if r.owed]
-        answerers = await tx.requests.answerers([r.party for r in owed])
+        answerers = await tx.audience.answerers([r.party for r in owed])
         offsets = (
             request.reminder_offsets
             if request.reminder_offsets is not None
@@ -216,7 +216,7 @@ class Planner:
         if member_ids is not None:
             wanted = set(member_ids)
             invitations = [i for i in invitations if i.member_id in wanted]
-        people = await tx.requests.answerers(f"member:{i.member_id}" for i in invitations)
+        people = await tx.audience.answerers(f"member:{i.member_id}" for i in invitations)
         subject = meeting_subject(meeting.id)
         # (cadence, step prefix, the moment reminded of) for who owes an answer / who comes
         owing = (self.config.deadline_offsets, "before", meeting.rsvp_deadline)
@@ -272,7 +272,7 @@ class Planner:
         for response in owed:
             kind, key = party_key(response.party)
             if kind == "team":
-                for chair in await tx.requests.team_chairs(int(key)):
+                for chair in await tx.teams.chairs(int(key)):
                     escalate_to.setdefault(chair.telegram_user_id, Addressee.of(chair))
                 continue
             country = key
@@ -288,7 +288,7 @@ class Planner:
         for recipient in await tx.roles.recipients(await tx.roles.holders(Role.ADMIN)):
             rows.append(self._row(subject, f"digest:{deadline}", Addressee.of(recipient), now, now))
         if request.item_id is not None:
-            answerers = await tx.requests.answerers([r.party for r in owed])
+            answerers = await tx.audience.answerers([r.party for r in owed])
             due = request.deadline + self.config.past_due_after
             for response in owed:
                 for member in answerers.get(response.party, []):
@@ -375,7 +375,7 @@ class Reminders:
                 to_send.append(reminder)
         report.skipped += await tx.reminders.mark(skipped, ReminderState.SKIPPED, now)
         await tx.reminders.mark([r.id for r in to_send], ReminderState.QUEUED, now)
-        people = await tx.requests.people(r.telegram_user_id for r in to_send)
+        people = await tx.audience.people(r.telegram_user_id for r in to_send)
         by_topic: dict[tuple[str, str], list[tuple[int, int]]] = {}
         for reminder in to_send:
             chat_id = people.get(reminder.telegram_user_id, (None, None))[0]

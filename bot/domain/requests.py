@@ -38,8 +38,8 @@ from bot.domain.reminders import Planner, request_subject
 from bot.domain.values import clean_file_name, clean_text, parse_id
 from bot.i18n import SUPPORTED_LOCALES
 from storage.db import Database
-from storage.followup import request_values
-from storage.repositories import Tx
+from storage.requests import request_values
+from storage.tx import Tx
 
 MAX_TITLE = 300
 MAX_BODY = 3500
@@ -162,11 +162,11 @@ async def parties_of(tx: Tx, audience: Audience, *, teams_as_parties: bool) -> l
         raise RequestError(RequestProblem.AUDIENCE, error.value) from error
     parties = [f"country:{c}" for c in audience.countries]
     parties += [f"member:{m}" for m in audience.members]
-    team_ids = await tx.requests.team_ids(list(audience.teams))
+    team_ids = await tx.teams.ids(list(audience.teams))
     if teams_as_parties:
         parties += [f"team:{team_ids[slug]}" for slug in audience.teams]
     else:
-        found = await tx.requests.answerers(f"team:{team_ids[slug]}" for slug in audience.teams)
+        found = await tx.audience.answerers(f"team:{team_ids[slug]}" for slug in audience.teams)
         parties += [f"member:{m.id}" for people in found.values() for m in people]
     return list(dict.fromkeys(parties))
 
@@ -192,7 +192,7 @@ async def notify_answerers(
     progress_chat_id: int | None = None,
 ) -> tuple[int, int]:
     """Queue the request card for everyone who may answer for `parties`; (notice, count)."""
-    answerers = await tx.requests.answerers(parties)
+    answerers = await tx.audience.answerers(parties)
     people = list({m.id: m for group in answerers.values() for m in group}.values())
     notice_id = await tx.notices.create(
         kind=NoticeKind.REQUEST,
@@ -662,13 +662,13 @@ async def build_report(
             names[member_id] = member.full_name
             countries[member_id] = member.country
     team_ids = [int(r.party[5:]) for r in responses if r.party.startswith("team:")]
-    answerers = await tx.requests.answerers([r.party for r in responses])
+    answerers = await tx.audience.answerers([r.party for r in responses])
     return RequestReport(
         request,
         responses,
         names,
         countries,
-        await tx.requests.team_names(team_ids),
+        await tx.teams.names(team_ids),
         {party: len(people) for party, people in answerers.items()},
     )
 

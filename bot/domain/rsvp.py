@@ -27,7 +27,7 @@ from bot.domain.models import (
 from bot.domain.reminders import Planner
 from bot.domain.values import clean_text
 from storage.db import Database
-from storage.repositories import Tx
+from storage.tx import Tx
 
 MAX_COMMENT = 500
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.domain.models import MemberStatus, TeamRole
-from storage.repositories import Tx
+from storage.tx import Tx
 
 
 async def insert_member(

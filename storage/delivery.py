@@ -1,0 +1,228 @@
+"""Deliveries: one row per notice and recipient, the queue the delivery worker drains."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from bot.domain.models import Delivery, DeliveryCounts, DeliveryState
+from storage.rows import Repo, chunks, insert_ignore, is_postgres
+from storage.schema import deliveries, notices
+
+
+def _delivery(row: Any) -> Delivery:
+    return Delivery(
+        id=row.id,
+        notice_id=row.notice_id,
+        telegram_user_id=row.telegram_user_id,
+        chat_id=row.chat_id,
+        state=DeliveryState(row.state),
+        parts_sent=row.parts_sent,
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        claimed_at=row.claimed_at,
+        message_id=row.message_id,
+        sent_at=row.sent_at,
+        last_error=row.last_error,
+        acknowledged_at=row.acknowledged_at,
+        created_at=row.created_at,
+        requeued_at=row.requeued_at,
+    )
+
+
+# Rows that did not reach their recipient: what `/resend` queues again.
+_NOT_DELIVERED = (DeliveryState.FAILED.value, DeliveryState.UNREACHABLE.value)
+
+
+class DeliveryRepo(Repo):
+    async def add_many(
+        self, notice_id: int, recipients: Sequence[tuple[int, int]], now: datetime
+    ) -> int:
+        """Queue the notice for (telegram_user_id, chat_id) pairs; returns how many were new."""
+        added = 0
+        for chunk in chunks(list(recipients)):
+            result = await self.c.execute(
+                insert_ignore(self.c, deliveries),
+                [
+                    {
+                        "notice_id": notice_id,
+                        "telegram_user_id": user_id,
+                        "chat_id": chat_id,
+                        "state": DeliveryState.PENDING.value,
+                        "parts_sent": 0,
+                        "attempts": 0,
+                        "next_attempt_at": now,
+                        "created_at": now,
+                    }
+                    for user_id, chat_id in chunk
+                ],
+            )
+            added += max(result.rowcount, 0)
+        total = (
+            await self.c.execute(
+                sa.select(sa.func.count())
+                .select_from(deliveries)
+                .where(deliveries.c.notice_id == notice_id)
+            )
+        ).scalar_one()
+        await self.c.execute(
+            sa.update(notices).where(notices.c.id == notice_id).values(total=total)
+        )
+        return added
+
+    async def get(self, delivery_id: int) -> Delivery | None:
+        row = (
+            await self.c.execute(sa.select(deliveries).where(deliveries.c.id == delivery_id))
+        ).first()
+        return _delivery(row) if row else None
+
+    async def claim_next(self, now: datetime) -> Delivery | None:
+        """Take the next due row for sending, atomically: no two workers get the same one.
+
+        A notice's next part (its calendar file, its document) goes before the next
+        recipient's first, so that each member gets the whole notice within a second or
+        two, not the texts to everyone first and the files minutes later. Two small
+        queries, each an index range (ix_deliveries_due), rather than one sort of the queue.
+        """
+        for continuation in (True, False):
+            due = (
+                sa.select(deliveries.c.id)
+                .where(
+                    deliveries.c.state == DeliveryState.PENDING.value,
+                    deliveries.c.parts_sent >= 1 if continuation else deliveries.c.parts_sent == 0,
+                    deliveries.c.next_attempt_at <= now,
+                )
+                .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
+                .limit(1)
+            )
+            if is_postgres(self.c):
+                due = due.with_for_update(skip_locked=True)
+            row = (
+                await self.c.execute(
+                    sa.update(deliveries)
+                    .where(
+                        deliveries.c.id == due.scalar_subquery(),
+                        deliveries.c.state == DeliveryState.PENDING.value,
+                    )
+                    .values(state=DeliveryState.SENDING.value, claimed_at=now)
+                    .returning(*deliveries.c)
+                )
+            ).first()
+            if row is not None:
+                return _delivery(row)
+        return None
+
+    async def next_due_at(self) -> datetime | None:
+        return (
+            await self.c.execute(
+                sa.select(sa.func.min(deliveries.c.next_attempt_at)).where(
+                    deliveries.c.state == DeliveryState.PENDING.value
+                )
+            )
+        ).scalar_one_or_none()
+
+    async def finish(self, delivery_id: int, **values: Any) -> None:
+        """Record the outcome of a claimed row."""
+        await self.c.execute(
+            sa.update(deliveries)
+            .where(
+                deliveries.c.id == delivery_id,
+                deliveries.c.state == DeliveryState.SENDING.value,
+            )
+            .values(claimed_at=None, **values)
+        )
+
+    async def mark_unreachable(self, delivery_id: int) -> None:
+        await self.c.execute(
+            sa.update(deliveries)
+            .where(deliveries.c.id == delivery_id)
+            .values(state=DeliveryState.UNREACHABLE.value, sent_at=None, last_error="blocked")
+        )
+
+    async def release_claims(self, claimed_before: datetime) -> int:
+        """Rows claimed by a worker that died: due again (a send in flight may repeat)."""
+        result = await self.c.execute(
+            sa.update(deliveries)
+            .where(
+                deliveries.c.state == DeliveryState.SENDING.value,
+                deliveries.c.claimed_at < claimed_before,
+            )
+            .values(state=DeliveryState.PENDING.value, claimed_at=None)
+        )
+        return result.rowcount
+
+    async def acknowledge(self, delivery_id: int, now: datetime) -> bool:
+        result = await self.c.execute(
+            sa.update(deliveries)
+            .where(deliveries.c.id == delivery_id, deliveries.c.acknowledged_at.is_(None))
+            .values(acknowledged_at=now)
+        )
+        return result.rowcount == 1
+
+    async def counts(self, notice_ids: Sequence[int]) -> DeliveryCounts:
+        if not notice_ids:
+            return DeliveryCounts()
+        rows = await self.c.execute(
+            sa.select(
+                deliveries.c.state,
+                sa.func.count(),
+                sa.func.count(deliveries.c.acknowledged_at),
+            )
+            .where(deliveries.c.notice_id.in_(list(notice_ids)))
+            .group_by(deliveries.c.state)
+        )
+        by_state: dict[str, int] = {}
+        acknowledged = 0
+        for state, count, acks in rows:
+            by_state[state] = count
+            acknowledged += acks
+        return DeliveryCounts(
+            pending=by_state.get("pending", 0) + by_state.get("sending", 0),
+            sent=by_state.get("sent", 0),
+            failed=by_state.get("failed", 0),
+            unreachable=by_state.get("unreachable", 0),
+            acknowledged=acknowledged,
+        )
+
+    async def requeue_undelivered(self, notice_id: int, now: datetime) -> int:
+        """Queue again the rows of a notice that did not reach their recipient (failed or
+        unreachable), never those that did; the give-up age starts again from now. A row
+        whose first message went out keeps `parts_sent`, so only what is missing follows."""
+        result = await self.c.execute(
+            sa.update(deliveries)
+            .where(deliveries.c.notice_id == notice_id, deliveries.c.state.in_(_NOT_DELIVERED))
+            .values(
+                state=DeliveryState.PENDING.value,
+                attempts=0,
+                next_attempt_at=now,
+                requeued_at=now,
+                claimed_at=None,
+                last_error=None,
+            )
+        )
+        return result.rowcount
+
+    async def failure_reasons(self, notice_id: int) -> dict[str, int]:
+        """How many rows of the notice failed, by the reason kept (Telegram's words)."""
+        rows = await self.c.execute(
+            sa.select(deliveries.c.last_error, sa.func.count())
+            .where(
+                deliveries.c.notice_id == notice_id,
+                deliveries.c.state == DeliveryState.FAILED.value,
+            )
+            .group_by(deliveries.c.last_error)
+        )
+        return {str(reason or ""): count for reason, count in rows}
+
+    async def of_notices(self, notice_ids: Sequence[int]) -> list[Delivery]:
+        if not notice_ids:
+            return []
+        rows = await self.c.execute(
+            sa.select(deliveries)
+            .where(deliveries.c.notice_id.in_(list(notice_ids)))
+            .order_by(deliveries.c.notice_id, deliveries.c.id)
+        )
+        return [_delivery(row) for row in rows]
