@@ -63,6 +63,7 @@ from handlers import (
     menus,
     notices,
     onboarding,
+    pending,
     plans,
     preferences,
     privacy,
@@ -146,6 +147,7 @@ def build_application(
     app.bot_data[SHARE_BUDGET_KEY] = share_budget
 
     common.register(app)
+    pending.register(app)  # /cancel, and each message to the feature that asked for it
     onboarding.register(app)
     approval.register(app)
     preferences.register(app)

@@ -8,10 +8,10 @@ from bot.config import Settings
 from bot.domain.alerts import AlertThrottle
 from bot.domain.audit import AuditLog
 from bot.domain.clock import Clock
-from bot.domain.dialogs import Dialogs
 from bot.domain.invites import Invites
 from bot.domain.meetings import Meetings
 from bot.domain.notices import Notices
+from bot.domain.pending import PendingInputs
 from bot.domain.plans import Plans
 from bot.domain.privacy import Privacy
 from bot.domain.registration import Registrations
@@ -37,7 +37,7 @@ class Services:
     notices: Notices
     rsvp: Rsvp
     reports: Reports
-    dialogs: Dialogs
+    pending: PendingInputs
     requests: Requests
     plans: Plans
     reminders: Reminders
@@ -65,7 +65,7 @@ class Services:
             notices=Notices(db, clock),
             rsvp=Rsvp(db, clock, planner),
             reports=Reports(db, clock),
-            dialogs=Dialogs(db, clock),
+            pending=PendingInputs(db, clock),
             requests=Requests(db, clock, planner),
             plans=plans,
             reminders=Reminders(db, clock, planner, plans),

@@ -54,7 +54,7 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("help", help_command, filters=private))
     app.add_handler(MessageHandler(private & filters.COMMAND, unknown_command))
     app.add_handler(CallbackQueryHandler(unknown_button))
-    # Text and other messages that no text handler (groups 1-3) stopped.
+    # Messages that neither the input router (handlers/pending.py) nor a feature took.
     app.add_handler(
         MessageHandler(private & ~filters.COMMAND, unknown_text),
         group=GROUP_FALLBACK,

@@ -1,6 +1,7 @@
 """The secretariat writes a meeting in a guided dialog: `/newmeeting`, `/editmeeting`, `/cancelmeeting`.
 
-One question per step; what is typed is kept in the `dialogs` table, so a restart
+One question per step; what is typed is kept as the author's pending input
+(bot/domain/pending.py), so a restart
 loses nothing. The last step is a preview of the card exactly as an invitee will read
 it, with buttons to change any field, switch options, and publish. Publishing (or
 saving an edit) goes through the domain, which checks everything again.
@@ -20,11 +21,8 @@ from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import (
     Application,
-    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
-    MessageHandler,
-    filters,
 )
 
 from bot.context import ConveneContext
@@ -39,6 +37,7 @@ from bot.domain.meetings import (
 )
 from bot.domain.models import Audience, Meeting, MeetingMode, MeetingStatus, TeamRole
 from bot.domain.notices import NoticeError, parse_audience
+from bot.domain.pending import Feature, Pending
 from bot.domain.timezones import resolve_timezone
 from bot.domain.values import parse_id
 from bot.i18n import Translator, zone
@@ -56,7 +55,6 @@ from handlers.notices import start_progress, wake_worker
 
 logger = logging.getLogger(__name__)
 
-GROUP_MEETING_INPUT = 5
 DIALOG = "meeting"
 STEPS = (
     "title",
@@ -160,15 +158,16 @@ def _next_step(step: str, data: dict[str, Any]) -> str:
 
 
 async def _save(context: ConveneContext, user_id: int, step: str, data: dict[str, Any]) -> None:
-    await context.services.dialogs.save(user_id, DIALOG, step, data)
+    await context.services.pending.ask(user_id, Feature.MEETING, step=step, data=data)
 
 
 async def _load(context: ConveneContext, user_id: int) -> tuple[str, dict[str, Any]] | None:
-    return await context.services.dialogs.load(user_id, DIALOG)
+    found = await context.services.pending.of(user_id, Feature.MEETING)
+    return None if found is None else (found.step or "", found.data)
 
 
 async def _drop(context: ConveneContext, user_id: int) -> None:
-    await context.services.dialogs.drop(user_id)
+    await context.services.pending.clear(user_id, Feature.MEETING)
 
 
 def _data_of(meeting: Meeting) -> dict[str, Any]:
@@ -387,26 +386,23 @@ async def _take(
     await _ask(update, context, _next_step(step, data), data)
 
 
-async def on_meeting_input(update: Update, context: ConveneContext) -> None:
-    """Typed answers to the dialog's questions; other text passes on."""
+async def on_input(update: Update, context: ConveneContext, pending: Pending) -> bool:
+    """Typed answers to the dialog's questions (handlers/pending.py routes them here)."""
     message = update.effective_message
     user = update.effective_user
     if message is None or message.text is None or user is None:
-        return
-    found = await _load(context, user.id)
-    if found is None:
-        return
+        return False
     if await require_admin(update, context) is None:
         await _drop(context, user.id)
-        raise ApplicationHandlerStop
-    step, data = found
+        return True
+    step, data = pending.step or "", pending.data
     if step == "preview":
         await reply(update, context.t.gettext("Please use the buttons under the preview."))
     elif step == "mode":
         await reply(update, context.t.gettext("Please choose one of the buttons."))
     else:
         await _take(update, context, step, data, message.text)
-    raise ApplicationHandlerStop
+    return True
 
 
 async def _preview(update: Update, context: ConveneContext, data: dict[str, Any]) -> None:
@@ -658,7 +654,3 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("cancelmeeting", cancel_meeting, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(on_meeting_button, pattern=r"^mtg:"))
     app.add_handler(CallbackQueryHandler(on_cancel_button, pattern=r"^mtgc:"))
-    app.add_handler(
-        MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, on_meeting_input),
-        group=GROUP_MEETING_INPUT,
-    )

@@ -17,11 +17,8 @@ from telegram import Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     Application,
-    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
-    MessageHandler,
-    filters,
 )
 
 from bot.context import WORKER_KEY, ConveneContext
@@ -44,6 +41,7 @@ from bot.domain.notices import (
     Outcome,
     parse_audience,
 )
+from bot.domain.pending import Feature, Pending
 from bot.domain.values import parse_id
 from bot.i18n import Raw, Translator
 from bot.services import Services
@@ -68,7 +66,6 @@ from handlers.requests import render_request_notice
 
 logger = logging.getLogger(__name__)
 
-GROUP_ANNOUNCE_INPUT = 6
 ACK = re.compile(r"^ack:([0-9]{1,19})$")
 DIALOG = "announce"
 
@@ -429,15 +426,16 @@ async def announce(update: Update, context: ConveneContext) -> None:
 
 
 async def _save(context: ConveneContext, user_id: int, step: str, data: dict[str, Any]) -> None:
-    await context.services.dialogs.save(user_id, DIALOG, step, data)
+    await context.services.pending.ask(user_id, Feature.ANNOUNCEMENT, step=step, data=data)
 
 
 async def _load(context: ConveneContext, user_id: int) -> tuple[str, dict[str, Any]] | None:
-    return await context.services.dialogs.load(user_id, DIALOG)
+    found = await context.services.pending.of(user_id, Feature.ANNOUNCEMENT)
+    return None if found is None else (found.step or "", found.data)
 
 
 async def _drop(context: ConveneContext, user_id: int) -> None:
-    await context.services.dialogs.drop(user_id)
+    await context.services.pending.clear(user_id, Feature.ANNOUNCEMENT)
 
 
 def _spec(data: dict[str, Any]) -> AnnouncementSpec:
@@ -452,24 +450,22 @@ def _spec(data: dict[str, Any]) -> AnnouncementSpec:
     )
 
 
-async def on_announce_input(update: Update, context: ConveneContext) -> None:
-    """The text, then the optional document, of an announcement being written."""
+async def on_input(update: Update, context: ConveneContext, pending: Pending) -> bool:
+    """The text, then the optional document, of an announcement being written
+    (handlers/pending.py routes them here)."""
     message = update.effective_message
     user = update.effective_user
     if message is None or user is None:
-        return
-    found = await _load(context, user.id)
-    if found is None:
-        return
-    step, data = found
+        return False
+    step, data = pending.step or "", pending.data
     t = context.t
     if await require_admin(update, context) is None:
         await _drop(context, user.id)
-        raise ApplicationHandlerStop
+        return True
     if step == "text":
         if not message.text:
             await reply(update, t.gettext("Please send the text as a message."))
-            raise ApplicationHandlerStop
+            return True
         data["body"] = message.text
         await _save(context, user.id, "document", data)
         await reply(
@@ -477,18 +473,18 @@ async def on_announce_input(update: Update, context: ConveneContext) -> None:
             t.gettext("Send a document to attach (PDF, Word…), or press “No document”."),
             reply_markup=keyboard([[(t.gettext("No document"), "ann:nodoc")]]),
         )
-        raise ApplicationHandlerStop
+        return True
     if step == "document":
         if message.document is None:
             await reply(update, t.gettext("Please send a file, or press “No document”."))
-            raise ApplicationHandlerStop
+            return True
         data["file_id"] = message.document.file_id
         data["file_name"] = message.document.file_name or "document"
         await _save(context, user.id, "preview", data)
         await _preview(update, context, data)
-        raise ApplicationHandlerStop
+        return True
     await reply(update, t.gettext("Please press “Send” or “Cancel” above."))
-    raise ApplicationHandlerStop
+    return True
 
 
 async def _preview(update: Update, context: ConveneContext, data: dict[str, Any]) -> None:
@@ -581,17 +577,6 @@ async def on_announce_button(update: Update, context: ConveneContext) -> None:
     await alert(update, t.gettext("This button is no longer valid."))
 
 
-async def cancel_dialog(update: Update, context: ConveneContext) -> None:
-    """`/cancel`: stop whatever the secretariat was writing."""
-    user = update.effective_user
-    assert user is not None
-    t = context.t
-    if not await context.services.dialogs.drop(user.id):
-        await reply(update, t.gettext("There is nothing to cancel."))
-    else:
-        await reply(update, t.gettext("Cancelled: nothing was sent."))
-
-
 # -- /resend ----------------------------------------------------------------------------------
 
 
@@ -632,12 +617,5 @@ async def resend(update: Update, context: ConveneContext) -> None:
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("announce", announce, filters=PRIVATE))
     app.add_handler(CommandHandler("resend", resend, filters=PRIVATE))
-    app.add_handler(CommandHandler("cancel", cancel_dialog, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(on_announce_button, pattern=r"^ann:"))
     app.add_handler(CallbackQueryHandler(on_ack, pattern=r"^ack:"))
-    app.add_handler(
-        MessageHandler(
-            PRIVATE & ~filters.COMMAND & (filters.TEXT | filters.Document.ALL), on_announce_input
-        ),
-        group=GROUP_ANNOUNCE_INPUT,
-    )

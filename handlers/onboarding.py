@@ -13,11 +13,8 @@ from datetime import datetime, timedelta
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
-    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
-    MessageHandler,
-    filters,
 )
 
 from bot.context import ConveneContext
@@ -25,6 +22,7 @@ from bot.domain.access import Principal, commands_for
 from bot.domain.countries import SEED_COUNTRIES, timezones_of
 from bot.domain.invites import InviteProblem
 from bot.domain.models import Member, MemberStatus
+from bot.domain.pending import Pending
 from bot.domain.registration import (
     MAX_LENGTH,
     PRIVACY_NOTICE_VERSION,
@@ -51,8 +49,6 @@ from handlers.common import (
 from handlers.menus import describe, set_chat_menu
 
 logger = logging.getLogger(__name__)
-
-GROUP_REGISTRATION_TEXT = 1
 
 
 def invite_problem_text(
@@ -451,27 +447,27 @@ def _translator_for(context: ConveneContext, draft: Draft | None) -> Translator:
     return context.t
 
 
-async def on_text(update: Update, context: ConveneContext) -> None:
-    """A typed answer to the current registration step; other text passes on."""
+async def on_input(update: Update, context: ConveneContext, pending: Pending) -> bool:
+    """A typed answer to the current registration step (handlers/pending.py routes it)."""
     user = update.effective_user
     message = update.effective_message
     if user is None or message is None or message.text is None:
-        return
+        return False
     registrations = context.services.registrations
     draft = await registrations.current(user.id)
     if draft is None:
-        return  # not registering: let the next group (profile, fallback) have it
+        return False  # the registration ended: the fallback answers
     t = _translator_for(context, draft)
     if draft.step not in {*TEXT_STEPS, Step.COUNTRY_CODE, Step.TIMEZONE_INPUT}:
         await reply(update, t.gettext("Please use the buttons of the last message to answer."))
-        raise ApplicationHandlerStop
+        return True
     outcome = await registrations.text(user.id, message.text)
     if outcome.problem is not None:
         await reply(update, problem_text(t, outcome.problem, outcome.draft))
     else:
         assert outcome.draft is not None
         await show_step(update, context, outcome.draft)
-    raise ApplicationHandlerStop
+    return True
 
 
 async def submit(update: Update, context: ConveneContext) -> None:
@@ -522,8 +518,3 @@ def welcome_text(t: Translator, member: Member, teams: str) -> str:
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("start", start, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(on_button, pattern=r"^reg:"))
-    # Its own group: text that is not a registration answer falls through to the next one.
-    app.add_handler(
-        MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, on_text),
-        group=GROUP_REGISTRATION_TEXT,
-    )

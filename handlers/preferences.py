@@ -5,23 +5,18 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import (
     Application,
-    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
-    MessageHandler,
-    filters,
 )
 
 from bot.context import ConveneContext
 from bot.domain.access import Principal
 from bot.domain.countries import timezones_of
+from bot.domain.pending import Feature, Pending
 from bot.i18n import LANGUAGE_BY_CODE
 from handlers.common import PRIVATE, alert, chunked, keyboard, reply
 from handlers.menus import set_chat_menu
 from handlers.onboarding import language_keyboard
-
-AWAITING_TIMEZONE = "timezone"
-GROUP_TIMEZONE_TEXT = 2
 
 
 async def language(update: Update, context: ConveneContext) -> None:
@@ -66,7 +61,7 @@ async def timezone(update: Update, context: ConveneContext) -> None:
         await reply(update, not_registered_text(context))
         return
     await services.roster.remember_chat(user.id, chat.id)
-    await services.roster.set_awaiting(user.id, AWAITING_TIMEZONE)
+    await services.pending.ask(user.id, Feature.TIMEZONE)
     if context.args:
         # Unknown: the refusal asks again, and the next message is taken as the zone.
         await _set_timezone(update, context, " ".join(context.args))
@@ -104,15 +99,13 @@ async def on_timezone_button(update: Update, context: ConveneContext) -> None:
     await _set_timezone(update, context, (query.data or "").removeprefix("tz:"))
 
 
-async def on_timezone_text(update: Update, context: ConveneContext) -> None:
-    """Typed text after /timezone is the zone; anything else passes on."""
+async def on_input(update: Update, context: ConveneContext, pending: Pending) -> bool:
+    """Typed text after /timezone is the zone (handlers/pending.py routes it here)."""
     message = update.effective_message
     if message is None or message.text is None:
-        return
-    if context.account is None or context.account.awaiting != AWAITING_TIMEZONE:
-        return
+        return False
     await _set_timezone(update, context, message.text)
-    raise ApplicationHandlerStop
+    return True
 
 
 async def _set_timezone(update: Update, context: ConveneContext, text: str) -> None:
@@ -130,7 +123,7 @@ async def _set_timezone(update: Update, context: ConveneContext, text: str) -> N
             ),
         )
         return
-    await services.roster.set_awaiting(user.id, None)
+    await services.pending.clear(user.id, Feature.TIMEZONE)
     await reply(
         update,
         t.gettext(
@@ -153,7 +146,3 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(on_language, pattern=r"^lang:"))
     app.add_handler(CommandHandler("timezone", timezone, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(on_timezone_button, pattern=r"^tz:"))
-    app.add_handler(
-        MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, on_timezone_text),
-        group=GROUP_TIMEZONE_TEXT,
-    )

@@ -5,22 +5,18 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import (
     Application,
-    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
-    MessageHandler,
-    filters,
 )
 
 from bot.context import ConveneContext
 from bot.domain.models import Member, MemberStatus
+from bot.domain.pending import Feature, Pending
 from bot.domain.registration import MAX_LENGTH
 from bot.i18n import LANGUAGE_BY_CODE, Raw, Translator
 from handlers.common import PRIVATE, alert, chunked, keyboard, member_identity, reply
 from handlers.preferences import not_registered_text
 
-GROUP_PROFILE_TEXT = 3
-AWAITING_PREFIX = "profile:"
 FIELDS = ("full_name", "institution", "position", "email")
 
 
@@ -109,7 +105,7 @@ async def on_edit(update: Update, context: ConveneContext) -> None:
     if member is None or member.status is not MemberStatus.ACTIVE:
         await alert(update, not_registered_text(context))
         return
-    await context.services.roster.set_awaiting(user.id, AWAITING_PREFIX + field)
+    await context.services.pending.ask(user.id, Feature.PROFILE, subject=field)
     await query.answer()
     prompt = t.gettext("Send your new {field}.", field=field_label(t, field))
     if field == "email":
@@ -117,23 +113,20 @@ async def on_edit(update: Update, context: ConveneContext) -> None:
     await reply(update, prompt)
 
 
-async def on_text(update: Update, context: ConveneContext) -> None:
-    """Typed text after an Edit button is the new value; anything else passes on."""
+async def on_input(update: Update, context: ConveneContext, pending: Pending) -> bool:
+    """Typed text after an Edit button is the new value (handlers/pending.py routes it)."""
     user = update.effective_user
     message = update.effective_message
-    account = context.account
-    if user is None or message is None or message.text is None or account is None:
-        return
-    if not (account.awaiting or "").startswith(AWAITING_PREFIX):
-        return
-    field = account.awaiting.removeprefix(AWAITING_PREFIX)  # type: ignore[union-attr]
+    field = pending.subject or ""
+    if user is None or message is None or message.text is None or field not in FIELDS:
+        return False
     services = context.services
     t = context.t
     member = (await services.roster.principal(user.id)).member
     if member is None or member.status is not MemberStatus.ACTIVE:
-        await services.roster.set_awaiting(user.id, None)
+        await services.pending.clear(user.id, Feature.PROFILE)
         await reply(update, not_registered_text(context))
-        raise ApplicationHandlerStop
+        return True
     problem = await services.roster.update_profile(member.id, field, message.text)
     if problem == "too_short":
         await reply(update, t.gettext("That is too short. Please try again."))
@@ -153,17 +146,13 @@ async def on_text(update: Update, context: ConveneContext) -> None:
             ),
         )
     else:
-        await services.roster.set_awaiting(user.id, None)
+        await services.pending.clear(user.id, Feature.PROFILE)
         member = (await services.roster.principal(user.id)).member
         assert member is not None
         await reply(update, t.gettext("Saved.") + "\n\n" + await render_profile(context, member))
-    raise ApplicationHandlerStop
+    return True
 
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("profile", profile, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(on_edit, pattern=r"^prof:"))
-    app.add_handler(
-        MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, on_text),
-        group=GROUP_PROFILE_TEXT,
-    )

@@ -29,6 +29,7 @@ from telegram.ext import (
 from bot.context import ConveneContext
 from bot.delivery import Part, TextPart
 from bot.domain.models import AnswerKind, Delivery, Notice
+from bot.domain.pending import Feature, Pending
 from bot.domain.requests import Answered, OwedAnswer, RequestError, RequestProblem
 from bot.domain.values import parse_id
 from bot.i18n import Translator
@@ -48,8 +49,8 @@ from handlers.request_cards import card_buttons, card_text, status_lines
 
 logger = logging.getLogger(__name__)
 
-GROUP_REQUEST_INPUT = 7
-AWAITING = "req:"
+# Files and replies to a card sent with nothing asked: after the input router (group 1).
+GROUP_REQUEST_INPUT = 2
 BUTTON = re.compile(r"^rq:([0-9]{1,19}):(v|t|d|x|o:[0-9]{1,2})$")
 STATUS_BUTTON = re.compile(r"^rqs:([0-9]{1,19})$")
 CARD_DATA = re.compile(r"^rq:([0-9]{1,19}):")
@@ -272,7 +273,7 @@ async def on_button(update: Update, context: ConveneContext) -> None:
             await _close_card(update, context, request_id, error)
         return
     await query.answer()
-    await services.roster.set_awaiting(user.id, f"{AWAITING}{request_id}")
+    await services.pending.ask(user.id, Feature.REQUEST, subject=request_id)
     title = owed.request.text_for(t.locale)[0].title
     if action == "t":
         text = t.gettext("Type your answer to “{title}” now, as one message.", title=title)
@@ -322,7 +323,7 @@ async def _close_card(
             await query.edit_message_reply_markup(None)
 
 
-def _target(context: ConveneContext, message: Message) -> int | None:
+def _target(context: ConveneContext, message: Message, pending: Pending | None) -> int | None:
     """The request this message answers: the card it replies to, else the one waited for."""
     replied = message.reply_to_message
     ours = replied is not None and replied.from_user is not None
@@ -332,21 +333,34 @@ def _target(context: ConveneContext, message: Message) -> int | None:
                 found = CARD_DATA.match(str(button.callback_data or ""))
                 if found:
                     return parse_id(found.group(1))
-    awaiting = (context.account.awaiting if context.account else None) or ""
-    if awaiting.startswith(AWAITING):
-        return parse_id(awaiting[len(AWAITING) :])
-    return None
+    return pending.subject_id if pending is not None else None
+
+
+async def on_input(update: Update, context: ConveneContext, pending: Pending) -> bool:
+    """After “Answer” or “Send documents”: the text is the answer, each file is added
+    (handlers/pending.py routes them here)."""
+    message = update.effective_message
+    if message is None:
+        return False
+    if message.text is not None:
+        return await _text_answer(update, context, pending)
+    return await _file_answer(update, context, pending)
 
 
 async def on_text(update: Update, context: ConveneContext) -> None:
-    """Typed text for a request waiting for one (or a reply to its card) is the answer."""
+    """Text replying to a request's card, with nothing asked, is the answer to it."""
+    if await _text_answer(update, context, None):
+        raise ApplicationHandlerStop
+
+
+async def _text_answer(update: Update, context: ConveneContext, pending: Pending | None) -> bool:
     message = update.effective_message
     user = update.effective_user
     if message is None or message.text is None or user is None:
-        return
-    request_id = _target(context, message)
+        return False
+    request_id = _target(context, message, pending)
     if request_id is None:
-        return
+        return False
     services, t = context.services, context.t
     try:
         answered = await services.requests.answer_text(request_id, user.id, message.text)
@@ -354,12 +368,12 @@ async def on_text(update: Update, context: ConveneContext) -> None:
         # Another kind of answer, too long, empty: said, and the request still waits.
         keep = (RequestProblem.TOO_LONG, RequestProblem.EMPTY, RequestProblem.WRONG_KIND)
         if error.problem not in keep:
-            await services.roster.set_awaiting(user.id, None)
+            await services.pending.clear(user.id, Feature.REQUEST)
         await reply(update, problem_text(t, error))
-        raise ApplicationHandlerStop from None
-    await services.roster.set_awaiting(user.id, None)
+        return True
+    await services.pending.clear(user.id, Feature.REQUEST)
     await _confirm(update, context, answered)
-    raise ApplicationHandlerStop
+    return True
 
 
 FileMeta = tuple[str, str, str | None, str | None, int | None]
@@ -384,21 +398,28 @@ def _file_of(message: Message) -> FileMeta | None:
 
 
 async def on_file(update: Update, context: ConveneContext) -> None:
+    """A document or photo sent with nothing asked: for the card it replies to, or else
+    the one documents request open for the member (with several: ask which)."""
+    if await _file_answer(update, context, None):
+        raise ApplicationHandlerStop
+
+
+async def _file_answer(update: Update, context: ConveneContext, pending: Pending | None) -> bool:
     """A document or photo: for the request waiting for files, the card it replies to, or
     else the one documents request open for the member (with several: ask which)."""
     message = update.effective_message
     user = update.effective_user
     if message is None or user is None:
-        return
+        return False
     meta = _file_of(message)
     if meta is None:
-        return
+        return False
     services, t = context.services, context.t
-    request_id = _target(context, message)
+    request_id = _target(context, message, pending)
     if request_id is None:
         waiting = await services.requests.waiting_for_documents(user.id)
         if not waiting:
-            return  # not an answer to anything: the fallback says so
+            return False  # not an answer to anything: the fallback says so
         if len(waiting) > 1:
             rows = [
                 [
@@ -414,13 +435,13 @@ async def on_file(update: Update, context: ConveneContext) -> None:
                 reply_markup=keyboard(rows),
                 do_quote=True,
             )
-            raise ApplicationHandlerStop
+            return True
         request_id = waiting[0].request.id
     try:
         await _add_file(update, context, request_id, meta)
     except RequestError as error:
         await reply(update, problem_text(t, error))
-    raise ApplicationHandlerStop
+    return True
 
 
 def _one_row_label(title: str) -> str:

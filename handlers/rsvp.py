@@ -16,15 +16,13 @@ from telegram import InputFile, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     Application,
-    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
-    MessageHandler,
-    filters,
 )
 
 from bot.context import ConveneContext
 from bot.domain.models import ANSWER_BY_CODE, Meeting, MeetingStatus
+from bot.domain.pending import Feature, Pending
 from bot.domain.rsvp import MAX_COMMENT, Outcome, Result
 from bot.domain.values import parse_id
 from bot.i18n import Translator
@@ -34,14 +32,12 @@ from handlers.notices import ics_part, wake_worker
 
 logger = logging.getLogger(__name__)
 
-GROUP_COMMENT_TEXT = 4
 ANSWER = re.compile(r"^rsvp:([0-9]{1,19}):([a-z])$")
 COMMENT = re.compile(r"^rsvc:([0-9]{1,19})$")
 # rsvs:<invitation> on the card; rsvs:<invitation>:<colleague>:<card message> or
 # rsvs:<invitation>:new under the list of colleagues.
 SUBSTITUTE = re.compile(r"^rsvs:([0-9]{1,19})(?::(?:([0-9]{1,19})(?::([0-9]{1,19}))?|(new)))?$")
 CALENDAR = re.compile(r"^ics:([0-9]{1,19})$")
-AWAITING_COMMENT = "rsvc:"
 
 
 def refusal_text(t: Translator, result: Result) -> str:
@@ -132,7 +128,7 @@ async def on_answer(update: Update, context: ConveneContext) -> None:
 async def _ask_comment(update: Update, context: ConveneContext, invitation_id: int) -> None:
     user = update.effective_user
     assert user is not None
-    await context.services.roster.set_awaiting(user.id, f"{AWAITING_COMMENT}{invitation_id}")
+    await context.services.pending.ask(user.id, Feature.RSVP_COMMENT, subject=invitation_id)
     t = context.t
     await context.bot.send_message(
         user.id,
@@ -153,7 +149,7 @@ async def on_comment_button(update: Update, context: ConveneContext) -> None:
     data = query.data or ""
     if data.endswith(":none"):
         await query.answer()
-        await context.services.roster.set_awaiting(user.id, None)
+        await context.services.pending.clear(user.id, Feature.RSVP_COMMENT)
         with contextlib.suppress(BadRequest):
             await query.edit_message_reply_markup(None)
         return
@@ -172,29 +168,24 @@ async def on_comment_button(update: Update, context: ConveneContext) -> None:
     await _ask_comment(update, context, invitation_id)
 
 
-async def on_comment_text(update: Update, context: ConveneContext) -> None:
-    """Typed text after “Comment” is the comment; anything else passes on."""
+async def on_input(update: Update, context: ConveneContext, pending: Pending) -> bool:
+    """Typed text after “Comment” is the comment (handlers/pending.py routes it here)."""
     message = update.effective_message
     user = update.effective_user
-    account = context.account
-    if message is None or message.text is None or user is None or account is None:
-        return
-    if not (account.awaiting or "").startswith(AWAITING_COMMENT):
-        return
+    invitation_id = pending.subject_id
+    if message is None or message.text is None or user is None or invitation_id is None:
+        return False
     t = context.t
-    invitation_id = parse_id(account.awaiting.removeprefix(AWAITING_COMMENT))  # type: ignore[union-attr]
-    if invitation_id is None:
-        return
     result = await context.services.rsvp.comment(invitation_id, user.id, message.text)
     if result.outcome is Outcome.TOO_LONG:
         await reply(update, refusal_text(t, result))
-        raise ApplicationHandlerStop
-    await context.services.roster.set_awaiting(user.id, None)
+        return True
+    await context.services.pending.clear(user.id, Feature.RSVP_COMMENT)
     if not result.ok:
         await reply(update, refusal_text(t, result))
     else:
         await reply(update, t.gettext("Thank you: your comment is saved."))
-    raise ApplicationHandlerStop
+    return True
 
 
 async def on_substitute(update: Update, context: ConveneContext) -> None:
@@ -375,7 +366,3 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(on_substitute, pattern=r"^rsvs:"))
     app.add_handler(CallbackQueryHandler(on_calendar, pattern=r"^ics:"))
     app.add_handler(CommandHandler("meetings", my_meetings, filters=PRIVATE))
-    app.add_handler(
-        MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, on_comment_text),
-        group=GROUP_COMMENT_TEXT,
-    )

@@ -35,7 +35,7 @@ class AccountRepo(Repo):
         row = (await self.c.execute(_ACCOUNT_QUERY, {"telegram_user_id": telegram_user_id})).first()
         if row is None:
             return None
-        return Account(row.telegram_user_id, row.chat_id, row.locale, row.timezone, row.awaiting)
+        return Account(row.telegram_user_id, row.chat_id, row.locale, row.timezone)
 
     async def ensure(self, telegram_user_id: int, chat_id: int | None, now: datetime) -> None:
         await self.c.execute(

@@ -14,12 +14,12 @@ from storage.schema import (
     accounts,
     approval_messages,
     deliveries,
-    dialogs,
     invitations,
     invites,
     meetings,
     members,
     notices,
+    pending_inputs,
     registrations,
     reminders,
     requests,
@@ -78,8 +78,8 @@ class PrivacyRepo(Repo):
             "registration_in_progress": await self._rows(
                 sa.select(registrations).where(registrations.c.telegram_user_id == user)
             ),
-            "dialog_in_progress": await self._rows(
-                sa.select(dialogs).where(dialogs.c.telegram_user_id == user)
+            "input_in_progress": await self._rows(
+                sa.select(pending_inputs).where(pending_inputs.c.telegram_user_id == user)
             ),
             "messages_sent_to_you": await self._rows(
                 sa.select(
@@ -193,7 +193,7 @@ class PrivacyRepo(Repo):
             .where(notices.c.progress_chat_id == user)
             .values(progress_chat_id=None, progress_message_id=None)
         )
-        # Registrations and dialogs go with the account.
+        # Registrations and pending inputs go with the account.
         await self.c.execute(sa.delete(accounts).where(accounts.c.telegram_user_id == user))
         return paths
 

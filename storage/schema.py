@@ -56,9 +56,6 @@ accounts = sa.Table(
     sa.Column("chat_id", sa.BigInteger, nullable=True),
     sa.Column("locale", sa.String(16), nullable=True),
     sa.Column("timezone", sa.String(64), nullable=True),
-    # What the person's next typed message answers (e.g. "profile:institution"), kept
-    # here rather than in memory so that it survives a restart.
-    sa.Column("awaiting", sa.String(32), nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
 )
@@ -348,10 +345,11 @@ deliveries = sa.Table(
     sqlite_autoincrement=True,
 )
 
-# A secretariat dialog in progress (a meeting being written or edited, an announcement),
-# kept in the database so that a restart does not lose what was typed.
-dialogs = sa.Table(
-    "dialogs",
+# What a person's next message answers (bot/domain/pending.py): one row per person, kept in
+# the database so that a restart loses nothing typed. It replaced the `dialogs` table and
+# `accounts.awaiting` (migration 0007).
+pending_inputs = sa.Table(
+    "pending_inputs",
     metadata,
     sa.Column(
         "telegram_user_id",
@@ -360,10 +358,15 @@ dialogs = sa.Table(
         primary_key=True,
         autoincrement=False,
     ),
-    sa.Column("kind", sa.String(16), nullable=False),
-    sa.Column("step", sa.String(32), nullable=False),
+    sa.Column("feature", sa.String(32), nullable=False),
+    # What the input is about: a request's or invitation's number, a profile field.
+    sa.Column("subject", sa.String(64), nullable=True),
+    sa.Column("step", sa.String(32), nullable=True),
+    # What a dialog collected so far (JSON).
     sa.Column("data", sa.Text, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Index("ix_pending_inputs_expires_at", "expires_at"),
 )
 
 # -- requests, action plans and reminders (migration 0003) -------------------------------

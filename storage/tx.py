@@ -13,10 +13,10 @@ from storage.accounts import AccountRepo, MetaRepo, ProcessedUpdateRepo
 from storage.audit import AuditRepo
 from storage.budget import ProcessRepo
 from storage.delivery import DeliveryRepo
-from storage.dialogs import DialogRepo
 from storage.invites import InviteRepo, TokenAttemptRepo
 from storage.meetings import MeetingRepo
 from storage.notices import NoticeRepo
+from storage.pending import PendingInputRepo
 from storage.plans import PlanRepo
 from storage.privacy import PrivacyRepo
 from storage.registration import ApprovalMessageRepo, RegistrationRepo
@@ -42,7 +42,7 @@ class Tx:
         self.invitations = InvitationRepo(connection)
         self.notices = NoticeRepo(connection)
         self.deliveries = DeliveryRepo(connection)
-        self.dialogs = DialogRepo(connection)
+        self.pending = PendingInputRepo(connection)
         self.audience = AudienceRepo(connection)
         self.requests = RequestRepo(connection)
         self.responses = ResponseRepo(connection)

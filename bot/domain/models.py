@@ -36,7 +36,6 @@ class Account:
     chat_id: int | None
     locale: str | None
     timezone: str | None
-    awaiting: str | None = None
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from typing import Any
 
 from bot.domain.audit import Action, record
 from bot.domain.clock import Clock
+from bot.domain.pending import Feature, Pending, PendingInputs
 from storage.db import Database
 
 logger = logging.getLogger(__name__)
@@ -31,8 +32,6 @@ logger = logging.getLogger(__name__)
 
 # A /forget is confirmed within this time, by the button of that very /forget.
 FORGET_CONFIRMATION = timedelta(minutes=15)
-# What the account waits for while a /forget is being confirmed (accounts.awaiting).
-AWAITING_FORGET = "forget:"
 
 
 class ForgetOutcome(StrEnum):
@@ -109,32 +108,36 @@ class Privacy:
             account = await tx.accounts.get(telegram_user_id)
             if account is None:
                 return None
-            await tx.accounts.set_preferences(
-                telegram_user_id, now, awaiting=f"{AWAITING_FORGET}{stamp}"
+            await tx.pending.save(
+                telegram_user_id,
+                feature=Feature.FORGET.value,
+                subject=str(stamp),
+                step=None,
+                data={},
+                expires_at=now + FORGET_CONFIRMATION,
+                now=now,
             )
         return stamp
 
     async def confirm_forget(self, telegram_user_id: int, stamp: int | None) -> ForgetOutcome:
         """The "yes" of the /forget that returned `stamp`: erase the person. A button of an
         older /forget, of one already answered, or without a stamp deletes nothing."""
-        now = self.clock.now()
         async with self.db.transaction() as tx:
             account = await tx.accounts.get(telegram_user_id)
             if account is None:
                 return ForgetOutcome.NOTHING_HELD
-            asked = account.awaiting == f"{AWAITING_FORGET}{stamp}" and stamp is not None
-            if not asked or now.timestamp() - stamp > FORGET_CONFIRMATION.total_seconds():  # type: ignore[operator]
+            # The confirmation expires with the pending input (FORGET_CONFIRMATION).
+            pending = await PendingInputs(self.db, self.clock).current_in(tx, telegram_user_id)
+            asked = Pending(Feature.FORGET, str(stamp)) == pending and stamp is not None
+            if not asked:
                 return ForgetOutcome.NOT_ASKED
         deleted = await self.forget(telegram_user_id, requested_by=telegram_user_id)
         return ForgetOutcome.DELETED if deleted else ForgetOutcome.NOTHING_HELD
 
     async def keep(self, telegram_user_id: int) -> None:
         """The "no" of a /forget: it no longer waits for confirmation."""
-        now = self.clock.now()
         async with self.db.transaction() as tx:
-            account = await tx.accounts.get(telegram_user_id)
-            if account is not None and (account.awaiting or "").startswith(AWAITING_FORGET):
-                await tx.accounts.set_preferences(telegram_user_id, now, awaiting=None)
+            await tx.pending.delete(telegram_user_id, Feature.FORGET.value)
 
     async def forget(self, telegram_user_id: int, *, requested_by: int | None) -> bool:
         """Erase the person; False if nothing was held about them."""
@@ -170,6 +173,8 @@ class Privacy:
             invitations, answers, paths = await tx.privacy.purge_answers(
                 now - self.retain_answers, now
             )
+            # Questions nobody answered in time hold what was typed so far: not kept either.
+            await tx.pending.purge_expired(now)
             if forgotten or invitations or answers:
                 await record(
                     tx,

@@ -18,6 +18,7 @@ from bot.domain.clock import Clock
 from bot.domain.countries import default_timezone, normalize_country
 from bot.domain.invites import InviteProblem, count_guess, find_invite, guess_wait, invite_problem
 from bot.domain.models import Approval, Invite, Member, MemberStatus, Recipient, Role
+from bot.domain.pending import Feature, PendingInputs
 from bot.domain.timezones import resolve_timezone
 from bot.domain.values import clean_text
 from bot.i18n import SUPPORTED_LOCALES
@@ -155,6 +156,7 @@ class Registrations:
         self.db = db
         self.clock = clock
         self.fallback_timezone = fallback_timezone
+        self.pending = PendingInputs(db, clock)
 
     # -- entering ----------------------------------------------------------------------
 
@@ -187,6 +189,7 @@ class Registrations:
             await tx.accounts.ensure(telegram_user_id, chat_id, now)
             existing = await self._load(tx, telegram_user_id)
             if existing is not None and existing.invite_id == invite.id:
+                await self._save(tx, existing)  # typed text answers the registration again
                 return StartOutcome(StartKind.RESUMED, draft=existing)
             data: dict[str, Any] = {"suggested_name": suggested_name.strip()[:200]}
             account = await tx.accounts.get(telegram_user_id)
@@ -259,7 +262,7 @@ class Registrations:
                 draft = await self._load(tx, telegram_user_id)
                 if draft is None or draft.step is not Step.CONSENT:
                     return StepOutcome(draft, Problem.WRONG_STEP if draft else Problem.NO_DRAFT)
-                await tx.registrations.delete(telegram_user_id)
+                await self._end(tx, telegram_user_id)
             return StepOutcome(None)
 
         def apply(draft: Draft) -> tuple[Draft, Problem | None]:
@@ -365,7 +368,7 @@ class Registrations:
             if problem is None and not await tx.invites.consume(draft.invite_id, now):
                 problem = InviteProblem.USED_UP  # taken by someone else a moment ago
             if problem is not None or invite is None:
-                await tx.registrations.delete(telegram_user_id)
+                await self._end(tx, telegram_user_id)
                 return SubmitOutcome(SubmitKind.INVITE_INVALID, problem=problem)
             status = (
                 MemberStatus.ACTIVE if invite.approval is Approval.AUTO else MemberStatus.PENDING
@@ -389,7 +392,7 @@ class Registrations:
             )
             for team in invite.teams:
                 await tx.teams.add_member(team.id, member_id, invite.team_role, now)
-            await tx.registrations.delete(telegram_user_id)
+            await self._end(tx, telegram_user_id)
             await record(
                 tx,
                 now,
@@ -475,6 +478,17 @@ class Registrations:
         await tx.registrations.save(
             draft.telegram_user_id, draft.invite_id, draft.step.value, draft.data, self.clock.now()
         )
+        # The person's next message answers the registration; each step renews the expiry.
+        await self.pending.ask_in(tx, draft.telegram_user_id, Feature.REGISTRATION)
+
+    async def _end(self, tx: Tx, telegram_user_id: int) -> None:
+        await tx.registrations.delete(telegram_user_id)
+        await tx.pending.delete(telegram_user_id, Feature.REGISTRATION.value)
+
+    async def cancel(self, telegram_user_id: int) -> None:
+        """/cancel during a registration: the draft goes; the invitation link starts anew."""
+        async with self.db.transaction() as tx:
+            await self._end(tx, telegram_user_id)
 
 
 async def approvers_for(tx: Tx, country: str) -> list[Recipient]:

@@ -333,11 +333,6 @@ class Roster:
             await tx.accounts.set_preferences(telegram_user_id, self.clock.now(), timezone=resolved)
         return resolved
 
-    async def set_awaiting(self, telegram_user_id: int, awaiting: str | None) -> None:
-        """Remember what typed text the member's next message answers (survives restarts)."""
-        async with self.db.transaction() as tx:
-            await tx.accounts.set_preferences(telegram_user_id, self.clock.now(), awaiting=awaiting)
-
     async def update_profile(self, member_id: int, field: str, text: str) -> str | None:
         """Change one profile field; returns a problem code, or None when saved."""
         if field not in {"full_name", "institution", "position", "email"}:

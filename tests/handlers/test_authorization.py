@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 
 from bot.domain.access import commands_for
 from bot.domain.models import Approval, Audience, MemberStatus, Role, TeamRole
+from bot.domain.pending import Feature
 from bot.domain.plans import plan_spec
 from bot.domain.requests import RequestSpec
 from storage.schema import audit_log, invites, meetings, members, notices, requests
@@ -339,7 +340,7 @@ async def test_forget_yes_without_a_forget_deletes_nothing(bot: Harness) -> None
     # A /forget, then another command that waits for typed text: the question is gone.
     await bot.say(MEMBER, "/forget")
     yes = bot.last_buttons(MEMBER)[0][1]
-    await bot.services.roster.set_awaiting(MEMBER.id, "profile:institution")
+    await bot.services.pending.ask(MEMBER.id, Feature.PROFILE, subject="institution")
     await bot.press(MEMBER, yes)
     assert bot.alerts()[-1] == refusal
     assert (await bot.services.roster.principal(MEMBER.id)).is_active_member

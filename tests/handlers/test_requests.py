@@ -345,7 +345,7 @@ async def _documents(bot: Harness, tmp_path: Path) -> None:
     # A plain file, with this the only documents request open for him, answers it.
     await bot.say(MARKO, "/start")
     bot.api.calls.clear()
-    await bot.services.roster.set_awaiting(MARKO.id, None)
+    await bot.services.pending.clear(MARKO.id)
     await bot.feed(document_update(MARKO, "f-other", "other.pdf"))
     assert [f.file_name for f in (await _response(bot, request_id, "country:MK")).files] == [
         "other.pdf"
