@@ -6,18 +6,21 @@ convene admin add|remove TELEGRAM_ID                                     (bot/cl
 convene focal add|remove TELEGRAM_ID --country CC
 convene team create NAME [--slug S] | team list
 convene members list [--team S] [--country CC] [--status S] [--format table|csv|json]
-convene invite create --team S [--team S2] [--country CC] [--uses N] [--expires 7d]
-                      [--approval auto|manual] [--role member|chair|observer]
-convene invite revoke NUMBER                                             (bot/cli/invites.py)
+convene invite create --team S [--team S2] [--country CC] [--uses N]   (bot/cli/invites.py)
+                      [--expires 7d] [--approval auto|manual] [--role member|chair|observer]
+convene invite revoke NUMBER
 convene meeting create --file meeting.yaml|toml | --title T --start "2026-12-10 09:30" …
-convene meeting list [--all]                                             (bot/cli/meetings.py)
-convene announce --text T | --file F.yaml [--team S] [--country CC] [--role R] [--member N]
-                 [--meeting ID] [--all] [--ack] [--restricted] [--document PATH]
-convene notice resend NOTICE                                             (bot/cli/notices.py)
+                                                                         (bot/cli/meetings.py)
+convene meeting list [--all]
+convene announce --text T | --file F.yaml [--team S] [--country CC]    (bot/cli/notices.py)
+                 [--role R] [--member N] [--meeting ID] [--all] [--ack] [--restricted]
+                 [--document PATH]
+convene notice resend NOTICE
 convene request create | list | deadline | cancel | mark …               (bot/cli/requests.py)
 convene plan import FILE | list | status ID                              (bot/cli/plans.py)
-convene export meeting|request|plan ID | proof NOTICE [--format csv|xlsx] [--output FILE]
-convene export audit [--from D] [--to D]                                 (bot/cli/record.py)
+convene export meeting|request|plan ID | proof NOTICE                    (bot/cli/record.py)
+               [--format csv|xlsx] [--output FILE]
+convene export audit [--from D] [--to D] [--format csv|xlsx] [--output FILE]
 convene forget TELEGRAM_ID | retention purge                             (bot/cli/privacy.py)
 convene i18n extract | update | compile | check                          (bot/cli/i18n.py)
 
