@@ -1,8 +1,12 @@
-"""Everything a handler may call, built once in the composition root."""
+"""Everything a handler may call, built once in the composition root; and, for the command
+line (which reaches storage only through here), the database of the settings and what it
+needs to know of the migrations."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from alembic.script import ScriptDirectory
 
 from bot.config import Settings
 from bot.domain.alerts import AlertThrottle
@@ -21,7 +25,8 @@ from bot.domain.requests import Requests
 from bot.domain.roster import Roster
 from bot.domain.rsvp import Rsvp
 from bot.i18n import I18n
-from storage.db import Database
+from storage.db import Database, _known, alembic_config
+from storage.db import SchemaTooNewError as SchemaTooNewError
 
 
 @dataclass(frozen=True)
@@ -86,3 +91,18 @@ def planner_for(settings: Settings) -> Planner:
             default_timezone=settings.timezone,
         )
     )
+
+
+def open_database(settings: Settings) -> Database:
+    """The database of `settings`; it connects at its first use."""
+    return Database(settings.database_url)
+
+
+def latest_migration() -> str | None:
+    """The newest migration this Convene knows: where `convene db upgrade` takes a database."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def knows_migration(revision: str) -> bool:
+    """Whether `revision` is one of this Convene's migrations (if not, a newer one wrote it)."""
+    return _known(ScriptDirectory.from_config(alembic_config()), revision)

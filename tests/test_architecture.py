@@ -1,6 +1,6 @@
 """The layering, stated: the domain never imports telegram or the handlers (it must run
 with a fake clock and no bot); storage imports neither the handlers, nor telegram, nor the
-command line; the handlers reach storage only through the domain."""
+command line; the handlers and the command line reach storage only through the domain."""
 
 from __future__ import annotations
 
@@ -41,3 +41,7 @@ def test_storage_imports_no_handlers_telegram_or_command_line() -> None:
 
 def test_handlers_reach_storage_only_through_the_domain() -> None:
     assert offenders("handlers", {"storage", "sqlalchemy"}) == []
+
+
+def test_command_line_reaches_storage_only_through_the_domain() -> None:
+    assert offenders("bot/cli", {"storage", "sqlalchemy"}) == []

@@ -1,10 +1,13 @@
-"""Running Convene: `convene doctor`, `convene db backup`, the record and data protection.
+"""Running Convene: the bot, its database and the check of a deployment.
 
-convene doctor                                   what is wrong, in plain words (exit 1 if any)
+convene run                                      run the bot (long polling, or a webhook)
+convene db upgrade | current                     apply the pending migrations | say the current one
 convene db backup [--output FILE]                SQLite online backup (PostgreSQL: pg_dump)
-convene export audit [--from D] [--to D] | proof NOTICE   (the exports are in bot/cli.py)
-convene forget TELEGRAM_ID                       erase a person (a request made to the secretariat)
-convene retention purge                          what the daily job does, now
+convene doctor                                   what is wrong, in plain words (exit 1 if any)
+
+`run` and `doctor` are started by `bot.cli.main` itself (they read the settings their own
+way); `db upgrade` and `db current` open the database without migrating it first, and
+`db backup` copies it as it is.
 """
 
 from __future__ import annotations
@@ -13,67 +16,45 @@ import argparse
 import asyncio
 import sqlite3
 import sys
-from datetime import UTC, datetime, time
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
-from bot.cli_input import InputError, telegram_id
+from bot.cli.common import Commands, Parsers, fail, opened
+from bot.cli.input import InputError
 from bot.config import Settings, SettingsError, redact_url
 
 
-def add_parsers(sub: Any, db: Any) -> None:
-    sub.add_parser("doctor", help="check the configuration, database, catalogs and token")
-    backup = db.add_parser("backup", help="a consistent copy of a SQLite database, online")
-    backup.add_argument("--output", help="file to write (default convene-backup-TIME.db)")
-    sub.add_parser("forget", help="erase a person's data").add_argument(
-        "telegram_id", type=telegram_id
-    )
-    retention = sub.add_parser("retention", help="data retention").add_subparsers(
+def add_run(sub: Any) -> None:
+    sub.add_parser("run", help="run the bot (long polling)")
+
+
+def add_db(sub: Any) -> None:
+    db = sub.add_parser("db", help="database migrations").add_subparsers(
         dest="action", required=True
     )
-    retention.add_parser("purge", help="forget old revoked members, purge old answers, now")
+    db.add_parser("upgrade", help="apply pending migrations")
+    db.add_parser("current", help="show the migration the database is at")
+    backup = db.add_parser("backup", help="a consistent copy of a SQLite database, online")
+    backup.add_argument("--output", help="file to write (default convene-backup-TIME.db)")
 
 
-def _fail(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return 1
+def add_doctor(sub: Any) -> None:
+    sub.add_parser("doctor", help="check the configuration, database, catalogs and token")
 
 
-def day(option: str, text: str | None, timezone: str) -> datetime | None:
-    """The start of a day given as YYYY-MM-DD, in `timezone`."""
-    from bot.i18n import zone
-
-    if not text:
-        return None
-    try:
-        found = datetime.strptime(text, "%Y-%m-%d").date()
-    except ValueError:
-        raise InputError(f"{option}: {text!r} is not a date such as 2026-11-01") from None
-    return datetime.combine(found, time(0), tzinfo=zone(timezone))
-
-
-async def forget(
+async def db_upgrade(
     args: argparse.Namespace, settings: Settings, db: Any, roster: Any, clock: Any
 ) -> int:
-    from bot.domain.privacy import Privacy
-
-    privacy = Privacy(db, clock, settings.retain_revoked, settings.retain_answers)
-    if not await privacy.forget(args.telegram_id, requested_by=None):
-        return _fail(f"nothing is held about Telegram user {args.telegram_id}")
-    print(f"Telegram user {args.telegram_id} forgotten; the audit log keeps a pseudonym only.")
+    revision = await opened(db, settings, db.upgrade())
+    print(f"Database {redact_url(settings.database_url)} is at migration {revision}.")
     return 0
 
 
-async def retention_purge(
+async def db_current(
     args: argparse.Namespace, settings: Settings, db: Any, roster: Any, clock: Any
 ) -> int:
-    from bot.domain.privacy import Privacy
-
-    report = await Privacy(db, clock, settings.retain_revoked, settings.retain_answers).purge()
-    print(
-        f"Forgotten: {report.members} revoked members; purged: {report.invitations} "
-        f"invitations and {report.answers} answers."
-    )
+    print(await opened(db, settings, db.current_revision()) or "empty (no migration applied)")
     return 0
 
 
@@ -99,11 +80,11 @@ async def db_backup(
         return 2
     source = settings.database_url.split("///", 1)[1]
     if not await asyncio.to_thread(Path(source).is_file):
-        return _fail(f"there is no database file at {source}")
+        return fail(f"there is no database file at {source}")
     stamp = clock.now().astimezone(UTC).strftime("%Y%m%d-%H%M%S")
     target = Path(args.output or f"convene-backup-{stamp}.db")
     if await asyncio.to_thread(target.exists):
-        return _fail(f"{target} exists already; choose another --output")
+        return fail(f"{target} exists already; choose another --output")
     if not await asyncio.to_thread(target.parent.is_dir):
         raise InputError(f"--output: there is no folder {target.parent}")
     try:
@@ -111,7 +92,7 @@ async def db_backup(
     except sqlite3.Error as error:
         raise InputError(f"--output: cannot write the copy to {target} ({error})") from None
     if check != "ok":
-        return _fail(f"the copy in {target} failed its integrity check: {check}")
+        return fail(f"the copy in {target} failed its integrity check: {check}")
     print(f"Backed up {source} to {target} (integrity check: ok).")
     return 0
 
@@ -147,12 +128,10 @@ async def doctor() -> int:
 
 
 async def _check_database(settings: Settings, say: Any) -> None:
-    from alembic.script import ScriptDirectory
-
-    from storage.db import Database, _known, alembic_config
+    from bot.services import knows_migration, latest_migration, open_database
 
     url = redact_url(settings.database_url)
-    database = Database(settings.database_url)
+    database = open_database(settings)
     try:
         current = await asyncio.wait_for(database.current_revision(), 10)
     except Exception as error:  # any driver's error: say it plainly
@@ -160,13 +139,12 @@ async def _check_database(settings: Settings, say: Any) -> None:
         return
     finally:
         await database.close()
-    scripts = ScriptDirectory.from_config(alembic_config())
-    head = scripts.get_current_head()
+    head = latest_migration()
     if current == head:
         say(True, f"Database {url} is at migration {current}, the latest.")
     elif current is None:
         say(False, f"Database {url} is empty: run `convene db upgrade` (the bot also does it).")
-    elif not _known(scripts, current):
+    elif not knows_migration(current):
         say(False, f"Database {url} is at {current}, newer than this Convene: upgrade Convene.")
     else:
         say(False, f"Database {url} is at {current}; run `convene db upgrade` to reach {head}.")
@@ -233,8 +211,13 @@ def _check_files(settings: Settings, say: Any) -> None:
     say(True, f"Documents are saved in {folder.resolve()}.")
 
 
-COMMANDS = {
-    ("forget", None): forget,
-    ("retention", "purge"): retention_purge,
+PARSERS: Parsers = {"run": add_run, "db": add_db, "doctor": add_doctor}
+
+COMMANDS: Commands = {
+    ("db", "upgrade"): db_upgrade,
+    ("db", "current"): db_current,
     ("db", "backup"): db_backup,
 }
+
+# The commands that take the database as it is: every other one migrates it first.
+AS_IT_IS = {("db", "upgrade"), ("db", "current"), ("db", "backup")}

@@ -1,4 +1,4 @@
-"""`convene request …`, `convene plan …` and their exports (see bot/cli.py).
+"""Requests with a deadline from the command line.
 
 convene request create --file request.yaml|toml | --title T --deadline "2027-09-10" --to countries=RS,MK
                        [--body B] [--answer text|choice|documents] [--option O …] [--accept-late]
@@ -7,26 +7,21 @@ convene request list [--all]
 convene request deadline ID "2027-09-20 17:00"
 convene request cancel ID
 convene request mark ID PARTY not-applicable|pending      (PARTY: RS, member:12, team:3)
-convene plan import FILE.yaml|toml|csv [--slug S --title T --timezone TZ --locale L]
-convene plan list
-convene plan status ID
-(their exports, `convene export request ID | plan ID`, are in bot/cli.py)
+(Their export, `convene export request ID`, is in bot/cli/record.py.)
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import re
-import sys
-from pathlib import Path
 from typing import Any
 
-from bot.cli_input import Fields, InputError, read_data_file, read_text, row_number
+from bot.cli.common import Commands, Parsers, fail
+from bot.cli.input import Fields, InputError, read_data_file, row_number
 from bot.config import Settings
 
 
-def add_parsers(sub: Any) -> None:
+def add_request(sub: Any) -> None:
     request = sub.add_parser("request", help="requests with a deadline").add_subparsers(
         dest="action", required=True
     )
@@ -63,29 +58,12 @@ def add_parsers(sub: Any) -> None:
     mark.add_argument("party")
     mark.add_argument("status", choices=["not-applicable", "pending"])
 
-    plan = sub.add_parser("plan", help="action plans").add_subparsers(dest="action", required=True)
-    imported = plan.add_parser("import", help="import or update a plan from YAML, TOML or CSV")
-    imported.add_argument("file")
-    imported.add_argument("--slug", help="for CSV: the plan's short name")
-    imported.add_argument("--title", help="for CSV: the plan's title")
-    imported.add_argument("--timezone", help="for CSV (default CONVENE_TIMEZONE)")
-    imported.add_argument("--locale", default="en", help="for CSV: language of the texts")
-    plan.add_parser("list")
-    plan.add_parser("status").add_argument("plan_id", type=row_number)
 
-
-def _services(settings: Settings, db: Any, clock: Any) -> Any:
-    from bot.domain.plans import Plans
+def _requests(settings: Settings, db: Any, clock: Any) -> Any:
     from bot.domain.requests import Requests
     from bot.services import planner_for
 
-    planner = planner_for(settings)
-    return Requests(db, clock, planner), Plans(db, clock, planner)
-
-
-def _fail(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return 1
+    return Requests(db, clock, planner_for(settings))
 
 
 def _request_problem(error: Any, request_id: int) -> InputError:
@@ -172,12 +150,12 @@ async def request_create(
         reminder_offsets=offsets,
         skip_days_off=skip_days_off,
     )
-    requests, _ = _services(settings, db, clock)
+    requests = _requests(settings, db, clock)
     try:
         request_id, notice_id, count = await requests.create(spec, created_by=None)
     except RequestError as error:
         detail = f" ({error.value})" if error.value else ""
-        return _fail(f"the request is not valid: {error.problem.value.replace('_', ' ')}{detail}")
+        return fail(f"the request is not valid: {error.problem.value.replace('_', ' ')}{detail}")
     print(f"Request #{request_id} {title!r} created, due {deadline.isoformat(timespec='minutes')}.")
     print(
         f"Sent to:  {count} member{'s' if count != 1 else ''} (notice #{notice_id}; the running bot sends it)"
@@ -188,7 +166,7 @@ async def request_create(
 async def request_list(
     args: argparse.Namespace, settings: Settings, db: Any, roster: Any, clock: Any
 ) -> int:
-    requests, _ = _services(settings, db, clock)
+    requests = _requests(settings, db, clock)
     found = await requests.listing(open_only=not args.all)
     for request in found:
         report = await requests.report(request.id)
@@ -208,13 +186,13 @@ async def request_deadline(
     from bot.domain.meetings import parse_local_datetime
     from bot.domain.requests import RequestError
 
-    requests, _ = _services(settings, db, clock)
+    requests = _requests(settings, db, clock)
     request = await requests.get(args.request_id)
     if request is None:
-        return _fail(f"there is no request #{args.request_id}")
+        return fail(f"there is no request #{args.request_id}")
     deadline = parse_local_datetime(args.deadline, request.timezone, end_of_day=True)
     if deadline is None:
-        return _fail(
+        return fail(
             f"DEADLINE: not a date: cannot read {args.deadline!r} as a date and time in "
             f"{request.timezone} (e.g. 2027-09-20 or 2027-09-20 17:00)"
         )
@@ -232,7 +210,7 @@ async def request_cancel(
 ) -> int:
     from bot.domain.requests import RequestError
 
-    requests, _ = _services(settings, db, clock)
+    requests = _requests(settings, db, clock)
     try:
         await requests.cancel(args.request_id)
     except RequestError as error:
@@ -247,7 +225,7 @@ async def request_mark(
     from bot.domain.models import ResponseStatus
     from bot.domain.requests import RequestError, normalize_party
 
-    requests, _ = _services(settings, db, clock)
+    requests = _requests(settings, db, clock)
     status = (
         ResponseStatus.NOT_APPLICABLE if args.status == "not-applicable" else ResponseStatus.PENDING
     )
@@ -263,74 +241,12 @@ async def request_mark(
     return 0
 
 
-async def plan_import(
-    args: argparse.Namespace, settings: Settings, db: Any, roster: Any, clock: Any
-) -> int:
-    from bot.domain.plans import PlanError, plan_spec, plan_spec_from_csv
+PARSERS: Parsers = {"request": add_request}
 
-    path = Path(args.file)
-    _, plans = _services(settings, db, clock)
-    try:
-        if path.suffix.lower() == ".csv":
-            if not args.slug:
-                return _fail("a CSV plan needs --slug (and usually --title)")
-            text = await asyncio.to_thread(read_text, str(path))
-            spec = plan_spec_from_csv(
-                text,
-                slug=args.slug,
-                title=args.title,
-                timezone=args.timezone or settings.timezone,
-                locale=args.locale,
-                now=clock.now(),
-            )
-        else:
-            values = await asyncio.to_thread(read_data_file, str(path))
-            spec = plan_spec(values, clock.now(), args.timezone or settings.timezone)
-        result = await plans.import_plan(spec)
-    except PlanError as error:
-        raise InputError(f"{path}: {error}") from None
-    print(
-        f"Plan #{result.plan_id} {spec.title!r}: {result.created} items added, {result.updated} updated."
-    )
-    print(f"Obligations created: {result.obligations} (reminders planned).")
-    for ref in result.without_deadline:
-        print(f"Item {ref}: its date has passed; no obligation was created.")
-    return 0
-
-
-async def plan_list(
-    args: argparse.Namespace, settings: Settings, db: Any, roster: Any, clock: Any
-) -> int:
-    _, plans = _services(settings, db, clock)
-    found = await plans.listing()
-    for plan in found:
-        print(f"{plan.id}\t{plan.slug}\t{plan.title}")
-    print(f"({len(found)} plan{'s' if len(found) != 1 else ''})")
-    return 0
-
-
-async def plan_status(
-    args: argparse.Namespace, settings: Settings, db: Any, roster: Any, clock: Any
-) -> int:
-    from bot.domain.reports import cell_text, plan_sheets
-
-    _, plans = _services(settings, db, clock)
-    report = await plans.report(args.plan_id)
-    if report is None:
-        return _fail(f"there is no action plan #{args.plan_id}")
-    rows = plan_sheets(report, clock.now())["Obligations"]
-    for row in rows:
-        print("\t".join(cell_text(value) for value in row[:4] + row[5:8]))
-    return 0
-
-
-COMMANDS: dict[tuple[str, str | None], Any] = {
+COMMANDS: Commands = {
     ("request", "create"): request_create,
     ("request", "list"): request_list,
     ("request", "deadline"): request_deadline,
     ("request", "cancel"): request_cancel,
     ("request", "mark"): request_mark,
-    ("plan", "import"): plan_import,
-    ("plan", "list"): plan_list,
-    ("plan", "status"): plan_status,
 }

@@ -1,0 +1,19 @@
+"""`convene` run in process, as the operator would, off the test's event loop."""
+
+from __future__ import annotations
+
+import asyncio
+
+from alembic.script import ScriptDirectory
+
+from bot.cli import main
+from storage.db import alembic_config
+
+# The newest migration: where `convene db upgrade` takes a database.
+HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+async def run(*args: str) -> int:
+    """`convene ARGS`; its exit code (an argparse exit is an error of the test)."""
+    # main() runs its own event loop; keep it off the test's loop.
+    return await asyncio.to_thread(main, list(args))
