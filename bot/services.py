@@ -25,7 +25,7 @@ from bot.domain.requests import Requests
 from bot.domain.roster import Roster
 from bot.domain.rsvp import Rsvp
 from bot.i18n import I18n
-from storage.db import Database, _known, alembic_config
+from storage.db import Database, alembic_config, known_revision
 from storage.db import SchemaTooNewError as SchemaTooNewError
 
 
@@ -105,4 +105,4 @@ def latest_migration() -> str | None:
 
 def knows_migration(revision: str) -> bool:
     """Whether `revision` is one of this Convene's migrations (if not, a newer one wrote it)."""
-    return _known(ScriptDirectory.from_config(alembic_config()), revision)
+    return known_revision(ScriptDirectory.from_config(alembic_config()), revision)

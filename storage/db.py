@@ -120,7 +120,7 @@ def _upgrade(connection: Connection) -> str | None:
     config = alembic_config(connection)
     scripts = ScriptDirectory.from_config(config)
     current = _current_revision(connection)
-    if current is not None and not _known(scripts, current):
+    if current is not None and not known_revision(scripts, current):
         raise SchemaTooNewError(
             f"The database is at migration {current!r}, which this version of Convene does "
             f"not know (it knows up to {scripts.get_current_head()!r}). It was upgraded by a "
@@ -135,7 +135,7 @@ def _upgrade(connection: Connection) -> str | None:
     return revision
 
 
-def _known(scripts: ScriptDirectory, revision: str) -> bool:
+def known_revision(scripts: ScriptDirectory, revision: str) -> bool:
     try:
         return scripts.get_revision(revision) is not None
     except Exception:  # alembic raises several kinds for an unknown revision
