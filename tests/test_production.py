@@ -27,7 +27,7 @@ from storage.db import Database
 from tests.auxil.data import insert_member
 from tests.auxil.fake_bot_api import TOKEN, FakeBotApi, serve
 from tests.auxil.harness import Person, message_update
-from tests.test_e2e_polling import WAIT, bot_process, until
+from tests.auxil.process import WAIT, bot_process, until
 
 SECRET = "s3cret-token_for-the-webhook"
 

@@ -17,9 +17,10 @@ from bot.domain.plans import plan_spec
 from bot.domain.requests import RequestSpec
 from storage.schema import audit_log, invites, meetings, members, notices, requests
 from tests.auxil.harness import Harness, Person
+from tests.auxil.meetings import spec as meeting_spec
+from tests.auxil.people import new_invite, register, setup_team
+from tests.auxil.reading import count, t
 from tests.conftest import ADMIN_ID
-from tests.handlers.test_meetings import spec as meeting_spec
-from tests.handlers.test_onboarding import count, new_invite, register, setup_team, t
 
 ADMIN = Person(ADMIN_ID, "Dragana", "Stojanović", "en")
 MEMBER = Person(400, "Teodora", "Teodorović", "bg")

@@ -5,68 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-import sqlalchemy as sa
 
 from bot.domain.models import Approval, MemberStatus
-from bot.i18n import Translator
 from storage.schema import accounts, invites, members, registrations
 from tests.auxil.harness import Harness, Person, message_update
+from tests.auxil.people import TEAM, new_invite, register, setup_team
+from tests.auxil.reading import count, t
 from tests.conftest import ADMIN_ID
 
-TEAM = "Regional expert team – criminal matters"
 ADMIN = Person(ADMIN_ID, "Dragana", "Stojanović", "sr")
-
-
-async def setup_team(bot: Harness) -> None:
-    await bot.services.roster.create_team(TEAM, "criminal")
-
-
-async def new_invite(bot: Harness, **options: object) -> str:
-    options.setdefault("approval", Approval.AUTO)
-    created = await bot.services.invites.create(team_slugs=["criminal"], **options)  # type: ignore[arg-type]
-    return created.token
-
-
-async def register(
-    bot: Harness,
-    person: Person,
-    token: str,
-    locale: str,
-    *,
-    country: str | None = "RS",
-    institution: str = "Ministry of Justice",
-    position: str = "Assistant Minister",
-    email: str | None = None,
-    submit: bool = True,
-) -> None:
-    await bot.say(person, f"/start {token}")
-    await bot.press(person, f"reg:lang:{locale}")
-    await bot.press(person, "reg:consent:yes")
-    await bot.press(person, "reg:name:keep")
-    if country:
-        await bot.press(person, f"reg:country:{country}")
-    await bot.say(person, institution)
-    await bot.say(person, position)
-    if email:
-        await bot.say(person, email)
-    else:
-        await bot.press(person, "reg:email:skip")
-    await bot.press(person, "reg:tz:keep")
-    if submit:
-        await bot.press(person, "reg:submit")
-
-
-async def count(bot: Harness, table: sa.Table) -> int:
-    async with bot.services.db.transaction() as tx:
-        return int(
-            (
-                await tx.connection.execute(sa.select(sa.func.count()).select_from(table))
-            ).scalar_one()
-        )
-
-
-def t(bot: Harness, locale: str) -> Translator:
-    return bot.services.i18n.translator(locale)
 
 
 @pytest.mark.parametrize(
