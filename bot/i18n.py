@@ -78,7 +78,7 @@ _ONE_OTHER = "nplurals=2; plural=(n != 1);"
 # gettext Plural-Forms following CLDR's categories, in CLDR order (one, two, few, many, other).
 # Written out because Babel's own table predates CLDR for ru/uk (3 forms) and hu/tr/ka/hy
 # (1 form), and its CLDR conversion for Italian uses an operand gettext cannot evaluate.
-# tests/test_i18n.py checks each against Babel's CLDR rules for 0..1000.
+# tests/bot/test_i18n.py checks each against Babel's CLDR rules for 0..1000.
 PLURAL_FORMS: dict[str, str] = {
     "en": _ONE_OTHER,
     "sq": _ONE_OTHER,
