@@ -13,8 +13,6 @@ import contextlib
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import replace
-from datetime import datetime
 from typing import Any
 
 from telegram import Update
@@ -26,21 +24,25 @@ from telegram.ext import (
 )
 
 from bot.context import ConveneContext
-from bot.domain.countries import normalize_country
-from bot.domain.meetings import (
-    MeetingError,
-    MeetingSpec,
-    Problem,
-    default_deadline,
-    meeting_from_spec,
-    parse_local_datetime,
+from bot.domain.meeting_drafts import (
+    SKIPPABLE,
+    STEPS,
+    draft_of,
+    next_step,
+    spec_of,
+    take_answer,
 )
-from bot.domain.models import Audience, Meeting, MeetingMode, MeetingStatus, TeamRole
-from bot.domain.notices import NoticeError, parse_audience
+from bot.domain.meetings import (
+    MAX_TITLE,
+    MIN_TITLE,
+    MeetingError,
+    Problem,
+    meeting_from_spec,
+)
+from bot.domain.models import Meeting, MeetingMode, MeetingStatus
 from bot.domain.pending import Feature, Pending
-from bot.domain.timezones import resolve_timezone
 from bot.domain.values import parse_id
-from bot.i18n import Translator, zone
+from bot.i18n import Translator
 from handlers.common import (
     PRIVATE,
     alert,
@@ -56,22 +58,6 @@ from handlers.notices import start_progress, wake_worker
 logger = logging.getLogger(__name__)
 
 DIALOG = "meeting"
-STEPS = (
-    "title",
-    "description",
-    "agenda",
-    "timezone",
-    "start",
-    "end",
-    "mode",
-    "venue",
-    "city",
-    "country",
-    "link",
-    "audience",
-    "deadline",
-)
-SKIPPABLE = {"description", "agenda", "venue", "city", "country", "deadline"}
 CANCEL = re.compile(r"^mtgc:([0-9]{1,19})$")
 
 
@@ -133,27 +119,6 @@ def _default_timezone(context: ConveneContext) -> str:
     return (account.timezone if account else None) or context.services.settings.timezone
 
 
-def _next_step(step: str, data: dict[str, Any]) -> str:
-    """The step after `step`, skipping those the chosen format does not need."""
-    if data.get("until") == step:
-        del data["until"]
-        data["review"] = True
-    if data.get("review"):
-        return "preview"
-    index = STEPS.index(step) + 1
-    while index < len(STEPS):
-        candidate = STEPS[index]
-        mode = data.get("mode")
-        if candidate in {"venue", "city", "country"} and mode == MeetingMode.ONLINE.value:
-            index += 1
-            continue
-        if candidate == "link" and mode == MeetingMode.IN_PERSON.value:
-            index += 1
-            continue
-        return candidate
-    return "preview"
-
-
 # -- storage of the dialog ------------------------------------------------------------------
 
 
@@ -168,60 +133,6 @@ async def _load(context: ConveneContext, user_id: int) -> tuple[str, dict[str, A
 
 async def _drop(context: ConveneContext, user_id: int) -> None:
     await context.services.pending.clear(user_id, Feature.MEETING)
-
-
-def _data_of(meeting: Meeting) -> dict[str, Any]:
-    return {
-        "meeting_id": meeting.id,
-        "title": meeting.title,
-        "description": meeting.description,
-        "agenda": meeting.agenda,
-        "ref_locale": meeting.ref_locale,
-        "timezone": meeting.timezone,
-        "start": meeting.starts_at.isoformat(),
-        "end": meeting.ends_at.isoformat(),
-        "mode": meeting.mode.value,
-        "venue": meeting.venue,
-        "city": meeting.city,
-        "country": meeting.host_country,
-        "link": meeting.online_url,
-        "audience": meeting.audience.as_json(),
-        "deadline": meeting.rsvp_deadline.isoformat(),
-        "tentative": meeting.tentative,
-        "ask_comment": meeting.ask_comment,
-        "review": True,
-    }
-
-
-def _spec(data: dict[str, Any], original: Meeting | None) -> MeetingSpec:
-    starts_at = datetime.fromisoformat(data["start"])
-    timezone = data["timezone"]
-    deadline = (
-        datetime.fromisoformat(data["deadline"])
-        if data.get("deadline")
-        else default_deadline(starts_at, timezone)
-    )
-    spec = MeetingSpec(
-        title=data.get("title", ""),
-        description=data.get("description") or "",
-        agenda=data.get("agenda") or "",
-        ref_locale=data.get("ref_locale", "en"),
-        timezone=timezone,
-        starts_at=starts_at,
-        ends_at=datetime.fromisoformat(data["end"]),
-        mode=MeetingMode(data["mode"]),
-        venue=data.get("venue"),
-        city=data.get("city"),
-        host_country=data.get("country"),
-        online_url=data.get("link"),
-        audience=Audience.from_json(data.get("audience") or {}),
-        rsvp_deadline=deadline,
-        tentative=bool(data.get("tentative")),
-        ask_comment=bool(data.get("ask_comment")),
-    )
-    if original is not None:
-        spec = replace(spec, translations=dict(original.translations))
-    return spec
 
 
 # -- the steps ------------------------------------------------------------------------------
@@ -258,7 +169,9 @@ def _meeting_problem(t: Translator, error: MeetingError) -> str:
     the value of one problem (a country typed) is not the number another one needs."""
     problem = error.problem
     texts: dict[Problem, Callable[[], str]] = {
-        Problem.TITLE: lambda: t.gettext("A title needs 2 to 300 characters."),
+        Problem.TITLE: lambda: t.gettext(
+            "A title needs {min} to {max} characters.", min=MIN_TITLE, max=MAX_TITLE
+        ),
         Problem.TEXT_TOO_LONG: lambda: t.gettext(
             "That is too long (at most {max} characters). Please try again.",
             max=_number(error.value),
@@ -305,85 +218,13 @@ async def _take(
     update: Update, context: ConveneContext, step: str, data: dict[str, Any], text: str | None
 ) -> None:
     """Store the answer to `step` (None: skipped) and move on, or say what is wrong."""
-    t = context.t
-    timezone = data.get("timezone") or _default_timezone(context)
     now = context.services.clock.now()
     try:
-        if step == "title":
-            title = " ".join((text or "").split())
-            if not 2 <= len(title) <= 300:
-                raise MeetingError(Problem.TITLE)
-            data["title"] = title
-        elif step in {"description", "agenda"}:
-            if text and len(text) > 3000:
-                raise MeetingError(Problem.TEXT_TOO_LONG, "3000")
-            data[step] = (text or "").strip()
-        elif step == "timezone":
-            resolved = resolve_timezone(text or "")
-            if resolved is None:
-                raise MeetingError(Problem.TIMEZONE)
-            data["timezone"] = resolved
-        elif step == "start":
-            moment = parse_local_datetime(text or "", timezone)
-            if moment is None:
-                raise MeetingError(Problem.START)
-            if moment <= now:
-                raise MeetingError(Problem.START_PAST)
-            data["start"] = moment.isoformat()
-        elif step == "end":
-            value = (text or "").strip()
-            if re.match(r"^\d{1,2}[:.]\d{2}$", value) and data.get("start"):
-                start_local = datetime.fromisoformat(data["start"]).astimezone(zone(timezone))
-                value = f"{start_local.date().isoformat()} {value.replace('.', ':')}"
-            moment = parse_local_datetime(value, timezone)
-            if moment is None:
-                raise MeetingError(Problem.START)
-            if data.get("start") and moment <= datetime.fromisoformat(data["start"]):
-                raise MeetingError(Problem.END_BEFORE_START)
-            data["end"] = moment.isoformat()
-        elif step in {"venue", "city"}:
-            if text and len(text) > 300:
-                raise MeetingError(Problem.TEXT_TOO_LONG, "300")
-            data[step] = (text or "").strip() or None
-        elif step == "country":
-            if text is None:
-                data["country"] = None
-            else:
-                code = normalize_country(text)
-                if code is None:
-                    raise MeetingError(Problem.COUNTRY, text.strip())
-                data["country"] = code
-        elif step == "link":
-            value = (text or "").strip()
-            if not re.match(r"^https?://\S+$", value) or len(value) > 300:
-                raise MeetingError(Problem.LINK)
-            data["link"] = value
-        elif step == "audience":
-            try:
-                audience = parse_audience((text or "").split())
-            except NoticeError:
-                raise MeetingError(Problem.AUDIENCE_EMPTY) from None
-            if audience.meeting is not None or any(
-                role not in {r.value for r in TeamRole} for role in audience.roles
-            ):
-                raise MeetingError(Problem.AUDIENCE_EMPTY)
-            data["audience"] = audience.as_json()
-        elif step == "deadline":
-            if text is None:
-                data["deadline"] = None
-            else:
-                moment = parse_local_datetime(text, timezone, end_of_day=True)
-                if moment is None:
-                    raise MeetingError(Problem.START)
-                if moment <= now:
-                    raise MeetingError(Problem.DEADLINE_PAST)
-                if data.get("start") and moment > datetime.fromisoformat(data["start"]):
-                    raise MeetingError(Problem.DEADLINE_AFTER_START)
-                data["deadline"] = moment.isoformat()
+        take_answer(step, text, data, now, data.get("timezone") or _default_timezone(context))
     except MeetingError as error:
-        await reply(update, _meeting_problem(t, error))
+        await reply(update, _meeting_problem(context.t, error))
         return
-    await _ask(update, context, _next_step(step, data), data)
+    await _ask(update, context, next_step(step, data), data)
 
 
 async def on_input(update: Update, context: ConveneContext, pending: Pending) -> bool:
@@ -410,7 +251,7 @@ async def _preview(update: Update, context: ConveneContext, data: dict[str, Any]
     t = context.t
     services = context.services
     original = await services.meetings.get(data["meeting_id"]) if data.get("meeting_id") else None
-    spec = _spec(data, original)
+    spec = spec_of(data, original)
     now = services.clock.now()
     sample = meeting_from_spec(spec, now, meeting_id=original.id if original else 0)
     invited = await services.notices.count_members(spec.audience)
@@ -493,7 +334,7 @@ async def on_meeting_button(update: Update, context: ConveneContext) -> None:
             # them, then come back to the preview.
             data["review"] = False
             data["until"] = "country" if data["mode"] == MeetingMode.IN_PERSON.value else "link"
-        await _ask(update, context, _next_step("mode", data), data)
+        await _ask(update, context, next_step("mode", data), data)
     elif action.startswith("opt:") and step == "preview":
         key = {"opt:tentative": "tentative", "opt:comment": "ask_comment"}.get(action)
         if key is None:
@@ -536,10 +377,10 @@ async def _publish(update: Update, context: ConveneContext, data: dict[str, Any]
         if meeting_id:
             original = await services.meetings.get(meeting_id)
             outcome = await services.meetings.edit(
-                meeting_id, _spec(data, original), edited_by=user.id
+                meeting_id, spec_of(data, original), edited_by=user.id
             )
         else:
-            outcome = await services.meetings.announce(_spec(data, None), created_by=user.id)
+            outcome = await services.meetings.announce(spec_of(data, None), created_by=user.id)
     except MeetingError as error:
         await reply(update, _meeting_problem(t, error))
         return
@@ -601,7 +442,7 @@ async def edit_meeting(update: Update, context: ConveneContext) -> None:
     meeting = await _open_meeting(update, context, usage)
     if meeting is None:
         return
-    data = _data_of(meeting)
+    data = draft_of(meeting)
     await _save(context, principal.telegram_user_id, "preview", data)
     await _preview(update, context, data)
 

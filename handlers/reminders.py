@@ -12,8 +12,13 @@ from typing import Any
 
 from bot.context import SERVICES_KEY, WORKER_KEY
 from bot.delivery import Part, TextPart
-from bot.domain.models import Answer, Delivery, Notice
-from bot.domain.reminders import parse_step, parse_subject
+from bot.domain.models import Delivery, Notice
+from bot.domain.reminders import (
+    meeting_reminder_due,
+    parse_step,
+    parse_subject,
+    request_reminder_due,
+)
 from bot.domain.requests import RequestError
 from bot.i18n import Translator
 from bot.services import Services
@@ -41,9 +46,7 @@ async def render_reminder(
             owed = await services.requests.view(key, user_id)
         except RequestError:
             return None
-        if not owed.response.owed or int(owed.request.deadline.timestamp()) != int(
-            moment.timestamp()
-        ):
+        if not request_reminder_due(owed.response, owed.request.deadline, moment):
             return None  # answered meanwhile, or the deadline moved (newer reminders follow)
         if step_kind == "before":
             heading = t.gettext(
@@ -123,16 +126,14 @@ async def _meeting(
         return None
     meeting, invitation = view.meeting, view.invitation
     now = services.clock.now()
+    if not meeting_reminder_due(step_kind, invitation):
+        return None
     if step_kind == "before":
-        if invitation.answer is not None and not invitation.needs_confirmation:
-            return None
         heading = t.gettext(
             "⏰ <b>Reminder</b>: please answer this invitation by {deadline}.",
             deadline=t.datetime(meeting.rsvp_deadline, timezone),
         )
     else:
-        if invitation.answer not in (Answer.IN_PERSON, Answer.ONLINE):
-            return None
         heading = t.gettext(
             "⏰ <b>Reminder</b>: the meeting starts {relative}.",
             relative=t.relative(meeting.starts_at - now),

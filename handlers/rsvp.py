@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-from dataclasses import replace
 
 from telegram import InputFile, Update
 from telegram.error import BadRequest, TelegramError
@@ -158,9 +157,7 @@ async def on_comment_button(update: Update, context: ConveneContext) -> None:
     if invitation_id is None:
         await alert(update, t.gettext("This button is no longer valid."))
         return
-    result = await context.services.rsvp.view(invitation_id, user.id)
-    if result.ok and context.services.clock.now() >= result.meeting.rsvp_deadline:  # type: ignore[union-attr]
-        result = replace(result, outcome=Outcome.DEADLINE_PASSED)
+    result = await context.services.rsvp.may_comment(invitation_id, user.id)
     if not result.ok:
         await _refuse(update, context, result)
         return

@@ -44,6 +44,7 @@ from bot.i18n import SUPPORTED_LOCALES, zone
 from storage.db import Database
 from storage.tx import Tx
 
+MIN_TITLE = 2
 MAX_TITLE = 300
 MAX_TEXT = 3000  # a Telegram message holds 4096 characters; the rest of the card needs room
 MAX_PLACE = 300
@@ -151,7 +152,7 @@ async def check_spec(tx: Tx, spec: MeetingSpec, now: datetime, *, is_new: bool) 
     """Raise MeetingError for the first problem; return the spec normalised."""
     spec = replace(spec, description=clean_text(spec.description), agenda=clean_text(spec.agenda))
     title = " ".join(clean_text(spec.title).split())
-    if not 2 <= len(title) <= MAX_TITLE:
+    if not MIN_TITLE <= len(title) <= MAX_TITLE:
         raise MeetingError(Problem.TITLE, title)
     for text in (spec.description, spec.agenda):
         if len(text) > MAX_TEXT:

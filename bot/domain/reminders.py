@@ -35,6 +35,7 @@ from typing import Any
 from bot.domain.clock import Clock
 from bot.domain.models import (
     Answer,
+    Invitation,
     Meeting,
     MeetingStatus,
     Member,
@@ -398,3 +399,22 @@ class Reminders:
             await tx.notices.reopen(notice_id)
             report.notices.add(notice_id)
             report.queued += len(recipients)
+
+
+# -- still due? ----------------------------------------------------------------------------
+# A reminder's text is made when it is sent, from the current state; these say whether it is
+# still worth sending at that moment (handlers/reminders.py renders only those that are).
+
+
+def request_reminder_due(response: Response, deadline: datetime, planned_for: datetime) -> bool:
+    """A reminder before or after a request's deadline: the party still owes the answer, and
+    the deadline is the one the reminder was planned for (a moved deadline has newer ones)."""
+    return response.owed and int(deadline.timestamp()) == int(planned_for.timestamp())
+
+
+def meeting_reminder_due(step_kind: str, invitation: Invitation) -> bool:
+    """Before the RSVP deadline: while the invitation is unanswered or its answer must be
+    confirmed again. Before the meeting: only for those who said they will attend."""
+    if step_kind == "before":
+        return invitation.answer is None or invitation.needs_confirmation
+    return invitation.answer in (Answer.IN_PERSON, Answer.ONLINE)

@@ -88,6 +88,12 @@ class Rsvp:
         async with self.db.transaction() as tx:
             return await self._load(tx, invitation_id, telegram_user_id, writing=False)
 
+    async def may_comment(self, invitation_id: int, telegram_user_id: int) -> Result:
+        """Whether the presser may write a comment now (the answers' rules: before the
+        deadline, on a meeting not cancelled); SAVED if so."""
+        async with self.db.transaction() as tx:
+            return await self._load(tx, invitation_id, telegram_user_id, writing=True)
+
     async def mine(self, telegram_user_id: int) -> list[tuple[Meeting, Invitation]]:
         """The member's upcoming meetings with their invitation, soonest first."""
         async with self.db.transaction() as tx:
