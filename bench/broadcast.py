@@ -58,7 +58,6 @@ from bench.seed import fresh_database, seed_members
 from bench.stats import percentile, summarize
 from bot.app import build_application
 from bot.config import Settings, redact_url
-from bot.context import SERVICES_KEY, WORKER_KEY
 from bot.domain.models import Audience
 from bot.domain.notices import AnnouncementSpec
 
@@ -163,7 +162,7 @@ async def running_bot(database_url: str, server_url: str) -> AsyncIterator[tuple
 
 async def wait_until_sent(app: Application, notice_id: int, limit_s: float) -> tuple[bool, Any]:  # type: ignore[type-arg]
     """Poll the notice's counts every POLL_SECONDS until nothing is pending, or time out."""
-    services = app.bot_data[SERVICES_KEY]
+    services = app.bot_data.services
     deadline = time.monotonic() + limit_s
     counts = await services.notices.counts(notice_id)
     while not counts.finished and time.monotonic() < deadline:
@@ -173,7 +172,7 @@ async def wait_until_sent(app: Application, notice_id: int, limit_s: float) -> t
 
 
 def worker_stats(app: Application) -> dict[str, int]:  # type: ignore[type-arg]
-    stats = app.bot_data[WORKER_KEY].stats
+    stats = app.bot_data.worker.stats
     return {
         "sent": stats.sent,
         "retried": stats.retried,
@@ -230,7 +229,7 @@ async def run_announcement(members: int, args: argparse.Namespace) -> dict[str, 
         seeded = await seed_members(url, members)
         chats = set(seeded.telegram_user_ids)
         async with running_bot(url, api) as (app, errors):
-            services = app.bot_data[SERVICES_KEY]
+            services = app.bot_data.services
             started = time.monotonic()
             notice_id, recipients = await services.notices.announce(
                 AnnouncementSpec(body=ANNOUNCEMENT_BODY, audience=Audience(everyone=True)),
@@ -238,7 +237,7 @@ async def run_announcement(members: int, args: argparse.Namespace) -> dict[str, 
                 progress_chat_id=None,
             )
             queued = time.monotonic()
-            app.bot_data[WORKER_KEY].wake()
+            app.bot_data.worker.wake()
             finished, counts = await wait_until_sent(app, notice_id, members / 25 + 60)
             done = time.monotonic()
             worker = worker_stats(app)
@@ -335,7 +334,7 @@ async def run_presses(members: int, args: argparse.Namespace) -> dict[str, Any]:
         seeded = await seed_members(url, members)
         chats = set(seeded.telegram_user_ids)
         async with running_bot(url, api) as (app, errors):
-            services = app.bot_data[SERVICES_KEY]
+            services = app.bot_data.services
             started = time.monotonic()
             announced = await services.meetings.announce(
                 meeting_spec(seeded.team_slug), created_by=None
@@ -343,7 +342,7 @@ async def run_presses(members: int, args: argparse.Namespace) -> dict[str, Any]:
             assert announced.notice_id is not None
             queued = time.monotonic()
             invitation_of = await invitation_ids(services.db, announced.meeting.id)
-            app.bot_data[WORKER_KEY].wake()
+            app.bot_data.worker.wake()
             timeout = 2 * members / 25 + 60
             stop = asyncio.Event()
             presser = asyncio.create_task(

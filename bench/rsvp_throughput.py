@@ -52,9 +52,8 @@ from bench.common import (
     write_results,
 )
 from bench.seed import fresh_database, seed_members
-from bot.app import LIMITER_KEY, build_application
+from bot.app import build_application
 from bot.config import Settings
-from bot.context import SERVICES_KEY
 from tests.auxil.fake_bot_api import TOKEN, FakeBotApi, RecordingRequest
 
 TARGET_RATIO = 0.40
@@ -121,10 +120,10 @@ async def run_convene(
         assert app.post_init is not None
         await app.post_init(app)
         try:
-            services = app.bot_data[SERVICES_KEY]
+            services = app.bot_data.services
             if lift_limiter:
                 # Only this process's instance: the handler's own cost, not Telegram's limit.
-                app.bot_data[LIMITER_KEY].overall_base = 10**9
+                app.bot_data.limiter.overall_base = 10**9
             announced = await services.meetings.announce(
                 meeting_spec(seeded.team_slug), created_by=None
             )

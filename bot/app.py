@@ -35,7 +35,6 @@ import logging
 import os
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import Bot, LinkPreviewOptions, Update
@@ -46,7 +45,7 @@ from telegram.request import BaseRequest
 
 from bot.budget import BudgetShare
 from bot.config import Settings, redact_url
-from bot.context import SERVICES_KEY, WORKER_KEY, ConveneContext
+from bot.context import BotData, ConveneContext
 from bot.delivery import DeliveryWorker
 from bot.domain.clock import Clock, SystemClock
 from bot.domain.models import Role
@@ -87,11 +86,6 @@ PROGRESS_INTERVAL = timedelta(seconds=3)  # the sender's progress message, edite
 # How often due reminders are looked for: a reminder is at most this late. One indexed
 # query when nothing is due (see bench/reminder_sweep.py for its cost).
 SWEEP_INTERVAL = timedelta(seconds=30)
-LIMITER_KEY = "rate_limiter"
-AUTOSTART_KEY = "start_worker"
-MENU_REFRESH_KEY = "menu_refresh"
-BUDGET_KEY = "budget_share"
-SHARE_BUDGET_KEY = "share_budget"
 
 
 def build_application(
@@ -122,7 +116,7 @@ def build_application(
         .token(settings.require_token())
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)
-        .context_types(ContextTypes(context=ConveneContext))
+        .context_types(ContextTypes(context=ConveneContext, bot_data=BotData))
         .defaults(
             Defaults(
                 parse_mode=ParseMode.HTML,
@@ -141,10 +135,11 @@ def build_application(
         builder = builder.get_updates_request(updates_request)
     app = builder.build()
     processor.on_dropped = lambda update: _tell_dropped(app, update)
-    app.bot_data[SERVICES_KEY] = services
-    app.bot_data[LIMITER_KEY] = limiter
-    app.bot_data[AUTOSTART_KEY] = start_worker
-    app.bot_data[SHARE_BUDGET_KEY] = share_budget
+    data: BotData = app.bot_data
+    data.services = services
+    data.limiter = limiter
+    data.start_worker = start_worker
+    data.share_budget = share_budget
 
     common.register(app)
     pending.register(app)  # /cancel, and each message to the feature that asked for it
@@ -168,7 +163,8 @@ def build_application(
 
 async def _post_init(app: Application) -> None:
     """Migrate, seed the admins, publish the command menus, start the housekeeping job."""
-    services: Services = app.bot_data[SERVICES_KEY]
+    data: BotData = app.bot_data
+    services = data.services
     await services.db.upgrade()
     for admin_id in services.settings.admins:
         if await services.roster.grant(admin_id, Role.ADMIN):
@@ -181,7 +177,7 @@ async def _post_init(app: Application) -> None:
         translator = services.i18n.translator(recipient.locale)
         await menus.set_chat_menu(app.bot, translator, recipient.chat_id, principal)
     # In the background: with many members it takes a while (the interactive lane paces it).
-    app.bot_data[MENU_REFRESH_KEY] = asyncio.create_task(
+    data.menu_refresh = asyncio.create_task(
         menus.refresh_member_menus(app.bot, services), name="refresh-menus"
     )
     worker = DeliveryWorker(
@@ -189,20 +185,21 @@ async def _post_init(app: Application) -> None:
         services.clock,
         app.bot,
         lambda delivery: notices.render_delivery(services, delivery),
-        app.bot_data[LIMITER_KEY],
+        data.limiter,
         on_unreachable=lambda user_id: services.roster.set_reachable(user_id, False),
         give_up_after=services.settings.delivery_give_up,
     )
-    app.bot_data[WORKER_KEY] = worker
-    if app.bot_data[SHARE_BUDGET_KEY]:
-        budget = BudgetShare(services.db, services.clock, app.bot_data[LIMITER_KEY])
+    data.worker = worker
+    if data.share_budget:
+        assert data.limiter is not None
+        budget = BudgetShare(services.db, services.clock, data.limiter)
         await budget.start()
-        app.bot_data[BUDGET_KEY] = budget
+        data.budget = budget
     reporter = notices.ProgressReporter(
         services, app.bot, waiting_since=lambda: worker.waiting_since, wake=worker.wake
     )
-    app.bot_data["progress"] = reporter
-    if app.bot_data[AUTOSTART_KEY]:
+    data.progress = reporter
+    if data.start_worker:
         await worker.start()
     else:
         await worker.recover(at_start=True)
@@ -225,13 +222,12 @@ async def _post_init(app: Application) -> None:
 async def _post_stop(app: Application) -> None:
     """Stop the delivery worker while the bot can still talk to Telegram, so the sends in
     flight record their outcome (PTB closes its HTTP client right after this)."""
-    worker: DeliveryWorker | None = app.bot_data.get(WORKER_KEY)
-    if worker is not None:
-        await worker.stop()
-    budget: BudgetShare | None = app.bot_data.get(BUDGET_KEY)
-    if budget is not None:
-        await budget.stop()
-    refresh: asyncio.Task[None] | None = app.bot_data.get(MENU_REFRESH_KEY)
+    data: BotData = app.bot_data
+    if data.worker is not None:
+        await data.worker.stop()
+    if data.budget is not None:
+        await data.budget.stop()
+    refresh = data.menu_refresh
     if refresh is not None and not refresh.done():
         refresh.cancel()  # finished at the next start: the version is stored only when done
         with contextlib.suppress(asyncio.CancelledError):
@@ -239,23 +235,23 @@ async def _post_stop(app: Application) -> None:
 
 
 async def _post_shutdown(app: Application) -> None:
-    services: Services = app.bot_data[SERVICES_KEY]
+    services = app.bot_data.services
     await _post_stop(app)  # a no-op if PTB already ran it; tests shut down without stopping
     await services.db.close()
 
 
-async def _report_progress(context: Any) -> None:
-    await context.application.bot_data["progress"].tick()
+async def _report_progress(context: ConveneContext) -> None:
+    if context.bot_data.progress is not None:
+        await context.bot_data.progress.tick()
 
 
-async def _purge(context: Any) -> None:
+async def _purge(context: ConveneContext) -> None:
     """Retention: forget members revoked long ago, purge old answers (bot/domain/privacy.py)."""
-    services: Services = context.application.bot_data[SERVICES_KEY]
-    await services.privacy.purge()
+    await context.services.privacy.purge()
 
 
-async def _prune_processed_updates(context: Any) -> None:
-    services: Services = context.application.bot_data[SERVICES_KEY]
+async def _prune_processed_updates(context: ConveneContext) -> None:
+    services = context.services
     async with services.db.transaction() as tx:
         removed = await tx.updates.prune(services.clock.now() - PROCESSED_UPDATES_KEPT)
     if removed:
@@ -267,7 +263,7 @@ async def _tell_dropped(app: Application, update: Update) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    services: Services = app.bot_data[SERVICES_KEY]
+    services = app.bot_data.services
     user = update.effective_user
     account = await services.roster.account(user.id) if user is not None else None
     locale = account.locale if account else None

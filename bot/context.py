@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
@@ -10,11 +11,40 @@ from bot.domain.models import Account
 from bot.i18n import Translator
 from bot.services import Services
 
-SERVICES_KEY = "services"
-WORKER_KEY = "delivery_worker"
+if TYPE_CHECKING:  # built in the composition root (bot/app.py), which imports them all
+    from bot.budget import BudgetShare
+    from bot.delivery import DeliveryWorker
+    from bot.ratelimit import TwoLaneRateLimiter
+    from handlers.notices import ProgressReporter
 
 
-class ConveneContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+class BotData:
+    """What the application holds for its lifetime (PTB's `bot_data`), typed instead of
+    reached by string keys. PTB makes it with no arguments; bot/app.py fills it."""
+
+    def __init__(self) -> None:
+        self._services: Services | None = None
+        self.limiter: TwoLaneRateLimiter | None = None
+        # Tests drain the delivery queue themselves, and play one process on a fake clock.
+        self.start_worker = True
+        self.share_budget = True
+        # Made in post_init, once the bot knows who it is.
+        self.worker: DeliveryWorker | None = None
+        self.budget: BudgetShare | None = None
+        self.progress: ProgressReporter | None = None
+        self.menu_refresh: asyncio.Task[None] | None = None
+
+    @property
+    def services(self) -> Services:
+        assert self._services is not None, "bot/app.py sets the services before any update"
+        return self._services
+
+    @services.setter
+    def services(self, services: Services) -> None:
+        self._services = services
+
+
+class ConveneContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
     """PTB builds one per update and shares it across handler groups.
 
     The locale pre-handler (handlers/common.py) fills `t` and `account`; keeping
@@ -34,7 +64,7 @@ class ConveneContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any
 
     @property
     def services(self) -> Services:
-        return self.application.bot_data[SERVICES_KEY]
+        return self.bot_data.services
 
     @property
     def t(self) -> Translator:

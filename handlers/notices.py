@@ -21,7 +21,7 @@ from telegram.ext import (
     CommandHandler,
 )
 
-from bot.context import WORKER_KEY, ConveneContext
+from bot.context import ConveneContext
 from bot.delivery import DocumentPart, Part, TextPart
 from bot.domain.calendar import meeting_ics
 from bot.domain.models import (
@@ -329,7 +329,7 @@ async def start_progress(
 
 
 def wake_worker(context: ConveneContext) -> None:
-    worker = context.application.bot_data.get(WORKER_KEY)
+    worker = context.bot_data.worker
     if worker is not None:
         worker.wake()
 

@@ -8,9 +8,8 @@ answer arrives; this covers the moments in between).
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from bot.context import SERVICES_KEY, WORKER_KEY
+from bot.context import ConveneContext
 from bot.delivery import Part, TextPart
 from bot.domain.models import Delivery, Notice
 from bot.domain.reminders import (
@@ -142,15 +141,11 @@ async def _meeting(
     return [TextPart(text, meeting_buttons(t, meeting, invitation))]
 
 
-async def sweep(context: Any) -> None:
+async def sweep(context: ConveneContext) -> None:
     """The repeating job: plan what is newly due, hand due reminders to the worker."""
-    app = context.application
-    services: Services = app.bot_data[SERVICES_KEY]
-    report = await services.reminders.sweep()
-    if report.queued:
-        worker = app.bot_data.get(WORKER_KEY)
-        if worker is not None:
-            worker.wake()
+    report = await context.services.reminders.sweep()
+    if report.queued and context.bot_data.worker is not None:
+        context.bot_data.worker.wake()
     if report.queued or report.skipped or report.escalated or report.occurrences:
         logger.info(
             "Reminder sweep: %s queued, %s skipped, %s escalated, %s new obligations",

@@ -12,7 +12,6 @@ from telegram.ext import Application
 
 from bot.app import build_application
 from bot.config import Settings
-from bot.context import SERVICES_KEY, WORKER_KEY
 from bot.domain.clock import FakeClock
 from bot.services import Services
 from tests.auxil.fake_bot_api import FakeBotApi, RecordingRequest
@@ -122,7 +121,7 @@ class Harness:
     @property
     def services(self) -> Services:
         assert self.app is not None
-        return self.app.bot_data[SERVICES_KEY]
+        return self.app.bot_data.services
 
     async def start(self) -> Harness:
         request = RecordingRequest(self.api)
@@ -148,7 +147,7 @@ class Harness:
     @property
     def worker(self) -> Any:
         assert self.app is not None
-        return self.app.bot_data[WORKER_KEY]
+        return self.app.bot_data.worker
 
     async def deliver(self) -> int:
         """Run the delivery worker until nothing is due, then update the progress messages.
@@ -166,7 +165,7 @@ class Harness:
             if due > self.clock.now():
                 self.clock.set(due)
         assert self.app is not None
-        await self.app.bot_data["progress"].tick()
+        await self.app.bot_data.progress.tick()
         return total
 
     async def feed(self, raw: dict[str, Any]) -> list[Any]:

@@ -164,7 +164,7 @@ async def test_the_progress_message_says_it_is_waiting_for_telegram(bot: Harness
     await send_some(bot, PAUSE_AFTER)
     assert bot.worker.waiting_since is not None
     bot.api.restore()
-    await bot.app.bot_data["progress"].tick()  # type: ignore[union-attr]
+    await bot.app.bot_data.progress.tick()
     progress = bot.api.of("editMessageText")[-1].text
     assert "Telegram is not answering at the moment" in progress
 

@@ -16,7 +16,7 @@ async def test_members_approved_before_an_upgrade_get_the_new_menu(bot: Harness)
     restarted = await Harness(bot.settings, bot.clock, bot.api).start()
     try:
         assert restarted.app is not None
-        await restarted.app.bot_data["menu_refresh"]
+        await restarted.app.bot_data.menu_refresh
         menu = [
             c
             for c in bot.api.of("setMyCommands")
