@@ -58,6 +58,7 @@ from handlers import (
     admin,
     approval,
     common,
+    delivery,
     meetings,
     menus,
     notices,
@@ -184,7 +185,7 @@ async def _post_init(app: Application) -> None:
         services.db,
         services.clock,
         app.bot,
-        lambda delivery: notices.render_delivery(services, delivery),
+        lambda item: delivery.render_delivery(services, item),
         data.limiter,
         on_unreachable=lambda user_id: services.roster.set_reachable(user_id, False),
         give_up_after=services.settings.delivery_give_up,
@@ -195,7 +196,7 @@ async def _post_init(app: Application) -> None:
         budget = BudgetShare(services.db, services.clock, data.limiter)
         await budget.start()
         data.budget = budget
-    reporter = notices.ProgressReporter(
+    reporter = delivery.ProgressReporter(
         services, app.bot, waiting_since=lambda: worker.waiting_since, wake=worker.wake
     )
     data.progress = reporter

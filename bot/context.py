@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # built in the composition root (bot/app.py), which imports t
     from bot.budget import BudgetShare
     from bot.delivery import DeliveryWorker
     from bot.ratelimit import TwoLaneRateLimiter
-    from handlers.notices import ProgressReporter
+    from handlers.delivery import ProgressReporter
 
 
 class BotData:

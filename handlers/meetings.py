@@ -52,8 +52,8 @@ from handlers.common import (
     require_admin,
     visible_length,
 )
+from handlers.delivery import start_progress, wake_worker
 from handlers.meeting_cards import card_text, mode_label
-from handlers.notices import start_progress, wake_worker
 
 logger = logging.getLogger(__name__)
 

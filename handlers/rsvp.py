@@ -26,8 +26,8 @@ from bot.domain.rsvp import MAX_COMMENT, Outcome, Result
 from bot.domain.values import parse_id
 from bot.i18n import Translator
 from handlers.common import PRIVATE, alert, keyboard, reply, reply_lines
+from handlers.delivery import ics_part, wake_worker
 from handlers.meeting_cards import answer_label, card_buttons, card_text, heading_for
-from handlers.notices import ics_part, wake_worker
 
 logger = logging.getLogger(__name__)
 
