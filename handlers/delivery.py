@@ -45,7 +45,7 @@ from handlers.meeting_cards import (
     update_text,
 )
 from handlers.reminders import render_reminder
-from handlers.requests import render_request_notice
+from handlers.request_cards import render_request_notice
 
 logger = logging.getLogger(__name__)
 

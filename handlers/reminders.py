@@ -24,8 +24,7 @@ from bot.services import Services
 from handlers.common import escape, keyboard, split_message
 from handlers.meeting_cards import card_buttons as meeting_buttons
 from handlers.meeting_cards import card_text as meeting_text
-from handlers.request_cards import party_label
-from handlers.requests import render_card
+from handlers.request_cards import party_label, render_card
 
 logger = logging.getLogger(__name__)
 

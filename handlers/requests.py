@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-from datetime import datetime
 from pathlib import Path
 
 from telegram import Message, Update
@@ -27,13 +26,10 @@ from telegram.ext import (
 )
 
 from bot.context import ConveneContext
-from bot.delivery import Part, TextPart
-from bot.domain.models import AnswerKind, Delivery, Notice
 from bot.domain.pending import Feature, Pending
 from bot.domain.requests import Answered, OwedAnswer, RequestError, RequestProblem
 from bot.domain.values import parse_id
 from bot.i18n import Translator
-from bot.services import Services
 from handlers.common import (
     LABEL_BUDGET,
     PRIVATE,
@@ -45,7 +41,7 @@ from handlers.common import (
     require_viewer,
     split_message,
 )
-from handlers.request_cards import card_buttons, card_text, status_lines
+from handlers.request_cards import problem_text, render_card, status_lines
 
 logger = logging.getLogger(__name__)
 
@@ -59,94 +55,9 @@ FILE_BUTTON = re.compile(r"^rqf:([0-9]{1,19})$")
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def problem_text(t: Translator, error: RequestError) -> str:
-    """Why an answer was not taken. Only the text of the problem at hand is built: the
-    value of one problem (an answer kind) is not the number another one needs."""
-    problem = error.problem
-    if problem is RequestProblem.NOT_FOUND:
-        return t.gettext("This request no longer exists.")
-    if problem is RequestProblem.CANCELLED:
-        return t.gettext("This request was withdrawn by the secretariat.")
-    if problem is RequestProblem.NOT_YOURS:
-        return t.gettext("This request is not addressed to you.")
-    if problem is RequestProblem.LATE:
-        return t.gettext(
-            "The deadline has passed and this request no longer accepts answers. If you "
-            "still need to answer, please write to the secretariat."
-        )
-    if problem is RequestProblem.WRONG_KIND:
-        return expected_text(t, error.value)
-    if problem is RequestProblem.EMPTY:
-        return t.gettext("The answer is empty.")
-    if problem is RequestProblem.TOO_LONG:
-        return t.gettext("That is too long: at most {n} characters.", n=_number(error.value))
-    if problem is RequestProblem.TOO_MANY_FILES:
-        return t.gettext(
-            "At most {n} documents can be sent for one answer.", n=_number(error.value)
-        )
-    return t.gettext("This button is no longer valid.")
-
-
-def expected_text(t: Translator, kind: str) -> str:
-    """What a request of this answer kind expects, said to someone who gave another kind."""
-    if kind == AnswerKind.TEXT.value:
-        return t.gettext(
-            "This request expects a written answer: press “Write the answer” on its card and "
-            "type it, or reply to the card with your text."
-        )
-    if kind == AnswerKind.DOCUMENTS.value:
-        return t.gettext("This request expects documents: send them here as files.")
-    if kind == AnswerKind.CHOICE.value:
-        return t.gettext("This request expects a choice: press one of the buttons on its card.")
-    return t.gettext("This request expects another kind of answer.")
-
-
-def _number(value: str) -> int:
-    return int(value) if value.isascii() and value.isdigit() else 0
-
-
 def _timezone(context: ConveneContext) -> str:
     account = context.account
     return (account.timezone if account else None) or context.services.settings.timezone
-
-
-async def source_label(services: Services, t: Translator, owed: OwedAnswer) -> str | None:
-    found = await services.plans.item_of(owed.request)
-    if found is None:
-        return None
-    plan, item = found
-    return t.gettext("Action plan “{plan}”, item {ref}", plan=plan.title, ref=item.ref)
-
-
-async def render_card(
-    services: Services, t: Translator, owed: OwedAnswer, timezone: str, heading: str | None = None
-) -> TextPart:
-    now = services.clock.now()
-    source = await source_label(services, t, owed)
-    return TextPart(card_text(t, owed, timezone, now, heading, source), card_buttons(t, owed, now))
-
-
-async def render_request_notice(
-    services: Services, t: Translator, notice: Notice, delivery: Delivery, timezone: str
-) -> list[Part] | None:
-    """A new request's card, or the card saying its deadline moved."""
-    assert notice.request_id is not None
-    try:
-        owed = await services.requests.view(notice.request_id, delivery.telegram_user_id)
-    except RequestError:
-        return None  # withdrawn, or the recipient is no longer a member
-    moved = notice.changes.get("deadline_from")
-    if moved:
-        heading = t.gettext(
-            "🗓 <b>The deadline has moved</b>: {old} → {new}",
-            old=t.datetime(datetime.fromisoformat(str(moved)), timezone),
-            new=t.datetime(owed.request.deadline, timezone),
-        )
-        if not owed.response.owed:
-            return None
-    else:
-        heading = t.gettext("📝 <b>Request from the secretariat</b>")
-    return [await render_card(services, t, owed, timezone, heading)]
 
 
 # -- /requests ------------------------------------------------------------------------------
