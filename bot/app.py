@@ -62,7 +62,6 @@ from handlers import (
     meetings,
     menus,
     notices,
-    onboarding,
     pending,
     plans,
     preferences,
@@ -70,6 +69,7 @@ from handlers import (
     profile,
     reachability,
     record,
+    registration,
     reminders,
     requests,
     rsvp,
@@ -144,7 +144,7 @@ def build_application(
 
     common.register(app)
     pending.register(app)  # /cancel, and each message to the feature that asked for it
-    onboarding.register(app)
+    registration.register(app)
     approval.register(app)
     preferences.register(app)
     profile.register(app)

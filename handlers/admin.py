@@ -32,8 +32,8 @@ from handlers.common import (
     split_message,
 )
 from handlers.menus import set_chat_menu
-from handlers.onboarding import revoked_text
 from handlers.profile import status_label
+from handlers.registration import revoked_text
 
 logger = logging.getLogger(__name__)
 

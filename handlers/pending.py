@@ -17,7 +17,7 @@ from telegram.ext import filters as tg_filters
 
 from bot.context import ConveneContext
 from bot.domain.pending import Feature, Pending
-from handlers import meetings, notices, onboarding, preferences, profile, requests, rsvp
+from handlers import meetings, notices, preferences, profile, registration, requests, rsvp
 from handlers.common import PRIVATE, reply
 
 # Before every feature's own message handlers (groups 2 and later) and the fallback.
@@ -26,7 +26,7 @@ GROUP_INPUT = 1
 Route = Callable[[Update, ConveneContext, Pending], Awaitable[bool]]
 
 ROUTES: dict[Feature, Route] = {
-    Feature.REGISTRATION: onboarding.on_input,
+    Feature.REGISTRATION: registration.on_input,
     Feature.MEETING: meetings.on_input,
     Feature.ANNOUNCEMENT: notices.on_input,
     Feature.REQUEST: requests.on_input,

@@ -16,7 +16,7 @@ from bot.domain.pending import Feature, Pending
 from bot.i18n import LANGUAGE_BY_CODE
 from handlers.common import PRIVATE, alert, chunked, keyboard, reply
 from handlers.menus import set_chat_menu
-from handlers.onboarding import language_keyboard
+from handlers.registration_steps import language_keyboard
 
 
 async def language(update: Update, context: ConveneContext) -> None:

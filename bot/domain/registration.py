@@ -2,7 +2,7 @@
 
 The draft lives in the database (table `registrations`), so a person who is
 halfway through when the bot restarts carries on at the same step. The states
-and their transitions are drawn in handlers/onboarding.mmd.
+and their transitions are drawn in handlers/registration.mmd.
 """
 
 from __future__ import annotations

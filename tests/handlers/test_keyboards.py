@@ -34,7 +34,7 @@ from bot.domain.models import (
 from bot.domain.registration import Draft, Step
 from bot.domain.requests import OwedAnswer
 from bot.i18n import SUPPORTED_LOCALES, I18n, Translator
-from handlers import approval, meeting_cards, meetings, onboarding, request_cards
+from handlers import approval, meeting_cards, meetings, registration_steps, request_cards
 from handlers.common import LABEL_BUDGET, fit_rows, keyboard, label_budget, label_width
 from tests.auxil.harness import Harness
 
@@ -144,7 +144,7 @@ def an_owed_answer(kind: AnswerKind, answered: bool) -> OwedAnswer:
 def built_keyboards(t: Translator) -> dict[str, InlineKeyboardMarkup | None]:
     """The keyboards the builders draw that need no database."""
     found: dict[str, InlineKeyboardMarkup | None] = {
-        "language picker": onboarding.language_keyboard("reg:lang:", "sr_Latn"),
+        "language picker": registration_steps.language_keyboard("reg:lang:", "sr_Latn"),
         "approval card": approval.card_buttons(t, 4821),
     }
     for mode in MeetingMode:
@@ -215,7 +215,7 @@ async def test_every_registration_step_fits_a_phone_in_every_language(bot: Harne
         }
         for step in Step:
             draft = Draft(telegram_user_id=1, invite_id=invite_id, step=step, data=data)
-            _, markup = await onboarding.render_step(context, draft)  # type: ignore[arg-type]
+            _, markup = await registration_steps.render_step(context, draft)  # type: ignore[arg-type]
             problems += [f"{locale} {step.value}: {problem}" for problem in cut_labels(markup)]
     assert problems == []
 
@@ -261,7 +261,7 @@ def test_a_long_name_on_the_keep_button_is_shortened_not_cut() -> None:
     i18n = I18n("en")
     for locale in SUPPORTED_LOCALES:
         t = i18n.translator(locale)
-        label = onboarding.keep_name_label(t, "Aleksandra Kovačević-Petrović Nikolovska")
+        label = registration_steps.keep_name_label(t, "Aleksandra Kovačević-Petrović Nikolovska")
         assert label_width(label) <= LABEL_BUDGET[1] and "…" in label, label
     en = i18n.translator("en")
-    assert onboarding.keep_name_label(en, "Ana & Ivan") == "Keep “Ana & Ivan”"  # plain text
+    assert registration_steps.keep_name_label(en, "Ana & Ivan") == "Keep “Ana & Ivan”"  # plain text
