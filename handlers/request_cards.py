@@ -10,7 +10,7 @@ from datetime import datetime
 
 from telegram import InlineKeyboardMarkup
 
-from bot.domain.models import AnswerKind, Request, RequestStatus, Response, ResponseStatus
+from bot.domain.request_models import AnswerKind, Request, RequestStatus, Response, ResponseStatus
 from bot.domain.requests import OwedAnswer, RequestReport
 from bot.i18n import Raw, Translator
 from handlers.common import chunked, escape, fit, keyboard, share_room, shorten

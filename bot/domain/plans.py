@@ -32,9 +32,10 @@ from bot.domain.access import Scope
 from bot.domain.audit import Action, record
 from bot.domain.clock import Clock
 from bot.domain.meetings import parse_local_datetime
-from bot.domain.models import AnswerKind, Audience, Plan, PlanItem, Request, RuleKind
+from bot.domain.models import Audience
 from bot.domain.notices import NoticeError, parse_audience
 from bot.domain.reminders import Planner
+from bot.domain.request_models import AnswerKind, Plan, PlanItem, Request, RuleKind
 from bot.domain.requests import (
     RequestError,
     RequestReport,

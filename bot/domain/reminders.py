@@ -41,11 +41,9 @@ from bot.domain.models import (
     NoticeKind,
     Reminder,
     ReminderState,
-    Request,
-    RequestStatus,
-    Response,
     Role,
 )
+from bot.domain.request_models import Request, RequestStatus, Response
 from bot.domain.schedule import QuietHours, is_day_off, place
 from bot.i18n import zone
 from storage.db import Database

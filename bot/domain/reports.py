@@ -39,10 +39,9 @@ from bot.domain.models import (
     Member,
     Notice,
     NoticeKind,
-    Response,
-    ResponseStatus,
 )
 from bot.domain.plans import PlanReport, Plans
+from bot.domain.request_models import Response, ResponseStatus
 from bot.domain.requests import RequestReport, Requests
 from bot.i18n import zone
 from storage.db import Database

@@ -22,19 +22,10 @@ from bot.domain.access import Scope, load_principal
 from bot.domain.audit import Action, record
 from bot.domain.clock import Clock
 from bot.domain.countries import normalize_country
-from bot.domain.models import (
-    AnswerKind,
-    Audience,
-    Member,
-    MemberStatus,
-    NoticeKind,
-    Request,
-    RequestStatus,
-    Response,
-    ResponseStatus,
-)
+from bot.domain.models import Audience, Member, MemberStatus, NoticeKind
 from bot.domain.notices import NoticeError, add_recipients, check_audience
 from bot.domain.reminders import Planner, request_subject
+from bot.domain.request_models import AnswerKind, Request, RequestStatus, Response, ResponseStatus
 from bot.domain.values import clean_file_name, clean_text, parse_id
 from bot.i18n import SUPPORTED_LOCALES
 from storage.db import Database

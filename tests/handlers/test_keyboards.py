@@ -17,21 +17,16 @@ from typing import Any
 import pytest
 from telegram import InlineKeyboardMarkup
 
-from bot.domain.models import (
-    Answer,
+from bot.domain.models import Answer, Audience, Invitation, Meeting, MeetingMode, MeetingStatus
+from bot.domain.registration import Draft, Step
+from bot.domain.request_models import (
     AnswerKind,
-    Audience,
-    Invitation,
-    Meeting,
-    MeetingMode,
-    MeetingStatus,
     Request,
     RequestStatus,
     Response,
     ResponseFile,
     ResponseStatus,
 )
-from bot.domain.registration import Draft, Step
 from bot.domain.requests import OwedAnswer
 from bot.i18n import SUPPORTED_LOCALES, I18n, Translator
 from handlers import approval, meeting_cards, meetings, onboarding, request_cards
