@@ -41,7 +41,7 @@ from bot.domain.models import (
     NoticeKind,
 )
 from bot.domain.plans import PlanReport, Plans
-from bot.domain.request_models import Response, ResponseStatus
+from bot.domain.request_models import Party, PartyKind, Response, ResponseStatus
 from bot.domain.requests import RequestReport, Requests
 from bot.i18n import zone
 from storage.db import Database
@@ -553,17 +553,17 @@ RESPONSE_LABELS = {
 
 def _party(report: RequestReport, party: str) -> tuple[str, str, str]:
     """(kind, country, name) of a party, for the export's columns."""
-    kind, _, key = party.partition(":")
-    if kind == "country":
+    owner = Party.stored(party)
+    kind, key = owner.kind.value, owner.key
+    if owner.kind is PartyKind.COUNTRY:
         return kind, key, ""
-    if kind == "member":
-        member_id = int(key)
+    if owner.kind is PartyKind.MEMBER:
         return (
             kind,
-            report.member_countries.get(member_id, ""),
-            report.member_names.get(member_id, key),
+            report.member_countries.get(owner.id, ""),
+            report.member_names.get(owner.id, key),
         )
-    return kind, "", report.team_names.get(int(key), key)
+    return kind, "", report.team_names.get(owner.id, key)
 
 
 def _answer(report: RequestReport, response: Response) -> str:

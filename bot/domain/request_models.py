@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from bot.domain.countries import normalize_country
 from bot.domain.models import Audience
+from bot.domain.values import parse_id
 
 
 class AnswerKind(StrEnum):
@@ -139,6 +141,21 @@ class Party:
         if kind != PartyKind.COUNTRY and not (key.isascii() and key.isdigit()):
             return None
         return cls(PartyKind(kind), key)
+
+    @classmethod
+    def read(cls, text: str) -> Party | None:
+        """The party someone typed: a country's code ("RS", "country:rs"), "member:12" or
+        "team:3"; None if it is none of these."""
+        kind, sep, key = text.strip().partition(":")
+        if not sep:
+            kind, key = PartyKind.COUNTRY.value, kind
+        if kind == PartyKind.COUNTRY:
+            code = normalize_country(key)
+            return None if code is None else cls.country(code)
+        number = parse_id(key)
+        if kind not in PARTY_KINDS or number is None:
+            return None
+        return cls(PartyKind(kind), str(number))
 
     @classmethod
     def stored(cls, text: str) -> Party:

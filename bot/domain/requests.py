@@ -21,12 +21,19 @@ from bot.config import is_valid_timezone
 from bot.domain.access import Scope, load_principal
 from bot.domain.audit import Action, record
 from bot.domain.clock import Clock
-from bot.domain.countries import normalize_country
 from bot.domain.models import Audience, Member, MemberStatus, NoticeKind
 from bot.domain.notices import NoticeError, add_recipients, check_audience
 from bot.domain.reminders import Planner, request_subject
-from bot.domain.request_models import AnswerKind, Request, RequestStatus, Response, ResponseStatus
-from bot.domain.values import clean_file_name, clean_text, parse_id
+from bot.domain.request_models import (
+    AnswerKind,
+    Party,
+    PartyKind,
+    Request,
+    RequestStatus,
+    Response,
+    ResponseStatus,
+)
+from bot.domain.values import clean_file_name, clean_text
 from bot.i18n import SUPPORTED_LOCALES
 from storage.db import Database
 from storage.requests import request_values
@@ -151,14 +158,15 @@ async def parties_of(tx: Tx, audience: Audience, *, teams_as_parties: bool) -> l
         audience = await check_audience(tx, audience)
     except NoticeError as error:
         raise RequestError(RequestProblem.AUDIENCE, error.value) from error
-    parties = [f"country:{c}" for c in audience.countries]
-    parties += [f"member:{m}" for m in audience.members]
+    parties = [str(Party.country(c)) for c in audience.countries]
+    parties += [str(Party.member(m)) for m in audience.members]
     team_ids = await tx.teams.ids(list(audience.teams))
+    teams = [str(Party.team(team_ids[slug])) for slug in audience.teams]
     if teams_as_parties:
-        parties += [f"team:{team_ids[slug]}" for slug in audience.teams]
+        parties += teams
     else:
-        found = await tx.audience.answerers(f"team:{team_ids[slug]}" for slug in audience.teams)
-        parties += [f"member:{m.id}" for people in found.values() for m in people]
+        found = await tx.audience.answerers(teams)
+        parties += [str(Party.member(m.id)) for people in found.values() for m in people]
     return list(dict.fromkeys(parties))
 
 
@@ -166,9 +174,9 @@ async def member_parties(tx: Tx, member: Member) -> list[str]:
     """The parties a member may answer for, their own first."""
     teams = await tx.teams.of_member(member.id)
     return [
-        f"member:{member.id}",
-        f"country:{member.country}",
-        *[f"team:{team.id}" for team, _ in teams],
+        str(Party.member(member.id)),
+        str(Party.country(member.country)),
+        *[str(Party.team(team.id)) for team, _ in teams],
     ]
 
 
@@ -405,11 +413,14 @@ class Requests:
         for response in report.responses:
             if not response.owed:
                 continue
-            kind, _, key = response.party.partition(":")
+            party = Party.stored(response.party)
             if (
-                (kind == "country" and key in countries)
-                or (kind == "member" and report.member_countries.get(int(key)) in countries)
-                or (kind == "team" and int(key) in chaired)
+                (party.kind is PartyKind.COUNTRY and party.key in countries)
+                or (
+                    party.kind is PartyKind.MEMBER
+                    and report.member_countries.get(party.id) in countries
+                )
+                or (party.kind is PartyKind.TEAM and party.id in chaired)
             ):
                 mine.append(response)
         return (report, mine) if mine else None
@@ -644,7 +655,8 @@ async def build_report(
         if not responses:
             return None
     member_ids = {r.answered_by for r in responses if r.answered_by is not None}
-    member_ids |= {int(r.party[7:]) for r in responses if r.party.startswith("member:")}
+    parties = [Party.stored(r.party) for r in responses]
+    member_ids |= {p.id for p in parties if p.kind is PartyKind.MEMBER}
     names: dict[int, str] = {}
     countries: dict[int, str] = {}
     for member_id in member_ids:
@@ -652,7 +664,7 @@ async def build_report(
         if member is not None:
             names[member_id] = member.full_name
             countries[member_id] = member.country
-    team_ids = [int(r.party[5:]) for r in responses if r.party.startswith("team:")]
+    team_ids = [p.id for p in parties if p.kind is PartyKind.TEAM]
     answerers = await tx.audience.answerers([r.party for r in responses])
     return RequestReport(
         request,
@@ -665,15 +677,16 @@ async def build_report(
 
 
 async def _in_scope(tx: Tx, responses: list[Response], scope: Scope) -> list[Response]:
-    member_ids = [int(r.party[7:]) for r in responses if r.party.startswith("member:")]
+    parties = [Party.stored(r.party) for r in responses]
+    member_ids = [p.id for p in parties if p.kind is PartyKind.MEMBER]
     teams = await tx.teams.ids_of_members(member_ids)
     kept = []
-    for response in responses:
+    for response, party in zip(responses, parties, strict=True):
         country, team_ids = None, set()
-        if response.party.startswith("member:"):
-            member = await tx.members.get(int(response.party[7:]))
+        if party.kind is PartyKind.MEMBER:
+            member = await tx.members.get(party.id)
             country = member.country if member else None
-            team_ids = teams.get(int(response.party[7:]), set())
+            team_ids = teams.get(party.id, set())
         if scope.covers_party(response.party, country, team_ids):
             kept.append(response)
     return kept
@@ -681,18 +694,7 @@ async def _in_scope(tx: Tx, responses: list[Response], scope: Scope) -> list[Res
 
 def normalize_party(text: str) -> str:
     """ "RS", "country:RS", "member:12", "team:3" → the stored form."""
-    kind, sep, key = text.strip().partition(":")
-    if not sep:
-        code = normalize_country(kind)
-        if code is None:
-            raise RequestError(RequestProblem.PARTY, text)
-        return f"country:{code}"
-    if kind == "country":
-        code = normalize_country(key)
-        if code is None:
-            raise RequestError(RequestProblem.PARTY, text)
-        return f"country:{code}"
-    number = parse_id(key)
-    if kind in ("member", "team") and number is not None:
-        return f"{kind}:{number}"
-    raise RequestError(RequestProblem.PARTY, text)
+    party = Party.read(text)
+    if party is None:
+        raise RequestError(RequestProblem.PARTY, text)
+    return str(party)
