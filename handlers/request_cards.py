@@ -10,6 +10,7 @@ from datetime import datetime
 
 from telegram import InlineKeyboardMarkup
 
+from bot.domain.answers import OwedAnswer
 from bot.domain.request_models import (
     AnswerKind,
     Party,
@@ -19,7 +20,7 @@ from bot.domain.request_models import (
     Response,
     ResponseStatus,
 )
-from bot.domain.requests import OwedAnswer, RequestReport
+from bot.domain.request_status import RequestReport
 from bot.i18n import Raw, Translator
 from handlers.common import chunked, escape, fit, keyboard, share_room, shorten
 

@@ -28,10 +28,11 @@ from telegram.ext import (
 
 from bot.context import ConveneContext
 from bot.delivery import Part, TextPart
+from bot.domain.answers import Answered, OwedAnswer
 from bot.domain.models import Delivery, Notice
 from bot.domain.pending import Feature, Pending
 from bot.domain.request_models import AnswerKind
-from bot.domain.requests import Answered, OwedAnswer, RequestError, RequestProblem
+from bot.domain.requests import RequestError, RequestProblem
 from bot.domain.values import parse_id
 from bot.i18n import Translator
 from bot.services import Services

@@ -36,14 +36,8 @@ from bot.domain.models import Audience
 from bot.domain.notices import NoticeError, parse_audience
 from bot.domain.reminders import Planner
 from bot.domain.request_models import AnswerKind, Plan, PlanItem, Request, RuleKind
-from bot.domain.requests import (
-    RequestError,
-    RequestReport,
-    build_report,
-    check_options,
-    check_texts,
-    parties_of,
-)
+from bot.domain.request_status import RequestReport, build_report
+from bot.domain.requests import RequestError, check_options, check_texts, parties_of
 from bot.domain.schedule import parse_offsets
 from bot.i18n import SUPPORTED_LOCALES, zone
 from storage.db import Database

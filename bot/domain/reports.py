@@ -42,7 +42,8 @@ from bot.domain.models import (
 )
 from bot.domain.plans import PlanReport, Plans
 from bot.domain.request_models import Party, PartyKind, Response, ResponseStatus
-from bot.domain.requests import RequestReport, Requests
+from bot.domain.request_status import RequestReport
+from bot.domain.requests import Requests
 from bot.i18n import zone
 from storage.db import Database
 
@@ -182,7 +183,7 @@ def _counts(deliveries: list[Delivery]) -> DeliveryCounts:
 
 
 async def _party_answered(tx: Any, request_id: int, member: Member) -> datetime | None:
-    from bot.domain.requests import member_parties
+    from bot.domain.answers import member_parties
 
     parties = await member_parties(tx, member)
     for response in await tx.responses.of_requests([request_id]):
