@@ -86,7 +86,8 @@ async def plan_list(
 async def plan_status(
     args: argparse.Namespace, settings: Settings, db: Any, roster: Any, clock: Any
 ) -> int:
-    from bot.domain.reports import cell_text, plan_sheets
+    from bot.domain.exports import plan_sheets
+    from bot.domain.tables import cell_text
 
     plans = _plans(settings, db, clock)
     report = await plans.report(args.plan_id)

@@ -2,7 +2,7 @@
 
 The secretariat sees every party; a focal point or team chair, within their `Scope`, only
 the parties they oversee. At the deadline, an escalation shows a focal point or a team
-chair the answers still owed by their countries or teams. bot/domain/reports.py turns a
+chair the answers still owed by their countries or teams. bot/domain/exports.py turns a
 status into export sheets.
 """
 
