@@ -40,7 +40,7 @@ def _plans(settings: Settings, db: Any, clock: Any) -> Any:
 async def plan_import(
     args: argparse.Namespace, settings: Settings, db: Any, roster: Any, clock: Any
 ) -> int:
-    from bot.domain.plans import PlanError, plan_spec, plan_spec_from_csv
+    from bot.domain.plan_specs import PlanError, plan_spec, plan_spec_from_csv
 
     path = Path(args.file)
     plans = _plans(settings, db, clock)
