@@ -23,17 +23,8 @@ from bot.domain.countries import SEED_COUNTRIES, timezones_of
 from bot.domain.invites import InviteProblem
 from bot.domain.models import Member, MemberStatus
 from bot.domain.pending import Pending
-from bot.domain.registration import (
-    MAX_LENGTH,
-    PRIVACY_NOTICE_VERSION,
-    TEXT_STEPS,
-    Draft,
-    Problem,
-    StartKind,
-    Step,
-    StepOutcome,
-    SubmitKind,
-)
+from bot.domain.registration import PRIVACY_NOTICE_VERSION, StartKind, StepOutcome, SubmitKind
+from bot.domain.registration_steps import MAX_LENGTH, TEXT_STEPS, Draft, Problem, Step
 from bot.i18n import LANGUAGE_BY_CODE, LANGUAGES, Raw, Translator, match_locale
 from handlers.approval import send_approval_requests
 from handlers.common import (

@@ -11,7 +11,7 @@ from bot.domain.audit import Action, record
 from bot.domain.clock import Clock
 from bot.domain.countries import normalize_country
 from bot.domain.models import Account, Member, MemberStatus, Recipient, Role, Team
-from bot.domain.registration import MAX_LENGTH, check_text
+from bot.domain.registration_steps import MAX_LENGTH, check_text
 from bot.domain.timezones import resolve_timezone
 from bot.domain.values import clean_text
 from bot.i18n import SUPPORTED_LOCALES

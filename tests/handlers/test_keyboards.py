@@ -19,7 +19,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot.domain.answers import OwedAnswer
 from bot.domain.models import Answer, Audience, Invitation, Meeting, MeetingMode, MeetingStatus
-from bot.domain.registration import Draft, Step
+from bot.domain.registration_steps import Draft, Step
 from bot.domain.request_models import (
     AnswerKind,
     Request,
