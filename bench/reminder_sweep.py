@@ -35,6 +35,7 @@ from bench.common import environment, table, verdict, write_results
 from bench.seed import fresh_database, seed_members
 from bot.config import Settings
 from bot.domain.clock import FakeClock
+from bot.domain.models import ReminderStep, ReminderSubject, StepKind
 from bot.domain.plans import Plans
 from bot.domain.reminders import Reminders
 from bot.services import planner_for
@@ -49,9 +50,10 @@ TARGET_IDLE_MS = 50.0
 
 def _rows(members: list[int], planned: int, due: int) -> list[dict[str, Any]]:
     rows = []
+    deadline = NOW + timedelta(days=70)
     for index in range(planned):
         user = members[index % len(members)]
-        subject = f"req:{index // len(members) % 20 + 1}"
+        subject = str(ReminderSubject.request(index // len(members) % 20 + 1))
         step_group = index // (len(members) * 20)
         if index < due:
             send_at = NOW - timedelta(seconds=1 + index % 600)
@@ -60,7 +62,7 @@ def _rows(members: list[int], planned: int, due: int) -> list[dict[str, Any]]:
         rows.append(
             {
                 "subject": subject,
-                "step": f"before:{int(NOW.timestamp()) + 86400 * 70}:{3600 * (step_group + 1)}",
+                "step": str(ReminderStep(StepKind.BEFORE, deadline, 3600 * (step_group + 1))),
                 "telegram_user_id": user,
                 "response_id": None,
                 "due_at": send_at,

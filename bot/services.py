@@ -12,6 +12,7 @@ from bot.config import Settings
 from bot.domain.alerts import AlertThrottle
 from bot.domain.audit import AuditLog
 from bot.domain.clock import Clock
+from bot.domain.exports import Exports
 from bot.domain.invites import Invites
 from bot.domain.meetings import Meetings
 from bot.domain.notices import Notices
@@ -20,7 +21,7 @@ from bot.domain.plans import Plans
 from bot.domain.privacy import Privacy
 from bot.domain.registration import Registrations
 from bot.domain.reminders import Planner, ReminderConfig, Reminders
-from bot.domain.reports import Exports, Reports
+from bot.domain.reports import Reports
 from bot.domain.requests import Requests
 from bot.domain.roster import Roster
 from bot.domain.rsvp import Rsvp

@@ -15,7 +15,13 @@ from telegram.error import BadRequest, Forbidden
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.context import ConveneContext
-from bot.domain.invites import DEFAULT_EXPIRY, InviteSpecError, deep_link, parse_duration
+from bot.domain.invites import (
+    DEFAULT_EXPIRY,
+    InviteSpecError,
+    InviteSpecProblem,
+    deep_link,
+    parse_duration,
+)
 from bot.domain.models import Approval, MemberStatus, TeamRole
 from bot.domain.roster import DecisionKind, RosterError
 from bot.domain.values import parse_id
@@ -67,15 +73,15 @@ async def invite_usage(context: ConveneContext) -> str:
 
 
 def invite_error_text(t: Translator, error: InviteSpecError) -> str:
-    if error.code == "unknown_team":
+    if error.problem is InviteSpecProblem.UNKNOWN_TEAM:
         return t.gettext("There is no team “{team}”.", team=error.value)
-    if error.code == "bad_country":
+    if error.problem is InviteSpecProblem.BAD_COUNTRY:
         return t.gettext("“{value}” is not a two-letter ISO country code.", value=error.value)
-    if error.code == "bad_uses":
+    if error.problem is InviteSpecProblem.BAD_USES:
         return t.gettext("The number of uses must be between 1 and 10000.")
-    if error.code == "bad_expiry":
+    if error.problem is InviteSpecProblem.BAD_EXPIRY:
         return t.gettext("The expiry must be like 12h, 7d or 2w, and at most a year.")
-    if error.code == "bad_option":
+    if error.problem is InviteSpecProblem.BAD_OPTION:
         return t.gettext("Unknown option “{value}”.", value=error.value)
     return t.gettext("Please name at least one team.")
 
@@ -94,18 +100,18 @@ async def invite(update: Update, context: ConveneContext) -> None:
     try:
         unknown = set(options) - {"country", "uses", "expires", "approval", "role"}
         if unknown:
-            raise InviteSpecError("bad_option", sorted(unknown)[0])
+            raise InviteSpecError(InviteSpecProblem.BAD_OPTION, sorted(unknown)[0])
         uses_text = options.get("uses", "1")
         if not uses_text.isdigit():
-            raise InviteSpecError("bad_uses", uses_text)
+            raise InviteSpecError(InviteSpecProblem.BAD_USES, uses_text)
         expires = parse_duration(options["expires"]) if "expires" in options else DEFAULT_EXPIRY
         if expires is None:
-            raise InviteSpecError("bad_expiry", options["expires"])
+            raise InviteSpecError(InviteSpecProblem.BAD_EXPIRY, options["expires"])
         try:
             approval = Approval(options.get("approval", Approval.MANUAL.value).lower())
             role = TeamRole(options.get("role", TeamRole.MEMBER.value).lower())
         except ValueError as error:
-            raise InviteSpecError("bad_option", str(error).split("'")[1]) from None
+            raise InviteSpecError(InviteSpecProblem.BAD_OPTION, str(error).split("'")[1]) from None
         created = await services.invites.create(
             team_slugs=teams,
             country=options.get("country"),

@@ -10,8 +10,8 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.context import ConveneContext
 from bot.domain.access import Scope
-from bot.domain.models import ResponseStatus, RuleKind
 from bot.domain.plans import ItemStatus, PlanReport
+from bot.domain.request_models import ResponseStatus, RuleKind
 from bot.domain.values import parse_id
 from bot.i18n import Raw, Translator
 from handlers.common import (

@@ -12,7 +12,7 @@ from telegram.ext import (
 from bot.context import ConveneContext
 from bot.domain.models import Member, MemberStatus
 from bot.domain.pending import Feature, Pending
-from bot.domain.registration import MAX_LENGTH
+from bot.domain.registration_steps import MAX_LENGTH
 from bot.i18n import LANGUAGE_BY_CODE, Raw, Translator
 from handlers.common import PRIVATE, alert, chunked, keyboard, member_identity, reply
 from handlers.preferences import not_registered_text

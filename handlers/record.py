@@ -10,7 +10,7 @@ from telegram.ext import Application, CommandHandler
 
 from bot.context import ConveneContext
 from bot.domain.models import DeliveryState
-from bot.domain.reports import Table, tables_to_csv, tables_to_xlsx
+from bot.domain.tables import Table, tables_to_csv, tables_to_xlsx
 from bot.i18n import zone
 from handlers.common import PRIVATE, number_argument, reply, require_admin, undelivered_lines
 

@@ -20,15 +20,8 @@ from bot.context import ConveneContext
 from bot.domain.access import Principal, commands_for
 from bot.domain.models import Member, MemberStatus
 from bot.domain.pending import Pending
-from bot.domain.registration import (
-    TEXT_STEPS,
-    Draft,
-    Problem,
-    StartKind,
-    Step,
-    StepOutcome,
-    SubmitKind,
-)
+from bot.domain.registration import StartKind, StepOutcome, SubmitKind
+from bot.domain.registration_steps import TEXT_STEPS, Draft, Problem, Step
 from bot.i18n import Translator, match_locale
 from handlers.approval import send_approval_requests
 from handlers.common import (

@@ -10,14 +10,8 @@ from telegram import InlineKeyboardMarkup
 from bot.context import ConveneContext
 from bot.domain.countries import SEED_COUNTRIES, timezones_of
 from bot.domain.invites import InviteProblem
-from bot.domain.registration import (
-    MAX_LENGTH,
-    PRIVACY_NOTICE_VERSION,
-    TEXT_STEPS,
-    Draft,
-    Problem,
-    Step,
-)
+from bot.domain.registration import PRIVACY_NOTICE_VERSION
+from bot.domain.registration_steps import MAX_LENGTH, TEXT_STEPS, Draft, Problem, Step
 from bot.i18n import LANGUAGE_BY_CODE, LANGUAGES, Raw, Translator
 from handlers.common import (
     LABEL_BUDGET,

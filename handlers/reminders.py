@@ -11,13 +11,16 @@ import logging
 
 from bot.context import ConveneContext
 from bot.delivery import Part, TextPart
-from bot.domain.models import Delivery, Notice
-from bot.domain.reminders import (
-    meeting_reminder_due,
-    parse_step,
-    parse_subject,
-    request_reminder_due,
+from bot.domain.models import (
+    Delivery,
+    Notice,
+    ReminderStep,
+    ReminderSubject,
+    StepKind,
+    SubjectKind,
 )
+from bot.domain.reminders import meeting_reminder_due, request_reminder_due
+from bot.domain.request_models import Party, PartyKind
 from bot.domain.requests import RequestError
 from bot.i18n import Translator
 from bot.services import Services
@@ -33,20 +36,20 @@ async def render_reminder(
     services: Services, t: Translator, notice: Notice, delivery: Delivery, timezone: str
 ) -> list[Part] | None:
     subject, step = str(notice.changes["subject"]), str(notice.changes["step"])
-    kind, key = parse_subject(subject)
-    step_kind, moment, _ = parse_step(step)
+    about, reminder = ReminderSubject.stored(subject), ReminderStep.stored(step)
+    key, step_kind, moment = about.id, reminder.kind, reminder.moment
     now = services.clock.now()
-    if kind == "mtg":
+    if about.kind is SubjectKind.MEETING:
         return await _meeting(services, t, delivery, step_kind, timezone)
     user_id = delivery.telegram_user_id
-    if step_kind in ("before", "overdue"):
+    if step_kind in (StepKind.BEFORE, StepKind.OVERDUE):
         try:
             owed = await services.requests.view(key, user_id)
         except RequestError:
             return None
         if not request_reminder_due(owed.response, owed.request.deadline, moment):
             return None  # answered meanwhile, or the deadline moved (newer reminders follow)
-        if step_kind == "before":
+        if step_kind is StepKind.BEFORE:
             heading = t.gettext(
                 "⏰ <b>Reminder</b>: an answer is due {relative}.",
                 relative=t.relative(owed.request.deadline - now),
@@ -57,7 +60,7 @@ async def render_reminder(
                 deadline=t.datetime(owed.request.deadline, timezone),
             )
         return [await render_card(services, t, owed, timezone, heading)]
-    if step_kind == "escalate":
+    if step_kind is StepKind.ESCALATE:
         found = await services.requests.escalation_view(key, user_id)
         if found is None:
             return None
@@ -75,7 +78,7 @@ async def render_reminder(
             t.gettext("As the focal point or chair concerned, please see that it is answered."),
         ]
         return [TextPart(part) for part in split_message(lines)]
-    if step_kind == "digest":
+    if step_kind is StepKind.DIGEST:
         report = await services.requests.report(key)
         if report is None:
             return None
@@ -84,11 +87,11 @@ async def render_reminder(
             return None
         by_country: dict[str, list[str]] = {}
         for response in unanswered:
-            party_kind, _, party_key = response.party.partition(":")
-            if party_kind == "country":
-                country = party_key
-            elif party_kind == "member":
-                country = report.member_countries.get(int(party_key), "")
+            party = Party.stored(response.party)
+            if party.kind is PartyKind.COUNTRY:
+                country = party.key
+            elif party.kind is PartyKind.MEMBER:
+                country = report.member_countries.get(party.id, "")
             else:
                 country = ""
             by_country.setdefault(country, []).append(party_label(t, response.party, report))
@@ -117,7 +120,7 @@ async def render_reminder(
 
 
 async def _meeting(
-    services: Services, t: Translator, delivery: Delivery, step_kind: str, timezone: str
+    services: Services, t: Translator, delivery: Delivery, step_kind: StepKind, timezone: str
 ) -> list[Part] | None:
     view = await services.notices.recipient_view(delivery)
     if view is None or view.meeting is None or view.invitation is None:
@@ -126,7 +129,7 @@ async def _meeting(
     now = services.clock.now()
     if not meeting_reminder_due(step_kind, invitation):
         return None
-    if step_kind == "before":
+    if step_kind is StepKind.BEFORE:
         heading = t.gettext(
             "⏰ <b>Reminder</b>: please answer this invitation by {deadline}.",
             deadline=t.datetime(meeting.rsvp_deadline, timezone),

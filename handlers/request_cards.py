@@ -11,16 +11,19 @@ from datetime import datetime
 from telegram import InlineKeyboardMarkup
 
 from bot.delivery import Part, TextPart
-from bot.domain.models import (
+from bot.domain.answers import OwedAnswer
+from bot.domain.models import Delivery, Notice
+from bot.domain.request_models import (
     AnswerKind,
-    Delivery,
-    Notice,
+    Party,
+    PartyKind,
     Request,
     RequestStatus,
     Response,
     ResponseStatus,
 )
-from bot.domain.requests import OwedAnswer, RequestError, RequestProblem, RequestReport
+from bot.domain.request_status import RequestReport
+from bot.domain.requests import RequestError, RequestProblem
 from bot.i18n import Raw, Translator
 from bot.services import Services
 from handlers.common import (
@@ -36,18 +39,18 @@ from handlers.common import (
 def party_label(t: Translator, party: str, report: RequestReport | None = None) -> str:
     """A country's name, a member's name (and country), or a team's name, as HTML: the
     names are escaped here, so the label goes into a message as it is (or as `Raw`)."""
-    kind, _, key = party.partition(":")
-    if kind == "country":
-        return escape(t.country(key))
-    if kind == "member" and report is not None:
-        member_id = int(key)
+    owner = Party.stored(party)
+    if owner.kind is PartyKind.COUNTRY:
+        return escape(t.country(owner.key))
+    if owner.kind is PartyKind.MEMBER and report is not None:
+        member_id = owner.id
         name = report.member_names.get(member_id, f"#{member_id}")
         country = report.member_countries.get(member_id)
         if not country:
             return escape(name)
         return t.gettext("{name} ({country})", name=name, country=country)
-    if kind == "team" and report is not None:
-        return escape(report.team_names.get(int(key), key))
+    if owner.kind is PartyKind.TEAM and report is not None:
+        return escape(report.team_names.get(owner.id, owner.key))
     return escape(party)
 
 
@@ -160,15 +163,15 @@ def _card_text(
     if body:
         lines += ["", escape(body)]
     lines += ["", deadline_line(t, request, timezone, now)]
-    kind, _, key = response.party.partition(":")
-    if kind == "country":
+    party = Party.stored(response.party)
+    if party.kind is PartyKind.COUNTRY:
         lines.append(
             t.gettext(
                 "One answer for {country}: any member of the delegation may give it.",
-                country=t.country(key),
+                country=t.country(party.key),
             )
         )
-    elif kind == "team":
+    elif party.kind is PartyKind.TEAM:
         lines.append(t.gettext("One answer for your team: any member of it may give it."))
     if request.status is RequestStatus.CANCELLED:
         lines += ["", t.gettext("This request was withdrawn by the secretariat.")]
@@ -239,7 +242,7 @@ def status_lines(t: Translator, report: RequestReport, timezone: str, now: datet
         lines += ["", t.gettext("<b>Not answered</b>")]
         for response in owed:
             label = party_label(t, response.party, report)
-            if response.party.startswith("country:"):
+            if Party.stored(response.party).kind is PartyKind.COUNTRY:
                 count = report.answerers.get(response.party, 0)
                 label += " · " + t.ngettext(
                     "{n} member may answer", "{n} members may answer", count

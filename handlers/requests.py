@@ -26,8 +26,9 @@ from telegram.ext import (
 )
 
 from bot.context import ConveneContext
+from bot.domain.answers import Answered, OwedAnswer
 from bot.domain.pending import Feature, Pending
-from bot.domain.requests import Answered, OwedAnswer, RequestError, RequestProblem
+from bot.domain.requests import RequestError, RequestProblem
 from bot.domain.values import parse_id
 from bot.i18n import Translator
 from handlers.common import (

@@ -8,8 +8,9 @@ from telegram import InputFile, Update
 from telegram.ext import Application, CommandHandler
 
 from bot.context import ConveneContext
+from bot.domain.exports import ExportKind
 from bot.domain.models import Answer, DeliveryState
-from bot.domain.reports import ExportKind, MeetingReport
+from bot.domain.reports import MeetingReport
 from bot.domain.values import parse_id
 from bot.i18n import Translator
 from handlers.common import (

@@ -9,7 +9,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bot.domain.models import AnswerKind, Audience, Plan, PlanItem, RuleKind
+from bot.domain.models import Audience
+from bot.domain.request_models import AnswerKind, Plan, PlanItem, RuleKind
 from storage.rows import Repo
 from storage.schema import action_plans, plan_items
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from bot.domain.request_models import Party
 from storage.rows import Repo
 from storage.schema import (
     accounts,
@@ -137,7 +138,7 @@ class PrivacyRepo(Repo):
             .where(
                 sa.or_(
                     responses.c.answered_by == member_id,
-                    responses.c.party == f"member:{member_id}",
+                    responses.c.party == str(Party.member(member_id)),
                 )
             )
             .order_by(responses.c.id)
@@ -161,7 +162,7 @@ class PrivacyRepo(Repo):
         ).scalar()
         paths: list[str] = []
         if member_id is not None:
-            own = sa.select(responses.c.id).where(responses.c.party == f"member:{member_id}")
+            own = sa.select(responses.c.id).where(responses.c.party == str(Party.member(member_id)))
             paths = await self._saved_files(own)
             await self.c.execute(sa.delete(responses).where(responses.c.id.in_(own)))
             await self.c.execute(

@@ -9,9 +9,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bot.domain.models import (
+from bot.domain.models import Audience
+from bot.domain.request_models import (
     AnswerKind,
-    Audience,
     Request,
     RequestStatus,
     Response,

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bot.domain.models import Member, MemberStatus, Recipient, Role, Team, TeamRole
+from bot.domain.request_models import Party, PartyKind
 from storage.rows import MEMBER_COLUMNS, Repo, chunks, insert_ignore, member_from_row
 from storage.schema import accounts, members, roles, team_members, teams
 
@@ -271,13 +272,15 @@ class AudienceRepo(Repo):
         member_ids, countries, team_ids = [], [], []
         for party in dict.fromkeys(parties):
             found[party] = []
-            kind, _, key = party.partition(":")
-            if kind == "member":
-                member_ids.append(int(key))
-            elif kind == "country":
-                countries.append(key)
-            elif kind == "team":
-                team_ids.append(int(key))
+            owner = Party.parse(party)
+            if owner is None:
+                continue
+            if owner.kind is PartyKind.MEMBER:
+                member_ids.append(owner.id)
+            elif owner.kind is PartyKind.COUNTRY:
+                countries.append(owner.key)
+            elif owner.kind is PartyKind.TEAM:
+                team_ids.append(owner.id)
         base = sa.select(*MEMBER_COLUMNS).join_from(
             members, accounts, members.c.telegram_user_id == accounts.c.telegram_user_id
         )
@@ -287,12 +290,12 @@ class AudienceRepo(Repo):
             for row in await self.c.execute(
                 base.where(active, members.c.id.in_(member_ids)).order_by(*order)
             ):
-                found[f"member:{row.id}"].append(member_from_row(row))
+                found[str(Party.member(row.id))].append(member_from_row(row))
         if countries:
             for row in await self.c.execute(
                 base.where(active, members.c.country.in_(countries)).order_by(*order)
             ):
-                found[f"country:{row.country}"].append(member_from_row(row))
+                found[str(Party.country(row.country))].append(member_from_row(row))
         if team_ids:
             query = (
                 base.add_columns(team_members.c.team_id)
@@ -301,7 +304,7 @@ class AudienceRepo(Repo):
                 .order_by(*order)
             )
             for row in await self.c.execute(query):
-                found[f"team:{row.team_id}"].append(member_from_row(row))
+                found[str(Party.team(row.team_id))].append(member_from_row(row))
         return found
 
     async def people(self, user_ids: Iterable[int]) -> dict[int, tuple[int | None, str | None]]:

@@ -17,8 +17,9 @@ import pytest
 from bot.cli import main
 from bot.config import Settings
 from bot.domain.clock import SystemClock
-from bot.domain.models import AnswerKind, Audience
+from bot.domain.models import Audience
 from bot.domain.notices import AnnouncementSpec, Notices
+from bot.domain.request_models import AnswerKind
 from bot.domain.requests import Requests, RequestSpec
 from bot.domain.roster import Roster
 from bot.logs import install_redaction

@@ -194,7 +194,7 @@ async def _admin_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cli_error(error: Exception) -> str:
-    code = getattr(error, "code", "")
+    problem = getattr(error, "problem", "")
     value = getattr(error, "value", "")
     messages = {
         "unknown_team": f"there is no team with the slug {value!r} (see `convene team list`)",
@@ -207,4 +207,4 @@ def _cli_error(error: Exception) -> str:
         "bad_team_name": "a team name needs 2 to 200 characters",
         "bad_status": f"{value!r} is not a status (pending, active, revoked, unreachable)",
     }
-    return messages.get(code, str(error))
+    return messages.get(problem, str(error))

@@ -35,12 +35,18 @@ def add_invite(sub: Any) -> None:
 async def invite_create(
     args: argparse.Namespace, settings: Settings, db: Any, roster: Any, clock: Any
 ) -> int:
-    from bot.domain.invites import Invites, InviteSpecError, deep_link, parse_duration
+    from bot.domain.invites import (
+        Invites,
+        InviteSpecError,
+        InviteSpecProblem,
+        deep_link,
+        parse_duration,
+    )
     from bot.domain.models import Approval, TeamRole
 
     expires = parse_duration(args.expires)
     if expires is None:
-        raise InviteSpecError("bad_expiry", args.expires)
+        raise InviteSpecError(InviteSpecProblem.BAD_EXPIRY, args.expires)
     created = await Invites(db, clock).create(
         team_slugs=args.team,
         country=args.country,

@@ -40,7 +40,7 @@ def _plans(settings: Settings, db: Any, clock: Any) -> Any:
 async def plan_import(
     args: argparse.Namespace, settings: Settings, db: Any, roster: Any, clock: Any
 ) -> int:
-    from bot.domain.plans import PlanError, plan_spec, plan_spec_from_csv
+    from bot.domain.plan_specs import PlanError, plan_spec, plan_spec_from_csv
 
     path = Path(args.file)
     plans = _plans(settings, db, clock)
@@ -86,7 +86,8 @@ async def plan_list(
 async def plan_status(
     args: argparse.Namespace, settings: Settings, db: Any, roster: Any, clock: Any
 ) -> int:
-    from bot.domain.reports import cell_text, plan_sheets
+    from bot.domain.exports import plan_sheets
+    from bot.domain.tables import cell_text
 
     plans = _plans(settings, db, clock)
     report = await plans.report(args.plan_id)

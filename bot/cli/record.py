@@ -60,8 +60,9 @@ async def export(
     from datetime import timedelta
 
     from bot.domain.audit import AuditLog
+    from bot.domain.exports import DEFAULT_AUDIT_PERIOD, ExportKind, Exports
     from bot.domain.plans import Plans
-    from bot.domain.reports import DEFAULT_AUDIT_PERIOD, ExportKind, Exports, Reports
+    from bot.domain.reports import Reports
     from bot.domain.requests import Requests
     from bot.services import planner_for
 

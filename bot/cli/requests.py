@@ -86,8 +86,8 @@ def _request_problem(error: Any, request_id: int) -> InputError:
 async def request_create(
     args: argparse.Namespace, settings: Settings, db: Any, roster: Any, clock: Any
 ) -> int:
-    from bot.domain.models import AnswerKind
     from bot.domain.notices import NoticeError, parse_audience
+    from bot.domain.request_models import AnswerKind
     from bot.domain.requests import RequestError, RequestSpec
     from bot.domain.schedule import parse_offsets
 
@@ -222,7 +222,7 @@ async def request_cancel(
 async def request_mark(
     args: argparse.Namespace, settings: Settings, db: Any, roster: Any, clock: Any
 ) -> int:
-    from bot.domain.models import ResponseStatus
+    from bot.domain.request_models import ResponseStatus
     from bot.domain.requests import RequestError, normalize_party
 
     requests = _requests(settings, db, clock)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.domain.models import Member, MemberStatus, Role
+from bot.domain.request_models import Party, PartyKind
 from storage.tx import Tx
 
 
@@ -51,13 +52,13 @@ class Scope:
 
     def covers_party(self, party: str, country: str | None, team_ids: set[int]) -> bool:
         """An answer owed by a party: a country, a member (their country, teams), a team."""
-        kind, _, key = party.partition(":")
+        owner = Party.stored(party)
         if self.everything:
             return True
-        if kind == "country":
-            return key in self.countries
-        if kind == "team":
-            return int(key) in self.teams
+        if owner.kind is PartyKind.COUNTRY:
+            return owner.key in self.countries
+        if owner.kind is PartyKind.TEAM:
+            return owner.id in self.teams
         return self.covers(country, team_ids)
 
 

@@ -63,13 +63,22 @@ async def count_guess(tx: Tx, telegram_user_id: int, now: datetime, *, wrong: bo
     await tx.token_attempts.failed(telegram_user_id, failures + 1, now)
 
 
-class InviteSpecError(ValueError):
-    """A request to create an invitation is malformed; `code` says how."""
+class InviteSpecProblem(StrEnum):
+    NO_TEAM = "no_team"
+    BAD_USES = "bad_uses"
+    BAD_EXPIRY = "bad_expiry"
+    BAD_COUNTRY = "bad_country"
+    UNKNOWN_TEAM = "unknown_team"
+    BAD_OPTION = "bad_option"  # an option the chat command does not know
 
-    def __init__(self, code: str, value: str = "") -> None:
-        self.code = code
+
+class InviteSpecError(ValueError):
+    """A request to create an invitation is malformed; `problem` says how."""
+
+    def __init__(self, problem: InviteSpecProblem, value: str = "") -> None:
+        self.problem = problem
         self.value = value
-        super().__init__(f"{code}: {value}")
+        super().__init__(f"{problem.value}: {value}")
 
 
 @dataclass(frozen=True)
@@ -130,15 +139,15 @@ class Invites:
         from bot.domain.countries import normalize_country
 
         if not team_slugs:
-            raise InviteSpecError("no_team")
+            raise InviteSpecError(InviteSpecProblem.NO_TEAM)
         if not 1 <= uses <= MAX_USES:
-            raise InviteSpecError("bad_uses", str(uses))
+            raise InviteSpecError(InviteSpecProblem.BAD_USES, str(uses))
         if not timedelta(0) < expires_in <= MAX_EXPIRY:
-            raise InviteSpecError("bad_expiry")
+            raise InviteSpecError(InviteSpecProblem.BAD_EXPIRY)
         if country is not None:
             normalized = normalize_country(country)
             if normalized is None:
-                raise InviteSpecError("bad_country", country)
+                raise InviteSpecError(InviteSpecProblem.BAD_COUNTRY, country)
             country = normalized
         now = self.clock.now()
         token = secrets.token_urlsafe(16)
@@ -147,7 +156,7 @@ class Invites:
             for slug in dict.fromkeys(team_slugs):
                 team = await tx.teams.by_slug(slug)
                 if team is None:
-                    raise InviteSpecError("unknown_team", slug)
+                    raise InviteSpecError(InviteSpecProblem.UNKNOWN_TEAM, slug)
                 found.append(team)
             invite_id = await tx.invites.create(
                 token_hash=hash_token(token),

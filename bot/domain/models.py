@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 
@@ -11,7 +11,7 @@ class MemberStatus(StrEnum):
     PENDING = "pending"  # registered, waiting for the secretariat or a focal point
     ACTIVE = "active"
     REVOKED = "revoked"
-    UNREACHABLE = "unreachable"  # blocked the bot; set by delivery (see issue 3)
+    UNREACHABLE = "unreachable"  # blocked the bot; set by delivery (bot/delivery.py)
 
 
 class TeamRole(StrEnum):
@@ -88,7 +88,7 @@ class Recipient:
     timezone: str | None
 
 
-# -- meetings, notices, deliveries (issue 3) --------------------------------------------
+# -- meetings, notices, deliveries -------------------------------------------------------
 
 
 class MeetingMode(StrEnum):
@@ -128,8 +128,8 @@ class NoticeKind(StrEnum):
     UPDATE = "update"
     CANCELLATION = "cancellation"
     ANNOUNCEMENT = "announcement"
-    REQUEST = "request"  # a request card: new, or its deadline moved (issue 4)
-    REMINDER = "reminder"  # a reminder, escalation or digest (issue 4)
+    REQUEST = "request"  # a request card: new, or its deadline moved
+    REMINDER = "reminder"  # a reminder, escalation or digest
     REPORT = "report"  # to a sender: a notice did not reach everyone (body: its number)
 
 
@@ -334,147 +334,7 @@ class DeliveryCounts:
         return self.pending == 0
 
 
-# -- requests, action plans, reminders (issue 4) ----------------------------------------
-
-
-class AnswerKind(StrEnum):
-    CHOICE = "choice"  # one of the request's options, by button
-    TEXT = "text"  # a typed answer
-    DOCUMENTS = "documents"  # one or more files sent in the chat
-
-
-class ResponseStatus(StrEnum):
-    PENDING = "pending"
-    SUBMITTED = "submitted"
-    LATE = "late"  # given after the deadline, where late answers are accepted
-    NOT_APPLICABLE = "not_applicable"  # set by the secretariat
-
-
-class RequestStatus(StrEnum):
-    OPEN = "open"
-    CANCELLED = "cancelled"
-
-
-class RuleKind(StrEnum):
-    DATE = "date"  # one deadline
-    RRULE = "rrule"  # recurring (RFC 5545)
-    PERMANENT = "permanent"  # no deadline of its own: periodic status reports by `rule`
-
-
-@dataclass(frozen=True)
-class RequestText:
-    title: str
-    body: str
-    options: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Request:
-    id: int
-    title: str
-    body: str
-    ref_locale: str
-    translations: dict[str, dict[str, object]]
-    deadline: datetime
-    timezone: str
-    audience: Audience
-    answer_kind: AnswerKind
-    options: tuple[str, ...]
-    accept_late: bool
-    reminder_offsets: tuple[int, ...] | None
-    skip_days_off: bool | None
-    item_id: int | None
-    status: RequestStatus
-    escalated_at: datetime | None
-    created_by: int | None
-    created_at: datetime
-    updated_at: datetime
-
-    def text_for(self, locale: str | None) -> tuple[RequestText, bool]:
-        """The texts in `locale` if translated, else the original (and True: untranslated)."""
-        own = RequestText(self.title, self.body, self.options)
-        if not locale or locale == self.ref_locale:
-            return own, False
-        found = self.translations.get(locale)
-        if not found:
-            return own, True
-        listed = found.get("options")
-        options = tuple(str(o) for o in listed) if isinstance(listed, list | tuple) else ()
-        return (
-            RequestText(
-                str(found.get("title") or self.title),
-                str(found.get("body") or self.body),
-                options if len(options) == len(self.options) else self.options,
-            ),
-            False,
-        )
-
-
-@dataclass(frozen=True)
-class ResponseFile:
-    id: int
-    response_id: int
-    file_id: str
-    file_unique_id: str
-    file_name: str | None
-    mime_type: str | None
-    file_size: int | None
-    path: str | None
-    uploaded_by: int | None
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class Response:
-    """One answer owed to a request, by a party: "member:<id>", "country:<code>",
-    "team:<id>"."""
-
-    id: int
-    request_id: int
-    party: str
-    status: ResponseStatus
-    choice: int | None
-    text: str | None
-    answered_by: int | None
-    answered_at: datetime | None
-    amendments: int
-    files: tuple[ResponseFile, ...] = ()
-
-    @property
-    def answered(self) -> bool:
-        return self.status in (ResponseStatus.SUBMITTED, ResponseStatus.LATE)
-
-    @property
-    def owed(self) -> bool:
-        return self.status is ResponseStatus.PENDING
-
-
-@dataclass(frozen=True)
-class Plan:
-    id: int
-    slug: str
-    title: str
-    ref_locale: str
-    timezone: str
-
-
-@dataclass(frozen=True)
-class PlanItem:
-    id: int
-    plan_id: int
-    ref: str
-    title: str
-    body: str
-    translations: dict[str, dict[str, object]]
-    responsible: Audience
-    rule_kind: RuleKind
-    rule: str
-    dtstart: datetime
-    answer_kind: AnswerKind
-    options: tuple[str, ...]
-    reminder_offsets: tuple[int, ...] | None
-    current_deadline: datetime | None
-    next_deadline: datetime | None
+# -- reminders ---------------------------------------------------------------------------
 
 
 class ReminderState(StrEnum):
@@ -484,8 +344,99 @@ class ReminderState(StrEnum):
     CANCELLED = "cancelled"
 
 
+class SubjectKind(StrEnum):
+    REQUEST = "req"
+    MEETING = "mtg"
+
+
+@dataclass(frozen=True)
+class ReminderSubject:
+    """What a reminder is about: a request or a meeting, stored as "req:12" or "mtg:5"."""
+
+    kind: SubjectKind
+    id: int
+
+    @classmethod
+    def request(cls, request_id: int) -> ReminderSubject:
+        return cls(SubjectKind.REQUEST, request_id)
+
+    @classmethod
+    def meeting(cls, meeting_id: int) -> ReminderSubject:
+        return cls(SubjectKind.MEETING, meeting_id)
+
+    @classmethod
+    def parse(cls, text: str) -> ReminderSubject | None:
+        """The subject stored as `text`, or None if it is not one."""
+        kind, sep, key = text.partition(":")
+        if not sep or kind not in SUBJECT_KINDS or not (key.isascii() and key.isdigit()):
+            return None
+        return cls(SubjectKind(kind), int(key))
+
+    @classmethod
+    def stored(cls, text: str) -> ReminderSubject:
+        """The subject of a reminder row; ValueError if the row holds something else."""
+        subject = cls.parse(text)
+        if subject is None:
+            raise ValueError(f"not a reminder subject: {text!r}")
+        return subject
+
+    def __str__(self) -> str:
+        return f"{self.kind.value}:{self.id}"
+
+
+SUBJECT_KINDS = frozenset(kind.value for kind in SubjectKind)
+
+
+class StepKind(StrEnum):
+    BEFORE = "before"  # before a response deadline (request or meeting RSVP)
+    START = "start"  # before a meeting, to those who said they come
+    ESCALATE = "escalate"  # to focal points (or team chairs), at the deadline
+    DIGEST = "digest"  # to the secretariat, at the deadline
+    OVERDUE = "overdue"  # to those who owe an obligation, some days after the deadline
+
+
+@dataclass(frozen=True)
+class ReminderStep:
+    """Which reminder of a subject: its kind, the deadline or start it is for, and for
+    BEFORE and START how many seconds before it. Stored as "before:<unix time>:<seconds>",
+    "start:<unix time>:<seconds>", or "<kind>:<unix time>"."""
+
+    kind: StepKind
+    moment: datetime
+    seconds: int | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> ReminderStep | None:
+        """The step stored as `text`, or None if it is not one."""
+        parts = text.split(":")
+        if len(parts) not in (2, 3) or parts[0] not in STEP_KINDS:
+            return None
+        if not all(part.isascii() and part.isdigit() for part in parts[1:]):
+            return None
+        moment = datetime.fromtimestamp(int(parts[1]), UTC)
+        return cls(StepKind(parts[0]), moment, int(parts[2]) if len(parts) > 2 else None)
+
+    @classmethod
+    def stored(cls, text: str) -> ReminderStep:
+        """The step of a reminder row; ValueError if the row holds something else."""
+        step = cls.parse(text)
+        if step is None:
+            raise ValueError(f"not a reminder step: {text!r}")
+        return step
+
+    def __str__(self) -> str:
+        text = f"{self.kind.value}:{int(self.moment.timestamp())}"
+        return text if self.seconds is None else f"{text}:{self.seconds}"
+
+
+STEP_KINDS = frozenset(kind.value for kind in StepKind)
+
+
 @dataclass(frozen=True)
 class Reminder:
+    """One planned reminder row; `subject` and `step` as stored (see ReminderSubject and
+    ReminderStep)."""
+
     id: int
     subject: str
     step: str
@@ -496,7 +447,7 @@ class Reminder:
     state: ReminderState
 
 
-# -- the official record (issue 5) ------------------------------------------------------
+# -- the official record: the audit log --------------------------------------------------
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,13 @@
 
 The draft lives in the database (table `registrations`), so a person who is
 halfway through when the bot restarts carries on at the same step. The states
-and their transitions are drawn in handlers/registration.mmd.
+and their transitions are drawn in handlers/registration.mmd; the steps, the draft and
+the checks on each answer are in bot/domain/registration_steps.py.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from enum import StrEnum
 from typing import Any
@@ -19,6 +19,15 @@ from bot.domain.countries import default_timezone, normalize_country
 from bot.domain.invites import InviteProblem, count_guess, find_invite, guess_wait, invite_problem
 from bot.domain.models import Approval, Invite, Member, MemberStatus, Recipient, Role
 from bot.domain.pending import Feature, PendingInputs
+from bot.domain.registration_steps import (
+    EDITABLE,
+    ORDER,
+    TEXT_STEPS,
+    Draft,
+    Problem,
+    Step,
+    check_text,
+)
 from bot.domain.timezones import resolve_timezone
 from bot.domain.values import clean_text
 from bot.i18n import SUPPORTED_LOCALES
@@ -27,87 +36,6 @@ from storage.tx import Tx
 
 # Bumped whenever the privacy notice's text changes; stored with each consent.
 PRIVACY_NOTICE_VERSION = "2026-11-23"  # retention periods, /mydata, /forget
-
-
-class Step(StrEnum):
-    LANGUAGE = "language"
-    CONSENT = "consent"
-    NAME = "name"
-    COUNTRY = "country"
-    COUNTRY_CODE = "country_code"  # typing a code that is not among the buttons
-    INSTITUTION = "institution"
-    POSITION = "position"
-    EMAIL = "email"
-    TIMEZONE = "timezone"
-    TIMEZONE_INPUT = "timezone_input"
-    SUMMARY = "summary"
-
-
-# The order a first pass walks; COUNTRY is skipped when the invitation fixes the country.
-ORDER = (
-    Step.LANGUAGE,
-    Step.CONSENT,
-    Step.NAME,
-    Step.COUNTRY,
-    Step.INSTITUTION,
-    Step.POSITION,
-    Step.EMAIL,
-    Step.TIMEZONE,
-    Step.SUMMARY,
-)
-# Steps a person may jump back to from the summary.
-EDITABLE = (
-    Step.LANGUAGE,
-    Step.NAME,
-    Step.COUNTRY,
-    Step.INSTITUTION,
-    Step.POSITION,
-    Step.EMAIL,
-    Step.TIMEZONE,
-)
-TEXT_STEPS = {
-    Step.NAME: "full_name",
-    Step.INSTITUTION: "institution",
-    Step.POSITION: "position",
-    Step.EMAIL: "email",
-}
-MAX_LENGTH = {"full_name": 200, "institution": 300, "position": 300, "email": 254}
-_EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
-
-
-class Problem(StrEnum):
-    TOO_SHORT = "too_short"
-    TOO_LONG = "too_long"
-    BAD_EMAIL = "bad_email"
-    BAD_COUNTRY = "bad_country"
-    BAD_TIMEZONE = "bad_timezone"
-    BAD_LANGUAGE = "bad_language"
-    WRONG_STEP = "wrong_step"  # a stale button, or text where a button is expected
-    NO_DRAFT = "no_draft"
-
-
-@dataclass(frozen=True)
-class Draft:
-    telegram_user_id: int
-    invite_id: int
-    step: Step
-    data: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def locale(self) -> str | None:
-        return self.data.get("locale")
-
-    @property
-    def fixed_country(self) -> bool:
-        return bool(self.data.get("fixed_country"))
-
-    @property
-    def editing(self) -> bool:
-        """Came here from the summary: the next step is the summary again."""
-        return bool(self.data.get("editing"))
-
-    def with_data(self, **values: Any) -> Draft:
-        return replace(self, data={**self.data, **values})
 
 
 class StartKind(StrEnum):
@@ -495,18 +423,6 @@ async def approvers_for(tx: Tx, country: str) -> list[Recipient]:
     """The secretariat admins and the country's focal points that the bot can write to."""
     ids = await tx.roles.holders(Role.ADMIN) + await tx.roles.holders(Role.FOCAL_POINT, country)
     return await tx.roles.recipients(ids)
-
-
-def check_text(key: str, value: str) -> Problem | None:
-    if key == "email":
-        if len(value) > MAX_LENGTH[key]:
-            return Problem.TOO_LONG
-        return None if _EMAIL.match(value) else Problem.BAD_EMAIL
-    if len(value) < 2:
-        return Problem.TOO_SHORT
-    if len(value) > MAX_LENGTH[key]:
-        return Problem.TOO_LONG
-    return None
 
 
 def _parse_time(value: str) -> Any:

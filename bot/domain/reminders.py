@@ -17,7 +17,8 @@ things, each safe with several bot processes on one PostgreSQL database:
 A reminder missed by more than the grace period (the bot was down) is skipped and logged,
 as is one whose deadline or meeting has already come.
 
-Steps name what they are for, with the deadline or start as a Unix time:
+Steps (bot.domain.models.ReminderStep) name what they are for, with the deadline or start as
+a Unix time:
   before:<deadline>:<seconds>   before a response deadline (request or meeting RSVP)
   start:<start>:<seconds>       before a meeting, to those who said they come
   escalate:<deadline>           to focal points (or team chairs), at the deadline
@@ -29,7 +30,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from bot.domain.clock import Clock
@@ -42,11 +43,13 @@ from bot.domain.models import (
     NoticeKind,
     Reminder,
     ReminderState,
-    Request,
-    RequestStatus,
-    Response,
+    ReminderStep,
+    ReminderSubject,
     Role,
+    StepKind,
+    SubjectKind,
 )
+from bot.domain.request_models import Party, PartyKind, Request, RequestStatus, Response
 from bot.domain.schedule import QuietHours, is_day_off, place
 from bot.i18n import zone
 from storage.db import Database
@@ -69,32 +72,13 @@ class ReminderConfig:
 
 
 def request_subject(request_id: int) -> str:
-    return f"req:{request_id}"
+    """The stored subject of a request's reminders."""
+    return str(ReminderSubject.request(request_id))
 
 
 def meeting_subject(meeting_id: int) -> str:
-    return f"mtg:{meeting_id}"
-
-
-def parse_subject(subject: str) -> tuple[str, int]:
-    kind, _, key = subject.partition(":")
-    return kind, int(key)
-
-
-def parse_step(step: str) -> tuple[str, datetime, int]:
-    """(kind, the deadline or start it is for, seconds before it)."""
-    parts = step.split(":")
-    moment = datetime.fromtimestamp(int(parts[1]), UTC)
-    return parts[0], moment, int(parts[2]) if len(parts) > 2 else 0
-
-
-def _epoch(moment: datetime) -> int:
-    return int(moment.timestamp())
-
-
-def party_key(party: str) -> tuple[str, str]:
-    kind, _, key = party.partition(":")
-    return kind, key
+    """The stored subject of a meeting's reminders."""
+    return str(ReminderSubject.meeting(meeting_id))
 
 
 @dataclass(frozen=True)
@@ -179,7 +163,7 @@ class Planner:
             if request.reminder_offsets is not None
             else self.config.deadline_offsets
         )
-        subject, deadline = request_subject(request.id), _epoch(request.deadline)
+        subject = request_subject(request.id)
         rows = []
         for response in owed:
             for person in answerers.get(response.party, []):
@@ -189,7 +173,7 @@ class Planner:
                         continue
                     row = self._row(
                         subject,
-                        f"before:{deadline}:{offset}",
+                        str(ReminderStep(StepKind.BEFORE, request.deadline, offset)),
                         Addressee.of(person),
                         due,
                         now,
@@ -217,14 +201,14 @@ class Planner:
         if member_ids is not None:
             wanted = set(member_ids)
             invitations = [i for i in invitations if i.member_id in wanted]
-        people = await tx.audience.answerers(f"member:{i.member_id}" for i in invitations)
+        people = await tx.audience.answerers(str(Party.member(i.member_id)) for i in invitations)
         subject = meeting_subject(meeting.id)
         # (cadence, step prefix, the moment reminded of) for who owes an answer / who comes
-        owing = (self.config.deadline_offsets, "before", meeting.rsvp_deadline)
+        owing = (self.config.deadline_offsets, StepKind.BEFORE, meeting.rsvp_deadline)
         cadence = meeting.reminder_offsets
         coming = (
             self.config.meeting_offsets if cadence is None else cadence,
-            "start",
+            StepKind.START,
             meeting.starts_at,
         )
         rows = []
@@ -234,15 +218,15 @@ class Planner:
                 kinds.append(owing)
             if invitation.answer in (Answer.IN_PERSON, Answer.ONLINE):
                 kinds.append(coming)
-            for person in people.get(f"member:{invitation.member_id}", []):
-                for offsets, prefix, moment in kinds:
+            for person in people.get(str(Party.member(invitation.member_id)), []):
+                for offsets, step_kind, moment in kinds:
                     for offset in offsets:
                         due = moment - timedelta(seconds=offset)
                         if due > now:
                             rows.append(
                                 self._row(
                                     subject,
-                                    f"{prefix}:{_epoch(moment)}:{offset}",
+                                    str(ReminderStep(step_kind, moment, offset)),
                                     Addressee.of(person),
                                     due,
                                     now,
@@ -263,31 +247,32 @@ class Planner:
         """At the deadline: plan the escalations, the digest and the past-due reminders for
         what is still owed. Called once per request (see Reminders.sweep)."""
         subject = request_subject(request.id)
-        await tx.reminders.drop_planned(subject, step_prefixes=["before:"])
+        await tx.reminders.drop_planned(subject, step_prefixes=[f"{StepKind.BEFORE.value}:"])
         owed = [r for r in await tx.responses.of_requests([request.id]) if r.owed]
         if not owed:
             return 0
-        deadline = _epoch(request.deadline)
         rows: list[dict[str, Any] | None] = []
+        escalate = str(ReminderStep(StepKind.ESCALATE, request.deadline))
+        digest = str(ReminderStep(StepKind.DIGEST, request.deadline))
         escalate_to: dict[int, Addressee] = {}
         for response in owed:
-            kind, key = party_key(response.party)
-            if kind == "team":
-                for chair in await tx.teams.chairs(int(key)):
+            party = Party.stored(response.party)
+            if party.kind is PartyKind.TEAM:
+                for chair in await tx.teams.chairs(party.id):
                     escalate_to.setdefault(chair.telegram_user_id, Addressee.of(chair))
                 continue
-            country = key
-            if kind == "member":
-                member = await tx.members.get(int(key))
+            country = party.key
+            if party.kind is PartyKind.MEMBER:
+                member = await tx.members.get(party.id)
                 if member is None:
                     continue
                 country = member.country
             for recipient in await tx.audience.focal_points([country]):
                 escalate_to.setdefault(recipient.telegram_user_id, Addressee.of(recipient, country))
         for person in escalate_to.values():
-            rows.append(self._row(subject, f"escalate:{deadline}", person, now, now))
+            rows.append(self._row(subject, escalate, person, now, now))
         for recipient in await tx.roles.recipients(await tx.roles.holders(Role.ADMIN)):
-            rows.append(self._row(subject, f"digest:{deadline}", Addressee.of(recipient), now, now))
+            rows.append(self._row(subject, digest, Addressee.of(recipient), now, now))
         if request.item_id is not None:
             answerers = await tx.audience.answerers([r.party for r in owed])
             due = request.deadline + self.config.past_due_after
@@ -296,7 +281,7 @@ class Planner:
                     rows.append(
                         self._row(
                             subject,
-                            f"overdue:{deadline}",
+                            str(ReminderStep(StepKind.OVERDUE, request.deadline)),
                             Addressee.of(member),
                             max(due, now),
                             now,
@@ -353,7 +338,7 @@ class Reminders:
         skipped: list[int] = []
         to_send: list[Reminder] = []
         for reminder in batch:
-            kind, moment, _ = parse_step(reminder.step)
+            when = ReminderStep.stored(reminder.step)
             if now - reminder.send_at > grace:
                 logger.warning(
                     "Skipped reminder %s (%s %s): due %s, more than %s ago",
@@ -364,7 +349,7 @@ class Reminders:
                     grace,
                 )
                 skipped.append(reminder.id)
-            elif kind in ("before", "start") and now >= moment:
+            elif when.kind in (StepKind.BEFORE, StepKind.START) and now >= when.moment:
                 logger.info(
                     "Skipped reminder %s (%s %s): its moment has passed",
                     reminder.id,
@@ -386,13 +371,13 @@ class Reminders:
                 (reminder.telegram_user_id, chat_id)
             )
         for (subject, step), recipients in by_topic.items():
-            kind, key = parse_subject(subject)
+            about = ReminderSubject.stored(subject)
             notice_id = await tx.notices.for_topic(
                 f"{subject}|{step}",
                 kind=NoticeKind.REMINDER,
                 now=now,
-                meeting_id=key if kind == "mtg" else None,
-                request_id=key if kind == "req" else None,
+                meeting_id=about.id if about.kind is SubjectKind.MEETING else None,
+                request_id=about.id if about.kind is SubjectKind.REQUEST else None,
                 changes={"subject": subject, "step": step},
             )
             await tx.deliveries.add_many(notice_id, recipients, now)
@@ -412,9 +397,9 @@ def request_reminder_due(response: Response, deadline: datetime, planned_for: da
     return response.owed and int(deadline.timestamp()) == int(planned_for.timestamp())
 
 
-def meeting_reminder_due(step_kind: str, invitation: Invitation) -> bool:
+def meeting_reminder_due(step_kind: StepKind, invitation: Invitation) -> bool:
     """Before the RSVP deadline: while the invitation is unanswered or its answer must be
     confirmed again. Before the meeting: only for those who said they will attend."""
-    if step_kind == "before":
+    if step_kind is StepKind.BEFORE:
         return invitation.answer is None or invitation.needs_confirmation
     return invitation.answer in (Answer.IN_PERSON, Answer.ONLINE)

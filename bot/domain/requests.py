@@ -6,36 +6,44 @@ addressees stands for its members, each of whom owes an answer (an action-plan i
 responsible party is a team is owed once per team: see bot/domain/plans.py).
 
 An answer can be amended until the deadline. After it, an answer is refused unless the
-request accepts late answers, in which case it is recorded as late. Every answer cancels
-the reminders still planned for that party; clearing a documents answer plans them again.
+request accepts late answers, in which case it is recorded as late (bot/domain/answers.py
+records answers; bot/domain/request_status.py says who owes what).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from bot.config import is_valid_timezone
-from bot.domain.access import Scope, load_principal
+from bot.domain.access import Scope
+from bot.domain.answers import (
+    Answered,
+    OwedAnswer,
+    member_parties,
+    notify_answerers,
+    owed_answer,
+    owed_answers,
+    record_answer,
+    withdraw_answer,
+)
 from bot.domain.audit import Action, record
 from bot.domain.clock import Clock
-from bot.domain.countries import normalize_country
-from bot.domain.models import (
+from bot.domain.models import Audience, Member, MemberStatus
+from bot.domain.notices import NoticeError, check_audience
+from bot.domain.reminders import Planner, request_subject
+from bot.domain.request_models import (
     AnswerKind,
-    Audience,
-    Member,
-    MemberStatus,
-    NoticeKind,
+    Party,
     Request,
     RequestStatus,
     Response,
     ResponseStatus,
 )
-from bot.domain.notices import NoticeError, add_recipients, check_audience
-from bot.domain.reminders import Planner, request_subject
-from bot.domain.values import clean_file_name, clean_text, parse_id
+from bot.domain.request_status import RequestReport, build_report, escalation_of
+from bot.domain.values import clean_file_name, clean_text
 from bot.i18n import SUPPORTED_LOCALES
 from storage.db import Database
 from storage.requests import request_values
@@ -48,7 +56,6 @@ MAX_OPTIONS = 8
 MAX_OPTION = 40  # a button label
 MAX_FILES = 20
 MAX_MIME_TYPE = 120  # storage/schema.py: response_files.mime_type
-LISTED_AFTER_DEADLINE = timedelta(days=90)  # /requests keeps showing what is overdue
 
 
 class RequestProblem(StrEnum):
@@ -94,35 +101,6 @@ class RequestSpec:
     skip_days_off: bool | None = None
 
 
-@dataclass(frozen=True)
-class OwedAnswer:
-    """A request as one member sees it: the answer owed by their party, and by whom it was
-    given."""
-
-    request: Request
-    response: Response
-    member: Member
-    answered_by: str | None  # the name of whoever answered for the party
-
-
-@dataclass(frozen=True)
-class Answered:
-    owed: OwedAnswer
-    changed: bool  # False: the same answer again, nothing recorded
-    late: bool
-    file_row_id: int | None = None
-
-
-@dataclass(frozen=True)
-class RequestReport:
-    request: Request
-    responses: list[Response]
-    member_names: dict[int, str]  # answered_by and member parties
-    member_countries: dict[int, str]
-    team_names: dict[int, str]
-    answerers: dict[str, int]  # how many members may answer for each party
-
-
 def check_texts(title: str, body: str, translations: dict[str, Any] | None, ref: str) -> None:
     if not title.strip():
         raise RequestError(RequestProblem.EMPTY_TITLE)
@@ -160,50 +138,16 @@ async def parties_of(tx: Tx, audience: Audience, *, teams_as_parties: bool) -> l
         audience = await check_audience(tx, audience)
     except NoticeError as error:
         raise RequestError(RequestProblem.AUDIENCE, error.value) from error
-    parties = [f"country:{c}" for c in audience.countries]
-    parties += [f"member:{m}" for m in audience.members]
+    parties = [str(Party.country(c)) for c in audience.countries]
+    parties += [str(Party.member(m)) for m in audience.members]
     team_ids = await tx.teams.ids(list(audience.teams))
+    teams = [str(Party.team(team_ids[slug])) for slug in audience.teams]
     if teams_as_parties:
-        parties += [f"team:{team_ids[slug]}" for slug in audience.teams]
+        parties += teams
     else:
-        found = await tx.audience.answerers(f"team:{team_ids[slug]}" for slug in audience.teams)
-        parties += [f"member:{m.id}" for people in found.values() for m in people]
+        found = await tx.audience.answerers(teams)
+        parties += [str(Party.member(m.id)) for people in found.values() for m in people]
     return list(dict.fromkeys(parties))
-
-
-async def member_parties(tx: Tx, member: Member) -> list[str]:
-    """The parties a member may answer for, their own first."""
-    teams = await tx.teams.of_member(member.id)
-    return [
-        f"member:{member.id}",
-        f"country:{member.country}",
-        *[f"team:{team.id}" for team, _ in teams],
-    ]
-
-
-async def notify_answerers(
-    tx: Tx,
-    request: Request,
-    parties: list[str],
-    now: datetime,
-    *,
-    changes: dict[str, Any] | None = None,
-    created_by: int | None = None,
-    progress_chat_id: int | None = None,
-) -> tuple[int, int]:
-    """Queue the request card for everyone who may answer for `parties`; (notice, count)."""
-    answerers = await tx.audience.answerers(parties)
-    people = list({m.id: m for group in answerers.values() for m in group}.values())
-    notice_id = await tx.notices.create(
-        kind=NoticeKind.REQUEST,
-        now=now,
-        request_id=request.id,
-        changes=changes,
-        created_by=created_by,
-        progress_chat_id=progress_chat_id,
-    )
-    await add_recipients(tx, notice_id, people, now)
-    return notice_id, len(people)
 
 
 class Requests:
@@ -399,29 +343,7 @@ class Requests:
             request = await tx.requests.get(request_id)
             if request is None or request.status is not RequestStatus.OPEN:
                 return None
-            report = await build_report(tx, request)
-            assert report is not None
-            principal = await load_principal(tx, telegram_user_id)
-            chaired = set()
-            if principal.member is not None:
-                chaired = {
-                    team.id
-                    for team, role in await tx.teams.of_member(principal.member.id)
-                    if role.value == "chair"
-                }
-        countries = principal.focal_countries
-        mine = []
-        for response in report.responses:
-            if not response.owed:
-                continue
-            kind, _, key = response.party.partition(":")
-            if (
-                (kind == "country" and key in countries)
-                or (kind == "member" and report.member_countries.get(int(key)) in countries)
-                or (kind == "team" and int(key) in chaired)
-            ):
-                mine.append(response)
-        return (report, mine) if mine else None
+            return await escalation_of(tx, request, telegram_user_id)
 
     async def _open(self, tx: Tx, request_id: int) -> Request:
         request = await tx.requests.get(request_id, lock=True)
@@ -440,22 +362,7 @@ class Requests:
             member = await tx.members.by_telegram_id(telegram_user_id)
             if member is None or member.status is not MemberStatus.ACTIVE:
                 return []
-            parties = await member_parties(tx, member)
-            rank = {party: index for index, party in enumerate(parties)}
-            chosen: dict[int, tuple[Request, Response]] = {}
-            found = await tx.responses.for_parties(parties, now - LISTED_AFTER_DEADLINE)
-            for request, response in found:
-                if request.deadline <= now and not response.owed:
-                    continue
-                if response.status is ResponseStatus.NOT_APPLICABLE:
-                    continue
-                held = chosen.get(request.id)
-                if held is None or rank[response.party] < rank[held[1].party]:
-                    chosen[request.id] = (request, response)
-            return [
-                await self._owed(tx, request, response, member)
-                for request, response in chosen.values()
-            ]
+            return await owed_answers(tx, member, now)
 
     async def waiting_for_documents(self, telegram_user_id: int) -> list[OwedAnswer]:
         """The documents requests the member may send files to now: open, addressed to
@@ -475,7 +382,7 @@ class Requests:
             request, response, member = await self._answerable(
                 tx, request_id, telegram_user_id, change=False
             )
-            return await self._owed(tx, request, response, member)
+            return await owed_answer(tx, request, response, member)
 
     async def answer_choice(self, request_id: int, telegram_user_id: int, index: int) -> Answered:
         async with self.db.transaction() as tx:
@@ -485,8 +392,10 @@ class Requests:
             if not 0 <= index < len(request.options):
                 raise RequestError(RequestProblem.BAD_CHOICE, str(index))
             if response.answered and response.choice == index:
-                return Answered(await self._owed(tx, request, response, member), False, False)
-            return await self._record(tx, request, response, member, choice=index)
+                return Answered(await owed_answer(tx, request, response, member), False, False)
+            return await record_answer(
+                tx, self.clock.now(), request, response, member, choice=index
+            )
 
     async def answer_text(self, request_id: int, telegram_user_id: int, text: str) -> Answered:
         text = clean_text(text).strip()
@@ -499,8 +408,8 @@ class Requests:
             if request.answer_kind is not AnswerKind.TEXT:
                 raise RequestError(RequestProblem.WRONG_KIND, request.answer_kind.value)
             if response.answered and response.text == text:
-                return Answered(await self._owed(tx, request, response, member), False, False)
-            return await self._record(tx, request, response, member, text=text)
+                return Answered(await owed_answer(tx, request, response, member), False, False)
+            return await record_answer(tx, self.clock.now(), request, response, member, text=text)
 
     async def add_document(
         self,
@@ -522,7 +431,7 @@ class Requests:
             if request.answer_kind is not AnswerKind.DOCUMENTS:
                 raise RequestError(RequestProblem.WRONG_KIND, request.answer_kind.value)
             if any(f.file_unique_id == file_unique_id for f in response.files):
-                return Answered(await self._owed(tx, request, response, member), False, False)
+                return Answered(await owed_answer(tx, request, response, member), False, False)
             if len(response.files) >= MAX_FILES:
                 raise RequestError(RequestProblem.TOO_MANY_FILES, str(MAX_FILES))
             file_row = await tx.responses.add_file(
@@ -535,7 +444,7 @@ class Requests:
                 file_size=file_size,
                 uploaded_by=member.id,
             )
-            answered = await self._record(tx, request, response, member)
+            answered = await record_answer(tx, self.clock.now(), request, response, member)
             return replace(answered, file_row_id=file_row)
 
     async def clear_documents(self, request_id: int, telegram_user_id: int) -> OwedAnswer:
@@ -545,65 +454,11 @@ class Requests:
             request, response, member = await self._answerable(tx, request_id, telegram_user_id)
             if request.answer_kind is not AnswerKind.DOCUMENTS:
                 raise RequestError(RequestProblem.WRONG_KIND, request.answer_kind.value)
-            await tx.responses.clear_files(response.id)
-            await tx.responses.update(
-                response.id,
-                status=ResponseStatus.PENDING.value,
-                answered_by=None,
-                answered_at=None,
-            )
-            fresh = await tx.responses.get(response.id)
-            assert fresh is not None
-            await self.planner.plan_request(tx, request, now, [fresh])
-            await record(
-                tx,
-                now,
-                Action.REQUEST_WITHDRAW,
-                "request",
-                request.id,
-                actor=telegram_user_id,
-                subject=telegram_user_id,
-                party=response.party,
-            )
-            return await self._owed(tx, request, fresh, member)
+            return await withdraw_answer(tx, now, self.planner, request, response, member)
 
     async def set_file_path(self, file_row_id: int, path: str) -> None:
         async with self.db.transaction() as tx:
             await tx.responses.set_file_path(file_row_id, path)
-
-    async def _record(
-        self, tx: Tx, request: Request, response: Response, member: Member, **values: Any
-    ) -> Answered:
-        now = self.clock.now()
-        late = now > request.deadline
-        status = ResponseStatus.LATE if late else ResponseStatus.SUBMITTED
-        await tx.responses.update(
-            response.id,
-            status=status.value,
-            answered_by=member.id,
-            answered_at=now,
-            amendments=response.amendments + (1 if response.answered else 0),
-            **values,
-        )
-        await tx.reminders.drop_planned(request_subject(request.id), response_ids=[response.id])
-        # An answer for a country or team is given on the delegation's behalf: `party` says
-        # for whom, the actor who.
-        await record(
-            tx,
-            now,
-            Action.REQUEST_ANSWER,
-            "request",
-            request.id,
-            actor=member.telegram_user_id,
-            subject=member.telegram_user_id,
-            party=response.party,
-            status=status.value,
-            amendment=response.answered,
-            kind=request.answer_kind.value,
-        )
-        fresh = await tx.responses.get(response.id)
-        assert fresh is not None
-        return Answered(await self._owed(tx, request, fresh, member), True, late)
 
     async def _answerable(
         self, tx: Tx, request_id: int, telegram_user_id: int, *, change: bool = True
@@ -632,76 +487,12 @@ class Requests:
         """View, refusing as an answer would: asked before waiting for typed text or files."""
         async with self.db.transaction() as tx:
             request, response, member = await self._answerable(tx, request_id, telegram_user_id)
-            return await self._owed(tx, request, response, member)
-
-    async def _owed(
-        self, tx: Tx, request: Request, response: Response, member: Member
-    ) -> OwedAnswer:
-        name = None
-        if response.answered_by is not None:
-            by = await tx.members.get(response.answered_by)
-            name = by.full_name if by else None
-        return OwedAnswer(request, response, member, name)
-
-
-async def build_report(
-    tx: Tx, request: Request, scope: Scope | None = None
-) -> RequestReport | None:
-    responses = await tx.responses.of_requests([request.id])
-    if scope is not None and not scope.everything:
-        responses = await _in_scope(tx, responses, scope)
-        if not responses:
-            return None
-    member_ids = {r.answered_by for r in responses if r.answered_by is not None}
-    member_ids |= {int(r.party[7:]) for r in responses if r.party.startswith("member:")}
-    names: dict[int, str] = {}
-    countries: dict[int, str] = {}
-    for member_id in member_ids:
-        member = await tx.members.get(member_id)
-        if member is not None:
-            names[member_id] = member.full_name
-            countries[member_id] = member.country
-    team_ids = [int(r.party[5:]) for r in responses if r.party.startswith("team:")]
-    answerers = await tx.audience.answerers([r.party for r in responses])
-    return RequestReport(
-        request,
-        responses,
-        names,
-        countries,
-        await tx.teams.names(team_ids),
-        {party: len(people) for party, people in answerers.items()},
-    )
-
-
-async def _in_scope(tx: Tx, responses: list[Response], scope: Scope) -> list[Response]:
-    member_ids = [int(r.party[7:]) for r in responses if r.party.startswith("member:")]
-    teams = await tx.teams.ids_of_members(member_ids)
-    kept = []
-    for response in responses:
-        country, team_ids = None, set()
-        if response.party.startswith("member:"):
-            member = await tx.members.get(int(response.party[7:]))
-            country = member.country if member else None
-            team_ids = teams.get(int(response.party[7:]), set())
-        if scope.covers_party(response.party, country, team_ids):
-            kept.append(response)
-    return kept
+            return await owed_answer(tx, request, response, member)
 
 
 def normalize_party(text: str) -> str:
     """ "RS", "country:RS", "member:12", "team:3" → the stored form."""
-    kind, sep, key = text.strip().partition(":")
-    if not sep:
-        code = normalize_country(kind)
-        if code is None:
-            raise RequestError(RequestProblem.PARTY, text)
-        return f"country:{code}"
-    if kind == "country":
-        code = normalize_country(key)
-        if code is None:
-            raise RequestError(RequestProblem.PARTY, text)
-        return f"country:{code}"
-    number = parse_id(key)
-    if kind in ("member", "team") and number is not None:
-        return f"{kind}:{number}"
-    raise RequestError(RequestProblem.PARTY, text)
+    party = Party.read(text)
+    if party is None:
+        raise RequestError(RequestProblem.PARTY, text)
+    return str(party)

@@ -11,7 +11,7 @@ from bot.domain.audit import Action, record
 from bot.domain.clock import Clock
 from bot.domain.countries import normalize_country
 from bot.domain.models import Account, Member, MemberStatus, Recipient, Role, Team
-from bot.domain.registration import MAX_LENGTH, check_text
+from bot.domain.registration_steps import check_text
 from bot.domain.timezones import resolve_timezone
 from bot.domain.values import clean_text
 from bot.i18n import SUPPORTED_LOCALES
@@ -37,11 +37,20 @@ class Decision:
     teams: tuple[str, ...] = ()  # names of the member's teams, read before a rejection deletes them
 
 
+class RosterProblem(StrEnum):
+    BAD_COUNTRY = "bad_country"
+    BAD_STATUS = "bad_status"
+    UNKNOWN_TEAM = "unknown_team"
+    BAD_TEAM_NAME = "bad_team_name"
+    BAD_SLUG = "bad_slug"
+    TEAM_EXISTS = "team_exists"
+
+
 class RosterError(ValueError):
-    def __init__(self, code: str, value: str = "") -> None:
-        self.code = code
+    def __init__(self, problem: RosterProblem, value: str = "") -> None:
+        self.problem = problem
         self.value = value
-        super().__init__(f"{code}: {value}")
+        super().__init__(f"{problem.value}: {value}")
 
 
 def slugify(name: str) -> str:
@@ -198,16 +207,16 @@ class Roster:
         if country:
             country_code = normalize_country(country)
             if country_code is None:
-                raise RosterError("bad_country", country)
+                raise RosterError(RosterProblem.BAD_COUNTRY, country)
         status_value = None
         if status:
             try:
                 status_value = MemberStatus(status.lower())
             except ValueError:
-                raise RosterError("bad_status", status) from None
+                raise RosterError(RosterProblem.BAD_STATUS, status) from None
         async with self.db.transaction() as tx:
             if team and await tx.teams.by_slug(team) is None:
-                raise RosterError("unknown_team", team)
+                raise RosterError(RosterProblem.UNKNOWN_TEAM, team)
             found = await tx.members.search(
                 team_slug=team, country=country_code, status=status_value
             )
@@ -229,13 +238,13 @@ class Roster:
     async def create_team(self, name: str, slug: str | None = None) -> Team:
         name = " ".join(name.split())
         if not 2 <= len(name) <= 200:
-            raise RosterError("bad_team_name", name)
+            raise RosterError(RosterProblem.BAD_TEAM_NAME, name)
         slug = slug or slugify(name)
         if not _SLUG.match(slug):
-            raise RosterError("bad_slug", slug)
+            raise RosterError(RosterProblem.BAD_SLUG, slug)
         async with self.db.transaction() as tx:
             if await tx.teams.by_slug(slug) is not None:
-                raise RosterError("team_exists", slug)
+                raise RosterError(RosterProblem.TEAM_EXISTS, slug)
             team = await tx.teams.create(slug, name, self.clock.now())
             await record(tx, self.clock.now(), Action.TEAM_CREATE, "team", team.id, slug=slug)
             return team
@@ -244,7 +253,7 @@ class Roster:
         if role is Role.FOCAL_POINT:
             code = normalize_country(country)
             if code is None:
-                raise RosterError("bad_country", country)
+                raise RosterError(RosterProblem.BAD_COUNTRY, country)
             country = code
         async with self.db.transaction() as tx:
             granted = await tx.roles.grant(telegram_user_id, role, self.clock.now(), country)
@@ -361,4 +370,4 @@ class Roster:
         return None
 
 
-__all__ = ["MAX_LENGTH", "Decision", "DecisionKind", "Roster", "RosterError", "slugify"]
+__all__ = ["Decision", "DecisionKind", "Roster", "RosterError", "RosterProblem", "slugify"]

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.domain.models import AnswerKind, Audience
+from bot.domain.models import Audience
 from bot.domain.reminders import request_subject
+from bot.domain.request_models import AnswerKind
 from bot.domain.requests import RequestSpec
 from bot.i18n import zone
 from tests.auxil.harness import Harness, Person

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 from bot.domain.clock import FakeClock
-from bot.domain.models import AnswerKind, Audience
+from bot.domain.models import Audience
 from bot.domain.plans import Plans
 from bot.domain.reminders import (
     Planner,
@@ -15,6 +15,7 @@ from bot.domain.reminders import (
     Reminders,
     request_subject,
 )
+from bot.domain.request_models import AnswerKind
 from bot.domain.requests import Requests, RequestSpec
 from bot.domain.schedule import QuietHours
 from bot.i18n import zone

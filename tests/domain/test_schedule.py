@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
-from bot.domain.models import RuleKind
-from bot.domain.plans import next_deadline, rule_for
+from bot.domain.plan_specs import next_deadline, rule_for
+from bot.domain.request_models import RuleKind
 from bot.domain.schedule import (
     QuietHours,
     format_offsets,

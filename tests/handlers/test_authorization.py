@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from bot.domain.access import commands_for
 from bot.domain.models import Approval, Audience, MemberStatus, Role, TeamRole
 from bot.domain.pending import Feature
-from bot.domain.plans import plan_spec
+from bot.domain.plan_specs import plan_spec
 from bot.domain.requests import RequestSpec
 from storage.schema import audit_log, invites, meetings, members, notices, requests
 from tests.auxil.harness import Harness, Person

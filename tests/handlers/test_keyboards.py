@@ -17,22 +17,17 @@ from typing import Any
 import pytest
 from telegram import InlineKeyboardMarkup
 
-from bot.domain.models import (
-    Answer,
+from bot.domain.answers import OwedAnswer
+from bot.domain.models import Answer, Audience, Invitation, Meeting, MeetingMode, MeetingStatus
+from bot.domain.registration_steps import Draft, Step
+from bot.domain.request_models import (
     AnswerKind,
-    Audience,
-    Invitation,
-    Meeting,
-    MeetingMode,
-    MeetingStatus,
     Request,
     RequestStatus,
     Response,
     ResponseFile,
     ResponseStatus,
 )
-from bot.domain.registration import Draft, Step
-from bot.domain.requests import OwedAnswer
 from bot.i18n import SUPPORTED_LOCALES, I18n, Translator
 from handlers import approval, meeting_cards, meetings, registration_steps, request_cards
 from handlers.common import LABEL_BUDGET, fit_rows, keyboard, label_budget, label_width

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.domain.models import ResponseStatus
-from bot.domain.plans import plan_spec
+from bot.domain.plan_specs import plan_spec
+from bot.domain.request_models import ResponseStatus
 from tests.auxil.harness import Harness, Person
 from tests.auxil.people import ADMIN, ANA, ELENA, MARKO, add_member, delegation, focal_point
 from tests.auxil.reading import shown, t

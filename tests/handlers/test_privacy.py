@@ -9,7 +9,8 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from bot.domain.models import Answer, Audience, ResponseStatus
+from bot.domain.models import Answer, Audience
+from bot.domain.request_models import ResponseStatus
 from bot.domain.requests import RequestSpec
 from storage.schema import audit_people, members
 from tests.auxil.harness import Harness, Person

@@ -14,9 +14,10 @@ from openpyxl import load_workbook
 
 from bot.domain.audit import Action
 from bot.domain.invites import revoke_invite
-from bot.domain.models import Answer, AnswerKind, Approval, Audience, ResponseStatus, Role
+from bot.domain.models import Answer, Approval, Audience, Role
 from bot.domain.notices import AnnouncementSpec
-from bot.domain.plans import plan_spec
+from bot.domain.plan_specs import plan_spec
+from bot.domain.request_models import AnswerKind, ResponseStatus
 from bot.domain.requests import RequestSpec
 from storage.schema import audit_log
 from tests.auxil.harness import Harness, Person

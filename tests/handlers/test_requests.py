@@ -13,7 +13,8 @@ import pytest
 
 from bot.config import Settings
 from bot.domain.clock import FakeClock
-from bot.domain.models import AnswerKind, Audience, ResponseStatus
+from bot.domain.models import Audience
+from bot.domain.request_models import AnswerKind, ResponseStatus
 from bot.domain.requests import MAX_ANSWER, MAX_BODY, RequestError, RequestProblem
 from handlers.common import LABEL_BUDGET, label_width
 from tests.auxil.fake_bot_api import BOT_ID

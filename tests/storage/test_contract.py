@@ -13,7 +13,8 @@ from alembic.script import ScriptDirectory
 
 from bot.config import Settings
 from bot.domain.clock import FakeClock
-from bot.domain.models import AnswerKind, Audience, MemberStatus, Role, TeamRole
+from bot.domain.models import Audience, MemberStatus, Role, TeamRole
+from bot.domain.request_models import AnswerKind
 from bot.domain.requests import Requests, RequestSpec
 from bot.domain.values import MAX_FILE_NAME, MAX_ID, clean_file_name, clean_text, parse_id
 from bot.services import planner_for

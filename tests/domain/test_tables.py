@@ -8,7 +8,7 @@ from datetime import datetime
 
 from openpyxl import load_workbook
 
-from bot.domain.reports import neutralize, tables_to_csv, tables_to_xlsx
+from bot.domain.tables import neutralize, tables_to_csv, tables_to_xlsx
 from bot.i18n import zone
 
 BELGRADE = zone("Europe/Belgrade")
