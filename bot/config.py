@@ -48,7 +48,7 @@ class Settings:
     default_locale: str
     timezone: str
     admins: tuple[int, ...]
-    # Reminders (issue 4); each has a CONVENE_* variable, documented in the README.
+    # Reminders; each has a CONVENE_* variable, documented in the README.
     reminder_offsets: tuple[int, ...] = (7 * 86400, 86400, 2 * 3600)
     meeting_reminder_offsets: tuple[int, ...] = (86400, 3600)
     quiet_hours: QuietHours = field(default_factory=lambda: QuietHours(time(21), time(8)))
@@ -56,10 +56,10 @@ class Settings:
     reminder_grace: timedelta = timedelta(hours=6)
     past_due_after: timedelta = timedelta(days=7)
     files_dir: Path = Path("files")
-    # Data protection (issue 5)
+    # Data protection
     retain_revoked: timedelta = timedelta(days=365)
     retain_answers: timedelta = timedelta(days=3 * 365)
-    # Webhook mode (issue 5): without a URL the bot polls.
+    # Webhook mode: without a URL the bot polls.
     webhook_url: str | None = None
     webhook_secret: str | None = field(default=None, repr=False)
     webhook_listen: str = "127.0.0.1"

@@ -109,10 +109,6 @@ def status_line(
     return lines
 
 
-def may_change(request: Request, now: datetime) -> bool:
-    return request.status is RequestStatus.OPEN and (now <= request.deadline or request.accept_late)
-
-
 def card_text(
     t: Translator,
     owed: OwedAnswer,
@@ -176,7 +172,7 @@ def _card_text(
     if request.status is RequestStatus.CANCELLED:
         lines += ["", t.gettext("This request was withdrawn by the secretariat.")]
         return "\n".join(lines)
-    if may_change(request, now):
+    if request.accepts_answers(now):
         how = {
             AnswerKind.CHOICE: t.gettext("Choose your answer below."),
             AnswerKind.TEXT: t.gettext(
@@ -193,7 +189,7 @@ def _card_text(
 
 def card_buttons(t: Translator, owed: OwedAnswer, now: datetime) -> InlineKeyboardMarkup | None:
     request, response = owed.request, owed.response
-    if not may_change(request, now) or response.status is ResponseStatus.NOT_APPLICABLE:
+    if not request.accepts_answers(now) or response.status is ResponseStatus.NOT_APPLICABLE:
         return None
     prefix = f"rq:{request.id}"
     if request.answer_kind is AnswerKind.CHOICE:

@@ -1,7 +1,7 @@
 """The steps of registration, the draft a person fills in, and what each answer must be.
 
 The order of the steps and the ones a person may go back to are drawn in
-handlers/onboarding.mmd; bot/domain/registration.py walks them. The limits on names,
+handlers/registration.mmd; bot/domain/registration.py walks them. The limits on names,
 institutions, positions and e-mail addresses hold for profile edits too (roster.py).
 """
 

@@ -67,6 +67,11 @@ class Request:
     created_at: datetime
     updated_at: datetime
 
+    def accepts_answers(self, now: datetime) -> bool:
+        """Open, and before its deadline unless it takes late answers: an answer may be
+        given or changed now."""
+        return self.status is RequestStatus.OPEN and (now <= self.deadline or self.accept_late)
+
     def text_for(self, locale: str | None) -> tuple[RequestText, bool]:
         """The texts in `locale` if translated, else the original (and True: untranslated)."""
         own = RequestText(self.title, self.body, self.options)

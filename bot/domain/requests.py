@@ -373,8 +373,7 @@ class Requests:
             owed
             for owed in await self.mine(telegram_user_id)
             if owed.request.answer_kind is AnswerKind.DOCUMENTS
-            and owed.request.status is RequestStatus.OPEN
-            and (now <= owed.request.deadline or owed.request.accept_late)
+            and owed.request.accepts_answers(now)
         ]
 
     async def view(self, request_id: int, telegram_user_id: int) -> OwedAnswer:
