@@ -55,10 +55,9 @@ from bot.ratelimit import TwoLaneRateLimiter
 from bot.services import Services
 from bot.updates import PerUserUpdateProcessor
 from handlers import (
-    admin,
-    approval,
     common,
     delivery,
+    invites,
     meetings,
     menus,
     notices,
@@ -70,10 +69,12 @@ from handlers import (
     reachability,
     record,
     registration,
+    registration_approval,
     reminders,
+    reports,
     requests,
+    roster,
     rsvp,
-    secretariat,
 )
 from handlers import help as help_handlers
 from storage.db import Database
@@ -145,16 +146,17 @@ def build_application(
     common.register(app)
     pending.register(app)  # /cancel, and each message to the feature that asked for it
     registration.register(app)
-    approval.register(app)
+    registration_approval.register(app)
     preferences.register(app)
     profile.register(app)
-    admin.register(app)
+    invites.register(app)
+    roster.register(app)
     meetings.register(app)
     notices.register(app)
     rsvp.register(app)
     requests.register(app)
     plans.register(app)
-    secretariat.register(app)
+    reports.register(app)
     record.register(app)
     privacy.register(app)
     reachability.register(app)

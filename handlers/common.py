@@ -458,3 +458,16 @@ def undelivered_lines(t: Translator, failed: Sequence[tuple[str, str, str]]) -> 
             )
         )
     return lines
+
+
+def parse_options(args: list[str]) -> tuple[list[str], dict[str, str]]:
+    """`a,b key=value …` -> (["a", "b"], {"key": "value"})."""
+    positional: list[str] = []
+    options: dict[str, str] = {}
+    for arg in args:
+        key, sep, value = arg.partition("=")
+        if sep:
+            options[key.lower()] = value
+        else:
+            positional += [part for part in arg.split(",") if part]
+    return positional, options

@@ -23,13 +23,13 @@ from bot.domain.pending import Pending
 from bot.domain.registration import StartKind, StepOutcome, SubmitKind
 from bot.domain.registration_steps import TEXT_STEPS, Draft, Problem, Step
 from bot.i18n import Translator, match_locale
-from handlers.approval import send_approval_requests
 from handlers.common import (
     PRIVATE,
     alert,
     reply,
 )
 from handlers.menus import describe, set_chat_menu
+from handlers.registration_approval import send_approval_requests
 from handlers.registration_steps import (
     invite_problem_text,
     problem_text,

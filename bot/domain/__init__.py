@@ -15,7 +15,7 @@ How an operation says no. One pattern, everywhere a request can be refused:
   value: `raise RequestError(RequestProblem.PARTY, text)`; the error carries `problem` and
   `value`, and its message is "<problem>: <value>";
 - the caller renders it: a handler picks the translated sentence for `error.problem`
-  (handlers/requests.py, handlers/admin.py), the command line its operator's message
+  (handlers/requests.py, handlers/invites.py), the command line its operator's message
   (bot/cli/); the domain never words a refusal for a person.
 The errors: MeetingError (meetings.Problem), NoticeError, RequestError, RosterError,
 InviteSpecError.

@@ -29,7 +29,13 @@ from bot.domain.request_models import (
     ResponseStatus,
 )
 from bot.i18n import SUPPORTED_LOCALES, I18n, Translator
-from handlers import approval, meeting_cards, meetings, registration_steps, request_cards
+from handlers import (
+    meeting_cards,
+    meetings,
+    registration_approval,
+    registration_steps,
+    request_cards,
+)
 from handlers.common import LABEL_BUDGET, fit_rows, keyboard, label_budget, label_width
 from tests.auxil.harness import Harness
 
@@ -140,7 +146,7 @@ def built_keyboards(t: Translator) -> dict[str, InlineKeyboardMarkup | None]:
     """The keyboards the builders draw that need no database."""
     found: dict[str, InlineKeyboardMarkup | None] = {
         "language picker": registration_steps.language_keyboard("reg:lang:", "sr_Latn"),
-        "approval card": approval.card_buttons(t, 4821),
+        "approval card": registration_approval.card_buttons(t, 4821),
     }
     for mode in MeetingMode:
         for answer in (None, Answer.TENTATIVE, Answer.NOT_ATTENDING):

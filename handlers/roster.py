@@ -1,4 +1,4 @@
-"""The secretariat's commands: `/invite`, `/members`, `/revoke`.
+"""The roster for the secretariat: `/members` (who is registered, filtered) and `/revoke`.
 
 Each checks the person's role in the database on every use; a person without it
 gets a localized refusal and nothing changes.
@@ -15,23 +15,16 @@ from telegram.error import BadRequest, Forbidden
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.context import ConveneContext
-from bot.domain.invites import (
-    DEFAULT_EXPIRY,
-    InviteSpecError,
-    InviteSpecProblem,
-    deep_link,
-    parse_duration,
-)
-from bot.domain.models import Approval, MemberStatus, TeamRole
+from bot.domain.models import MemberStatus
 from bot.domain.roster import DecisionKind, RosterError
 from bot.domain.values import parse_id
-from bot.i18n import Translator
 from handlers.common import (
     PRIVATE,
     alert,
     keyboard,
     member_identity,
     number_argument,
+    parse_options,
     reply,
     require_admin,
     require_viewer,
@@ -46,104 +39,6 @@ logger = logging.getLogger(__name__)
 
 _admin = require_admin
 REVOKE_BUTTON = re.compile(r"^rvk:([0-9]{1,19})$")
-
-
-def parse_options(args: list[str]) -> tuple[list[str], dict[str, str]]:
-    """`a,b key=value …` -> (["a", "b"], {"key": "value"})."""
-    positional: list[str] = []
-    options: dict[str, str] = {}
-    for arg in args:
-        key, sep, value = arg.partition("=")
-        if sep:
-            options[key.lower()] = value
-        else:
-            positional += [part for part in arg.split(",") if part]
-    return positional, options
-
-
-async def invite_usage(context: ConveneContext) -> str:
-    t = context.t
-    teams = await context.services.roster.teams()
-    listing = ", ".join(team.slug for team in teams) or "—"
-    return t.gettext(
-        "Usage: /invite TEAM[,TEAM…] [country=CC] [uses=N] [expires=7d] [approval=auto|manual] "
-        "[role=member|chair|observer]\n\nTeams: {teams}",
-        teams=listing,
-    )
-
-
-def invite_error_text(t: Translator, error: InviteSpecError) -> str:
-    if error.problem is InviteSpecProblem.UNKNOWN_TEAM:
-        return t.gettext("There is no team “{team}”.", team=error.value)
-    if error.problem is InviteSpecProblem.BAD_COUNTRY:
-        return t.gettext("“{value}” is not a two-letter ISO country code.", value=error.value)
-    if error.problem is InviteSpecProblem.BAD_USES:
-        return t.gettext("The number of uses must be between 1 and 10000.")
-    if error.problem is InviteSpecProblem.BAD_EXPIRY:
-        return t.gettext("The expiry must be like 12h, 7d or 2w, and at most a year.")
-    if error.problem is InviteSpecProblem.BAD_OPTION:
-        return t.gettext("Unknown option “{value}”.", value=error.value)
-    return t.gettext("Please name at least one team.")
-
-
-async def invite(update: Update, context: ConveneContext) -> None:
-    """Create an invitation link and show it, once, to the admin."""
-    principal = await _admin(update, context)
-    if principal is None:
-        return
-    t = context.t
-    services = context.services
-    teams, options = parse_options(context.args or [])
-    if not teams and not options:
-        await reply(update, await invite_usage(context))
-        return
-    try:
-        unknown = set(options) - {"country", "uses", "expires", "approval", "role"}
-        if unknown:
-            raise InviteSpecError(InviteSpecProblem.BAD_OPTION, sorted(unknown)[0])
-        uses_text = options.get("uses", "1")
-        if not uses_text.isdigit():
-            raise InviteSpecError(InviteSpecProblem.BAD_USES, uses_text)
-        expires = parse_duration(options["expires"]) if "expires" in options else DEFAULT_EXPIRY
-        if expires is None:
-            raise InviteSpecError(InviteSpecProblem.BAD_EXPIRY, options["expires"])
-        try:
-            approval = Approval(options.get("approval", Approval.MANUAL.value).lower())
-            role = TeamRole(options.get("role", TeamRole.MEMBER.value).lower())
-        except ValueError as error:
-            raise InviteSpecError(InviteSpecProblem.BAD_OPTION, str(error).split("'")[1]) from None
-        created = await services.invites.create(
-            team_slugs=teams,
-            country=options.get("country"),
-            uses=int(uses_text),
-            expires_in=expires,
-            approval=approval,
-            team_role=role,
-            created_by=principal.telegram_user_id,
-        )
-    except InviteSpecError as error:
-        await reply(update, invite_error_text(t, error) + "\n\n" + await invite_usage(context))
-        return
-    item = created.invite
-    timezone = (context.account and context.account.timezone) or services.settings.timezone
-    approval_text = (
-        t.gettext("automatic")
-        if item.approval is Approval.AUTO
-        else t.gettext("by the secretariat or a focal point")
-    )
-    text = t.gettext(
-        "<b>Invitation link</b>\n{link}\n\nTeams: {teams}\nCountry: {country}\nUses: {uses}\n"
-        "Expires: {expires}\nApproval: {approval}\n\nThe link is shown only this once: forward "
-        "it to the person it is meant for.",
-        link=deep_link(context.bot.username, created.token),
-        teams=", ".join(team.name for team in item.teams),
-        country=t.country(item.country) if item.country else t.gettext("any"),
-        uses=item.max_uses,
-        expires=t.datetime(item.expires_at, timezone),
-        approval=approval_text,
-    )
-    logger.debug("Admin %s created invitation #%s", principal.telegram_user_id, item.id)
-    await reply(update, text)
 
 
 async def members(update: Update, context: ConveneContext) -> None:
@@ -269,7 +164,6 @@ async def on_revoke_button(update: Update, context: ConveneContext) -> None:
 
 def register(app: Application) -> None:
     private = PRIVATE
-    app.add_handler(CommandHandler("invite", invite, filters=private))
     app.add_handler(CommandHandler("members", members, filters=private))
     app.add_handler(CommandHandler("revoke", revoke, filters=private))
     app.add_handler(CallbackQueryHandler(on_revoke_button, pattern=r"^rvk:"))

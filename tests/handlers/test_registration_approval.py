@@ -1,4 +1,4 @@
-"""Approval of registrations (handlers/approval.py) by the secretariat and focal points: the
+"""Approval of registrations (handlers/registration_approval.py) by the secretariat and focal points: the
 request card, its buttons, `/pending`."""
 
 from __future__ import annotations

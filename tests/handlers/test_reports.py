@@ -1,4 +1,4 @@
-"""The secretariat's view (handlers/secretariat.py): `/status` and `/export` of a meeting,
+"""The secretariat's view (handlers/reports.py): `/status` and `/export` of a meeting,
 through the real Application, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
