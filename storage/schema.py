@@ -527,6 +527,8 @@ reminders = sa.Table(
     ),
     sa.Index("ix_reminders_state_send_at", "state", "send_at"),
     sa.Index("ix_reminders_response_id", "response_id"),
+    # One member's reminders of a subject, re-planned on each press (migration 0008).
+    sa.Index("ix_reminders_subject_user", "subject", "telegram_user_id"),
     # Numbers are never reused (SQLite: AUTOINCREMENT; migration 0006).
     sqlite_autoincrement=True,
 )

@@ -80,13 +80,20 @@ async def record(
 ) -> None:
     """Append one entry. `actor` and `subject` are Telegram user ids (None: the system or
     the command line, for the actor); `details` ids and codes only."""
+    actor_ref = None if actor is None else await tx.audit.ref_for(actor, now)
+    if subject is None:
+        subject_ref = None
+    elif subject == actor:  # a member acting on their own behalf: one lookup, not two
+        subject_ref = actor_ref
+    else:
+        subject_ref = await tx.audit.ref_for(subject, now)
     await tx.audit.add(
         at=now,
         action=action.value,
         object_type=object_type,
         object_id=None if object_id is None else str(object_id),
-        actor_ref=None if actor is None else await tx.audit.ref_for(actor, now),
-        subject_ref=None if subject is None else await tx.audit.ref_for(subject, now),
+        actor_ref=actor_ref,
+        subject_ref=subject_ref,
         details=details,
     )
 

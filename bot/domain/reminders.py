@@ -197,10 +197,10 @@ class Planner:
         reminders before the meeting for those who said they come."""
         if meeting.status is MeetingStatus.CANCELLED:
             return 0
-        invitations = await tx.invitations.of_meeting(meeting.id)
-        if member_ids is not None:
-            wanted = set(member_ids)
-            invitations = [i for i in invitations if i.member_id in wanted]
+        if member_ids is None:
+            invitations = await tx.invitations.of_meeting(meeting.id)
+        else:
+            invitations = await tx.invitations.of_members(meeting.id, member_ids)
         people = await tx.audience.answerers(str(Party.member(i.member_id)) for i in invitations)
         subject = meeting_subject(meeting.id)
         # (cadence, step prefix, the moment reminded of) for who owes an answer / who comes

@@ -12,6 +12,7 @@ from bot.domain.audit import Action, record
 from bot.domain.models import MemberStatus, TeamRole
 from storage.db import Database, alembic_config
 from storage.schema import members, team_members
+from tests.auxil.cli import HEAD
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 NUMBERED = (
@@ -82,7 +83,7 @@ async def test_the_rebuild_keeps_every_row_and_link(tmp_path) -> None:  # type: 
             # The highest number, named in the audit log, freed before the upgrade.
             await record(tx, NOW, Action.MEMBER_REJECT, "member", ids[-1])
             await tx.members.delete(ids[-1])
-        assert await db.upgrade() == "0007"  # through 0006, which rebuilds the tables
+        assert await db.upgrade() == HEAD  # through 0006, which rebuilds the tables
         async with db.transaction() as tx:
             links = await tx.connection.execute(sa.select(team_members.c.member_id))
             assert sorted(row[0] for row in links) == ids[:2]

@@ -10,6 +10,7 @@ from alembic import command
 from bot.domain.clock import FakeClock
 from bot.domain.pending import Feature, Pending, PendingInputs
 from storage.db import Database, alembic_config
+from tests.auxil.cli import HEAD
 
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 
@@ -73,7 +74,7 @@ async def test_dialogs_questions_and_registrations_become_pending_inputs(
                 {"now": NOW},
             )
             await connection.commit()
-        assert await db.upgrade() == "0007"
+        assert await db.upgrade() == HEAD
         pending = PendingInputs(db, FakeClock(NOW))
         assert await pending.current(1) == Pending(
             Feature.MEETING, None, "agenda", {"title": "MLA"}
