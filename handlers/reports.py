@@ -52,6 +52,11 @@ def _count_line(t: Translator, report: MeetingReport) -> list[str]:
     return lines
 
 
+# /status reads at a glance whatever the audience (at most 3 messages): the counts, and the
+# first names of each list; /export has every name.
+NAMES_SHOWN = 30
+
+
 def status_text(t: Translator, report: MeetingReport, timezone: str) -> list[str]:
     meeting = report.meeting
     lines = [
@@ -80,12 +85,16 @@ def status_text(t: Translator, report: MeetingReport, timezone: str) -> list[str
     for country, counts in report.by_country.items():
         parts = [f"{short[key]} {t.number(value)}" for key, value in counts.items() if value]
         lines.append(f"{escape(t.country(country))}: " + ", ".join(parts))
-    if report.unanswered:
+    unanswered = report.unanswered
+    if unanswered:
         lines += ["", t.gettext("<b>Not answered yet</b>")]
         lines += [
             t.gettext("{name} ({country})", name=m.full_name, country=m.country)
-            for m in report.unanswered
+            for m in unanswered[:NAMES_SHOWN]
         ]
+        if len(unanswered) > NAMES_SHOWN:
+            more = len(unanswered) - NAMES_SHOWN
+            lines.append(t.ngettext("… and {count} more.", "… and {count} more.", more, count=more))
     delivery = report.counts
     lines += [
         "",

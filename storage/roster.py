@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from bot.domain.models import Member, MemberStatus, Recipient, Role, Team, TeamRole
 from bot.domain.request_models import Party, PartyKind
 from storage.rows import MEMBER_COLUMNS, Repo, chunks, insert_ignore, member_from_row
-from storage.schema import accounts, members, roles, team_members, teams
+from storage.schema import accounts, invitations, members, roles, team_members, teams
 
 
 class MemberRepo(Repo):
@@ -23,6 +23,22 @@ class MemberRepo(Repo):
     async def get(self, member_id: int) -> Member | None:
         row = (await self.c.execute(self._select().where(members.c.id == member_id))).first()
         return member_from_row(row) if row else None
+
+    async def of_meeting(self, meeting_id: int) -> dict[int, Member]:
+        """Everyone a meeting's invitations name (invitees, their substitutes, whom they
+        stand in for), by row number: one query whatever the audience."""
+        of_meeting = invitations.c.meeting_id == meeting_id
+        named = sa.union(
+            sa.select(invitations.c.member_id.label("id")).where(of_meeting),
+            sa.select(invitations.c.substitute_id).where(
+                of_meeting, invitations.c.substitute_id.is_not(None)
+            ),
+            sa.select(invitations.c.stands_in_for).where(
+                of_meeting, invitations.c.stands_in_for.is_not(None)
+            ),
+        ).subquery()
+        rows = await self.c.execute(self._select().where(members.c.id.in_(sa.select(named.c.id))))
+        return {row.id: member_from_row(row) for row in rows}
 
     async def by_telegram_id(self, telegram_user_id: int) -> Member | None:
         row = (

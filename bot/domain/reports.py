@@ -88,17 +88,7 @@ class Reports:
             for delivery in deliveries:
                 if delivery.notice_id in invitation_notice:
                     first_delivery.setdefault(delivery.telegram_user_id, delivery)
-            members: dict[int, Member] = {}
-            for invitation in invitations:
-                for member_id in (
-                    invitation.member_id,
-                    invitation.substitute_id,
-                    invitation.stands_in_for,
-                ):
-                    if member_id is not None and member_id not in members:
-                        found = await tx.members.get(member_id)
-                        if found is not None:
-                            members[member_id] = found
+            members = await tx.members.of_meeting(meeting_id)
             rows = []
             for invitation in invitations:
                 member = members.get(invitation.member_id)

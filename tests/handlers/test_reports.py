@@ -8,6 +8,8 @@ import io
 
 from openpyxl import load_workbook
 
+from handlers.reports import NAMES_SHOWN
+from tests.auxil.data import insert_member
 from tests.auxil.harness import Harness
 from tests.auxil.meetings import announce, invitation_of
 from tests.auxil.meetings import file_bytes as _file_bytes
@@ -36,3 +38,31 @@ async def test_status_and_both_exports(bot: Harness) -> None:
     assert workbook.sheetnames == ["Attendance", "Answers", "Delivery log"]
     log = list(workbook["Delivery log"].iter_rows(values_only=True))
     assert len(log) == 1 + 4 and {row[4] for row in log[1:]} == {"sent"}
+
+
+async def test_status_of_a_large_meeting_reads_at_a_glance(bot: Harness) -> None:
+    """However many are invited, /status stays within 3 messages: the counts per answer and
+    per country, and the first names of who has not answered; /export has them all."""
+    await delegation(bot)
+    countries = ("AL", "BA", "ME", "MK", "RS", "XK")
+    async with bot.services.db.transaction() as tx:
+        for n in range(300):
+            await insert_member(
+                tx,
+                700_000 + n,
+                f"Delegate {n:03d}",
+                countries[n % len(countries)],
+                bot.clock.now(),
+                locale="en",
+                team_slug="criminal",
+            )
+    meeting = await announce(bot)
+    before = len(bot.api.sent(ADMIN.id))
+    await bot.say(ADMIN, f"/status {meeting}")
+    replies = bot.replies(ADMIN)[before:]
+    assert 1 <= len(replies) <= 3
+    status = "\n".join(replies)
+    assert "304 invited" in status
+    assert "Bosnia &amp; Herzegovina: " in status  # the per-country line, as HTML
+    assert sum(line.startswith("Delegate ") for line in status.splitlines()) == NAMES_SHOWN
+    assert f"… and {304 - NAMES_SHOWN} more." in status
