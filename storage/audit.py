@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from bot.domain.models import AuditEntry
 from storage.rows import Repo, chunks, insert_ignore
-from storage.schema import audit_log, audit_people
+from storage.schema import audit_log, audit_people, deliveries
 
 _REF_QUERY = sa.select(audit_people.c.ref).where(
     audit_people.c.telegram_user_id == sa.bindparam("user")
@@ -44,6 +44,18 @@ class AuditRepo(Repo):
             )
         )
         return str((await self.c.execute(_REF_QUERY, {"user": telegram_user_id})).scalar_one())
+
+    async def refs_of_notice(self, notice_id: int) -> dict[int, str]:
+        """The log's reference of each of a notice's recipients who has one: one query."""
+        recipients = sa.select(deliveries.c.telegram_user_id).where(
+            deliveries.c.notice_id == notice_id
+        )
+        rows = await self.c.execute(
+            sa.select(audit_people.c.telegram_user_id, audit_people.c.ref).where(
+                audit_people.c.telegram_user_id.in_(recipients)
+            )
+        )
+        return {user: str(ref) for user, ref in rows}
 
     async def find_ref(self, telegram_user_id: int) -> str | None:
         found = (await self.c.execute(_REF_QUERY, {"user": telegram_user_id})).scalar()

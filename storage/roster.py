@@ -11,7 +11,15 @@ import sqlalchemy as sa
 from bot.domain.models import Member, MemberStatus, Recipient, Role, Team, TeamRole
 from bot.domain.request_models import Party, PartyKind
 from storage.rows import MEMBER_COLUMNS, Repo, chunks, insert_ignore, member_from_row
-from storage.schema import accounts, invitations, members, roles, team_members, teams
+from storage.schema import (
+    accounts,
+    deliveries,
+    invitations,
+    members,
+    roles,
+    team_members,
+    teams,
+)
 
 
 class MemberRepo(Repo):
@@ -39,6 +47,16 @@ class MemberRepo(Repo):
         ).subquery()
         rows = await self.c.execute(self._select().where(members.c.id.in_(sa.select(named.c.id))))
         return {row.id: member_from_row(row) for row in rows}
+
+    async def of_notice(self, notice_id: int) -> dict[int, Member]:
+        """The members among a notice's recipients, by Telegram id: one query."""
+        recipients = sa.select(deliveries.c.telegram_user_id).where(
+            deliveries.c.notice_id == notice_id
+        )
+        rows = await self.c.execute(
+            self._select().where(members.c.telegram_user_id.in_(recipients))
+        )
+        return {row.telegram_user_id: member_from_row(row) for row in rows}
 
     async def by_telegram_id(self, telegram_user_id: int) -> Member | None:
         row = (

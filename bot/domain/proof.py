@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain.answers import member_parties
 from bot.domain.models import Delivery, Member, Notice
+from bot.domain.request_models import Party
 from bot.domain.tables import Cell, Table, local_time
 from storage.tx import Tx
 
@@ -37,31 +37,60 @@ class ProofReport:
 
 
 async def build_proof(tx: Tx, notice_id: int) -> ProofReport | None:
-    """Proof of notification: for one notice, each recipient and what became of it."""
+    """Proof of notification: for one notice, each recipient and what became of it. A
+    constant number of queries whatever the audience: the deliveries, the members among the
+    recipients, their references in the log, and the answers of the meeting or request."""
     notice = await tx.notices.get(notice_id)
     if notice is None:
         return None
+    deliveries = await tx.deliveries.of_notices([notice_id])
+    members = await tx.members.of_notice(notice_id)
+    refs = await tx.audit.refs_of_notice(notice_id)
+    answered = await _answered(tx, notice, list(members.values()))
     rows = []
-    for delivery in await tx.deliveries.of_notices([notice_id]):
-        member = await tx.members.by_telegram_id(delivery.telegram_user_id)
-        ref = await tx.audit.find_ref(delivery.telegram_user_id)
-        answered = None
-        if member is not None and notice.meeting_id is not None:
-            invitation = await tx.invitations.of(notice.meeting_id, member.id)
-            answered = invitation.answered_at if invitation else None
-        elif member is not None and notice.request_id is not None:
-            answered = await _party_answered(tx, notice.request_id, member)
-        rows.append(ProofRow(delivery, member, ref, answered))
+    for delivery in deliveries:
+        member = members.get(delivery.telegram_user_id)
+        rows.append(
+            ProofRow(
+                delivery,
+                member,
+                refs.get(delivery.telegram_user_id),
+                answered.get(member.id) if member is not None else None,
+            )
+        )
     rows.sort(key=lambda r: (r.member.country if r.member else "~", r.name.casefold()))
     return ProofReport(notice, rows)
 
 
-async def _party_answered(tx: Tx, request_id: int, member: Member) -> datetime | None:
-    parties = await member_parties(tx, member)
-    for response in await tx.responses.of_requests([request_id]):
-        if response.party in parties and response.answered:
-            return response.answered_at
-    return None
+async def _answered(tx: Tx, notice: Notice, members: list[Member]) -> dict[int, datetime]:
+    """When each member answered what the notice asked: their invitation to its meeting,
+    or the request, by them or by anyone answering for their country or team."""
+    if notice.meeting_id is not None:
+        return {
+            invitation.member_id: invitation.answered_at
+            for invitation in await tx.invitations.of_meeting(notice.meeting_id)
+            if invitation.answered_at is not None
+        }
+    if notice.request_id is None:
+        return {}
+    answers = {
+        response.party: response.answered_at
+        for response in await tx.responses.of_requests([notice.request_id])
+        if response.answered and response.answered_at is not None
+    }
+    teams = await tx.teams.ids_of_members([m.id for m in members])
+    found: dict[int, datetime] = {}
+    for member in members:
+        # The member's own answer first, then their country's, then a team's.
+        parties = [
+            str(Party.member(member.id)),
+            str(Party.country(member.country)),
+            *[str(Party.team(team_id)) for team_id in sorted(teams.get(member.id, ()))],
+        ]
+        when = next((answers[p] for p in parties if p in answers), None)
+        if when is not None:
+            found[member.id] = when
+    return found
 
 
 def proof_sheets(report: ProofReport, timezone: str) -> dict[str, Table]:
