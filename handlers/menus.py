@@ -84,21 +84,33 @@ async def set_chat_menu(bot: Bot, t: Translator, chat_id: int, principal: Princi
 MENU_VERSION = "4"  # 3: /requests and /plan; 4: /mydata, /forget, /audit, /proof
 
 
+# Members whose menus are set between two records of the progress.
+MENU_PAGE = 200
+
+
 async def refresh_member_menus(bot: Bot, services: Services) -> None:
     """Once per MENU_VERSION, set every active member's menu again, in their language.
 
-    Runs in the background after start-up (the interactive lane paces it); the version is
-    recorded only when all are done, so an interrupted refresh runs again at the next start.
+    Runs in the background after start-up (the interactive lane paces it), a page of
+    members at a time: memory does not grow with the roster, and the last member done is
+    recorded after each page, so a refresh interrupted by a restart resumes there. The
+    version is recorded when all are done.
     """
     if await services.roster.meta("menu_version") == MENU_VERSION:
         return
-    members = await services.roster.members(status="active")
-    for member in members:
-        if member.chat_id is None:
-            continue
-        principal = await services.roster.principal(member.telegram_user_id)
-        translator = services.i18n.translator(member.locale)
-        await set_chat_menu(bot, translator, member.chat_id, principal)
+    progress = f"menu_refresh_after:{MENU_VERSION}"
+    after = int(await services.roster.meta(progress) or 0)
+    done = 0
+    while page := await services.roster.active_members_after(after, MENU_PAGE):
+        for member in page:
+            if member.chat_id is None:
+                continue
+            principal = await services.roster.principal(member.telegram_user_id)
+            translator = services.i18n.translator(member.locale)
+            await set_chat_menu(bot, translator, member.chat_id, principal)
+        after = page[-1].id
+        done += len(page)
+        await services.roster.set_meta(progress, str(after))
     await services.roster.set_meta("menu_version", MENU_VERSION)
-    if members:
-        logger.info("Command menus refreshed for %s members", len(members))
+    if done:
+        logger.info("Command menus refreshed for %s members", done)

@@ -122,6 +122,17 @@ class MemberRepo(Repo):
         slugs = await self._team_slugs([row.id for row in rows])
         return [member_from_row(row, slugs.get(row.id, ())) for row in rows]
 
+    async def active_after(self, member_id: int, limit: int) -> list[Member]:
+        """The next `limit` active members after row `member_id`, in row order: a walk over
+        the roster that holds one page at a time and can resume where it stopped."""
+        rows = await self.c.execute(
+            self._select()
+            .where(members.c.id > member_id, members.c.status == MemberStatus.ACTIVE.value)
+            .order_by(members.c.id)
+            .limit(limit)
+        )
+        return [member_from_row(row) for row in rows]
+
     async def _team_slugs(self, member_ids: list[int]) -> dict[int, list[str]]:
         found: dict[int, list[str]] = {}
         # Chunked: SQLite and asyncpg both cap the number of bound parameters.

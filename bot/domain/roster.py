@@ -89,6 +89,11 @@ class Roster:
         async with self.db.transaction() as tx:
             await tx.meta.set(key, value)
 
+    async def active_members_after(self, member_id: int, limit: int) -> list[Member]:
+        """A page of the active roster after row `member_id` (see MemberRepo.active_after)."""
+        async with self.db.transaction() as tx:
+            return await tx.members.active_after(member_id, limit)
+
     async def account(self, telegram_user_id: int) -> Account | None:
         async with self.db.transaction() as tx:
             return await tx.accounts.get(telegram_user_id)
