@@ -27,6 +27,8 @@ from storage.tx import Tx
 logger = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# SQLite connections for reports (Database.read): two reports at once, beside the writer.
+READERS = 2
 
 
 class SchemaTooNewError(RuntimeError):
@@ -55,13 +57,29 @@ class Database:
         # Parameters never reach a log or an error message: they hold answers, names and
         # file names (SQLAlchemy puts them in the text of every database error otherwise).
         self.engine: AsyncEngine = create_async_engine(parsed, hide_parameters=True, **kwargs)
+        # Reports (a status, an export, a proof) read on connections of their own, so that a
+        # long one does not hold the connection every press writes through. PostgreSQL's
+        # pool already has several; SQLite gets a second engine whose connections only read
+        # (WAL lets them read a snapshot beside the writer).
+        self.reader: AsyncEngine = self.engine
         if self.is_sqlite:
             _configure_sqlite(self.engine)
+            self.reader = create_async_engine(
+                parsed, hide_parameters=True, pool_size=READERS, max_overflow=0
+            )
+            _configure_sqlite(self.reader, reading=True)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
         """One transaction; committed when the block ends, rolled back if it raises."""
         async with self.engine.begin() as connection:
+            yield Tx(connection)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[Tx]:
+        """One read-only transaction on a reader connection (one consistent snapshot): for
+        reports, which may take long and must not make the writers wait."""
+        async with self.reader.connect() as connection, connection.begin():
             yield Tx(connection)
 
     async def ping(self) -> None:
@@ -81,10 +99,12 @@ class Database:
             return await connection.run_sync(_current_revision)
 
     async def close(self) -> None:
+        if self.reader is not self.engine:
+            await self.reader.dispose()
         await self.engine.dispose()
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def _configure_sqlite(engine: AsyncEngine, *, reading: bool = False) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, connection_record: Any) -> None:
         # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin, so
@@ -95,13 +115,16 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        if reading:
+            cursor.execute("PRAGMA query_only=ON")  # a report that tried to write would fail
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
         # IMMEDIATE takes the write lock up front: a second process (the CLI while the
-        # bot runs) waits on busy_timeout instead of failing on a lock upgrade.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # bot runs) waits on busy_timeout instead of failing on a lock upgrade. A reader
+        # begins a deferred transaction: a snapshot, no lock.
+        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

@@ -143,7 +143,7 @@ class AuditLog:
         limit: int | None = None,
         newest_first: bool = False,
     ) -> list[NamedEntry]:
-        async with self.db.transaction() as tx:
+        async with self.db.read() as tx:  # a report: on a reader connection
             found = await tx.audit.entries(start, end, limit=limit, newest_first=newest_first)
             return await _named(tx, found)
 

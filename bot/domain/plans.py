@@ -205,7 +205,7 @@ class Plans:
     async def report(self, plan_id: int, scope: Scope | None = None) -> PlanReport | None:
         """Every item and its obligations; within `scope`, only the parties the viewer
         oversees (items where they have none are left out; None if nothing is left)."""
-        async with self.db.transaction() as tx:
+        async with self.db.read() as tx:  # a report: on a reader connection
             plan = await tx.plans.get(plan_id)
             if plan is None:
                 return None

@@ -74,7 +74,7 @@ class Reports:
     async def meeting(self, meeting_id: int, scope: Scope | None = None) -> MeetingReport | None:
         """The meeting's report; within `scope` (a focal point's country, a chair's teams)
         only their invitees and the messages sent to them, and None if none are theirs."""
-        async with self.db.transaction() as tx:
+        async with self.db.read() as tx:  # a report: on a reader connection
             meeting = await tx.meetings.get(meeting_id)
             if meeting is None:
                 return None
@@ -118,7 +118,7 @@ class Reports:
 
     async def proof(self, notice_id: int) -> ProofReport | None:
         """Proof of notification: for one notice, each recipient and what became of it."""
-        async with self.db.transaction() as tx:
+        async with self.db.read() as tx:  # a report: on a reader connection
             return await build_proof(tx, notice_id)
 
 

@@ -328,7 +328,7 @@ class Requests:
     async def report(self, request_id: int, scope: Scope | None = None) -> RequestReport | None:
         """The request's status; within `scope`, only the answers owed by parties the viewer
         oversees, and None if there are none."""
-        async with self.db.transaction() as tx:
+        async with self.db.read() as tx:  # a report: on a reader connection
             request = await tx.requests.get(request_id)
             if request is None:
                 return None
