@@ -30,8 +30,9 @@ import sqlalchemy as sa
 
 from bot.config import normalize_database_url
 from bot.i18n import SUPPORTED_LOCALES
+from handlers.menus import MENU_VERSION
 from storage.db import Database
-from storage.schema import accounts, members, team_members, teams
+from storage.schema import accounts, bot_meta, members, team_members, teams
 
 FIRST_USER_ID = 10_000_000
 TEAM_SLUG = "bench"
@@ -157,6 +158,11 @@ async def seed_members(url: str, n: int, *, team_slug: str = TEAM_SLUG) -> Seede
             ]
             for chunk in _chunks(link_rows):
                 await connection.execute(sa.insert(team_members), chunk)
+            # Each member got their command menu when they registered: the bot starts
+            # without refreshing them all in the background (bench.scale measures that).
+            await connection.execute(
+                sa.insert(bot_meta).values(key="menu_version", value=MENU_VERSION)
+            )
         seconds = time.perf_counter() - started
     finally:
         await db.close()

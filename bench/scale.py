@@ -1,0 +1,218 @@
+"""Cost as the audience grows (issue 13): seed 1,000 / 10,000 / 100,000 members and measure
+each operation whose cost could grow with them.
+
+For each size, a fresh database with that many active members in one team, and the domain
+services built as the bot builds them (no Telegram: what is measured is Convene's own work):
+
+- queue a meeting invitation to the whole team (invitations, deliveries, reminders planned);
+- one RSVP press (`Rsvp.answer`, which re-plans that member's reminders), the median of
+  `--presses` presses by members spread over the roster; the whole press path through
+  python-telegram-bot is `bench.rsvp_throughput`;
+- `/status` of the meeting: the report and its text, with the number of messages it takes;
+- `/export` of the meeting: the report and its CSV and XLSX files;
+- `/proof` of the invitation notice: the report and its files;
+- the command-menu refresh after an upgrade (each member's menu set again; the Bot API
+  calls are counted and answered at once).
+
+Each operation's wall time and SQL statements (on the writer's and the readers'
+connections) are reported, and the process's peak resident memory after it (a high-water
+mark: it only grows, so an operation shows its own only when it raises it).
+
+Run: .venv/bin/python -m bench.scale [--sizes 1000,10000,100000] [--presses 50]
+                                     [--database-url postgresql+asyncpg://…]
+Results: bench/results/scale[_postgresql].json
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import resource
+import statistics
+import sys
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from sqlalchemy import event
+
+from bench.common import environment, meeting_spec, table, write_results
+from bench.seed import fresh_database, seed_members
+from bot.config import Settings
+from bot.domain.clock import SystemClock
+from bot.domain.exports import ExportKind
+from bot.domain.models import Answer
+from bot.i18n import I18n
+from bot.services import Services
+from handlers.common import split_message
+from handlers.menus import refresh_member_menus
+from handlers.reports import status_text
+from storage.db import Database
+from tests.auxil.fake_bot_api import TOKEN
+
+SIZES = (1_000, 10_000, 100_000)
+
+
+def peak_mib() -> float:
+    """The process's peak resident memory so far, in MiB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class Counter:
+    """SQL statements on every engine of the database (writer and readers)."""
+
+    def __init__(self, db: Database) -> None:
+        self.engines = {db.engine.sync_engine, db.reader.sync_engine}
+        self.count = 0
+
+    def _seen(self, *_args: Any) -> None:
+        self.count += 1
+
+    def __enter__(self) -> Counter:
+        for engine in self.engines:
+            event.listen(engine, "before_cursor_execute", self._seen)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        for engine in self.engines:
+            event.remove(engine, "before_cursor_execute", self._seen)
+
+
+class MenuBot:
+    """Answers set_my_commands at once, counting the calls."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def set_my_commands(self, *_args: Any, **_kwargs: Any) -> bool:
+        self.calls += 1
+        return True
+
+
+@contextlib.asynccontextmanager
+async def measured(
+    results: dict[str, dict[str, Any]], name: str, db: Database
+) -> AsyncIterator[dict[str, Any]]:
+    extra: dict[str, Any] = {}
+    with Counter(db) as counter:
+        started = time.perf_counter()
+        yield extra
+        seconds = time.perf_counter() - started
+    results[name] = {"seconds": seconds, "sql": counter.count, "peak_mib": peak_mib(), **extra}
+
+
+async def measure(size: int, presses: int, database_url: str | None) -> dict[str, Any]:
+    results: dict[str, dict[str, Any]] = {}
+    async with fresh_database(database_url) as url:
+        seeded = await seed_members(url, size)
+        settings = Settings.parse(
+            {
+                "TELEGRAM_BOT_TOKEN": TOKEN,
+                "CONVENE_DATABASE_URL": url,
+                "CONVENE_TELEGRAM_API_URL": "http://127.0.0.1:9",  # never reached
+            }
+        )
+        db = Database(url)
+        services = Services.build(settings, db, SystemClock(), I18n(settings.default_locale))
+        t = services.i18n.translator("en")
+        try:
+            async with measured(results, "queue invitation", db):
+                announced = await services.meetings.announce(
+                    meeting_spec(seeded.team_slug), created_by=None
+                )
+            meeting_id, notice_id = announced.meeting.id, announced.notice_id
+            assert notice_id is not None
+            async with db.read() as tx:
+                invitations = {
+                    i.member_id: i.id for i in await tx.invitations.of_meeting(meeting_id)
+                }
+            step = max(1, size // presses)
+            pressing = seeded.member_ids[::step][:presses]
+            users = dict(zip(seeded.member_ids, seeded.telegram_user_ids, strict=True))
+            times = []
+            with Counter(db) as counter:
+                for member_id in pressing:
+                    started = time.perf_counter()
+                    result = await services.rsvp.answer(
+                        invitations[member_id], users[member_id], Answer.IN_PERSON
+                    )
+                    times.append(time.perf_counter() - started)
+                    assert result.ok, result.outcome
+            results["one RSVP press (median)"] = {
+                "seconds": statistics.median(times),
+                "sql": round(counter.count / len(pressing), 1),
+                "peak_mib": peak_mib(),
+                "presses": len(pressing),
+                "p95_seconds": sorted(times)[int(len(times) * 0.95) - 1],
+            }
+            async with measured(results, "/status", db) as extra:
+                report = await services.reports.meeting(meeting_id)
+                assert report is not None
+                messages = split_message(status_text(t, report, "Europe/Belgrade"))
+                extra["messages"] = len(messages)
+            async with measured(results, "/export (CSV + XLSX)", db) as extra:
+                made = await services.exports.export(ExportKind.MEETING, meeting_id)
+                assert made is not None
+                extra["bytes"] = len(made.content("csv")) + len(made.content("xlsx"))
+            async with measured(results, "/proof", db) as extra:
+                found = await services.exports.proof(notice_id, "Europe/Belgrade")
+                assert found is not None
+                extra["bytes"] = len(found[0].content("csv")) + len(found[0].content("xlsx"))
+            await services.roster.set_meta("menu_version", "0")  # as an upgrade leaves it
+            bot = MenuBot()
+            async with measured(results, "menu refresh after an upgrade", db) as extra:
+                await refresh_member_menus(bot, services)  # type: ignore[arg-type]
+                extra["calls"] = bot.calls
+        finally:
+            await db.close()
+    return {"members": size, "seed_seconds": seeded.seconds, "operations": results}
+
+
+def render(runs: list[dict[str, Any]]) -> str:
+    names = list(runs[0]["operations"])
+    rows = []
+    for name in names:
+        row: list[Any] = [name]
+        for run in runs:
+            op = run["operations"][name]
+            more = f", {op['messages']} msg" if "messages" in op else ""
+            row.append(f"{op['seconds']:.3f} s, {op['sql']} SQL{more}")
+        rows.append(row)
+    rows.append(
+        ["peak memory (MiB)", *[f"{r['operations'][names[-1]]['peak_mib']:.0f}" for r in runs]]
+    )
+    return table(["operation", *[f"{r['members']:,} members" for r in runs]], rows)
+
+
+async def main_async(args: argparse.Namespace) -> dict[str, Any]:
+    runs = []
+    for size in args.sizes:
+        print(f"{size:,} members …", flush=True)
+        runs.append(await measure(size, args.presses, args.database_url))
+    return {
+        "environment": environment(),
+        "parameters": {"sizes": args.sizes, "presses": args.presses},
+        "backend": "postgresql" if args.database_url else "sqlite",
+        "runs": runs,
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="bench.scale", description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--sizes", type=lambda s: [int(x) for x in s.split(",")], default=list(SIZES)
+    )
+    parser.add_argument("--presses", type=int, default=50)
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    results = asyncio.run(main_async(args))
+    print(render(results["runs"]))
+    name = "scale_postgresql" if args.database_url else "scale"
+    print(f"results: {write_results(name, results)}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
