@@ -48,7 +48,7 @@ from bot.i18n import I18n
 from bot.services import Services
 from handlers.common import split_message
 from handlers.menus import refresh_member_menus
-from handlers.reports import status_text
+from handlers.reports import NAMES_SHOWN, status_text
 from storage.db import Database
 from tests.auxil.fake_bot_api import TOKEN
 
@@ -148,9 +148,9 @@ async def measure(size: int, presses: int, database_url: str | None) -> dict[str
                 "p95_seconds": sorted(times)[int(len(times) * 0.95) - 1],
             }
             async with measured(results, "/status", db) as extra:
-                report = await services.reports.meeting(meeting_id)
-                assert report is not None
-                messages = split_message(status_text(t, report, "Europe/Belgrade"))
+                status = await services.reports.status(meeting_id, names=NAMES_SHOWN)
+                assert status is not None
+                messages = split_message(status_text(t, status, "Europe/Belgrade"))
                 extra["messages"] = len(messages)
             async with measured(results, "/export (CSV + XLSX)", db) as extra:
                 made = await services.exports.export(ExportKind.MEETING, meeting_id)

@@ -434,10 +434,14 @@ def escape(value: str) -> str:
 UNDELIVERED_SHOWN = 20  # in a chat message; the export and /proof's file have them all
 
 
-def undelivered_lines(t: Translator, failed: Sequence[tuple[str, str, str]]) -> list[str]:
-    """Recipients a notice did not reach, as (name, country code, Telegram's reason)."""
+def undelivered_lines(
+    t: Translator, failed: Sequence[tuple[str, str, str]], *, total: int | None = None
+) -> list[str]:
+    """Recipients a notice did not reach, as (name, country code, Telegram's reason);
+    `total` where `failed` holds only the first of them."""
     if not failed:
         return []
+    total = len(failed) if total is None else total
     lines = ["", t.gettext("<b>Not delivered</b> (send again with /resend NUMBER):")]
     lines += [
         t.gettext(
@@ -448,13 +452,11 @@ def undelivered_lines(t: Translator, failed: Sequence[tuple[str, str, str]]) -> 
         )
         for name, country, reason in failed[:UNDELIVERED_SHOWN]
     ]
-    if len(failed) > UNDELIVERED_SHOWN:
+    shown = min(len(failed), UNDELIVERED_SHOWN)
+    if total > shown:
         lines.append(
             t.ngettext(
-                "… and {count} more.",
-                "… and {count} more.",
-                len(failed) - UNDELIVERED_SHOWN,
-                count=len(failed) - UNDELIVERED_SHOWN,
+                "… and {count} more.", "… and {count} more.", total - shown, count=total - shown
             )
         )
     return lines

@@ -9,8 +9,8 @@ from telegram.ext import Application, CommandHandler
 
 from bot.context import ConveneContext
 from bot.domain.exports import ExportKind
-from bot.domain.models import Answer, DeliveryState
-from bot.domain.reports import MeetingReport
+from bot.domain.models import Answer
+from bot.domain.reports import MeetingStatus
 from bot.domain.values import parse_id
 from bot.i18n import Translator
 from handlers.common import (
@@ -39,16 +39,14 @@ def count_label(t: Translator, answer: Answer, n: int) -> str:
     return labels[answer]
 
 
-def _count_line(t: Translator, report: MeetingReport) -> list[str]:
-    counts = report.by_answer
+def _count_line(t: Translator, status: MeetingStatus) -> list[str]:
+    counts = status.by_answer
     lines = [
-        count_label(t, answer, counts.get(answer.value, 0)) for answer in report.meeting.answers
+        count_label(t, answer, counts.get(answer.value, 0)) for answer in status.meeting.answers
     ]
     lines.append(t.gettext("No answer yet: {n}", n=counts.get("", 0)))
-    if report.to_confirm:
-        lines.append(
-            t.gettext("To confirm again (the date changed): {n}", n=len(report.to_confirm))
-        )
+    if status.to_confirm:
+        lines.append(t.gettext("To confirm again (the date changed): {n}", n=status.to_confirm))
     return lines
 
 
@@ -57,8 +55,8 @@ def _count_line(t: Translator, report: MeetingReport) -> list[str]:
 NAMES_SHOWN = 30
 
 
-def status_text(t: Translator, report: MeetingReport, timezone: str) -> list[str]:
-    meeting = report.meeting
+def status_text(t: Translator, status: MeetingStatus, timezone: str) -> list[str]:
+    meeting = status.meeting
     lines = [
         t.gettext(
             "<b>#{number} {title}</b>\n{period}",
@@ -70,8 +68,8 @@ def status_text(t: Translator, report: MeetingReport, timezone: str) -> list[str
             "Answers due by {deadline}.", deadline=t.datetime(meeting.rsvp_deadline, timezone)
         ),
         "",
-        t.ngettext("<b>{n} invited</b>", "<b>{n} invited</b>", len(report.rows)),
-        *_count_line(t, report),
+        t.ngettext("<b>{n} invited</b>", "<b>{n} invited</b>", status.invited),
+        *_count_line(t, status),
         "",
         t.gettext("<b>By country</b>"),
     ]
@@ -82,20 +80,19 @@ def status_text(t: Translator, report: MeetingReport, timezone: str) -> list[str
         Answer.NOT_ATTENDING.value: t.pgettext("short", "not coming"),
         "": t.pgettext("short", "no answer"),
     }
-    for country, counts in report.by_country.items():
+    for country, counts in status.by_country.items():
         parts = [f"{short[key]} {t.number(value)}" for key, value in counts.items() if value]
         lines.append(f"{escape(t.country(country))}: " + ", ".join(parts))
-    unanswered = report.unanswered
-    if unanswered:
+    if status.unanswered:
         lines += ["", t.gettext("<b>Not answered yet</b>")]
         lines += [
             t.gettext("{name} ({country})", name=m.full_name, country=m.country)
-            for m in unanswered[:NAMES_SHOWN]
+            for m in status.unanswered
         ]
-        if len(unanswered) > NAMES_SHOWN:
-            more = len(unanswered) - NAMES_SHOWN
+        more = status.by_answer.get("", 0) - len(status.unanswered)
+        if more > 0:
             lines.append(t.ngettext("… and {count} more.", "… and {count} more.", more, count=more))
-    delivery = report.counts
+    delivery = status.counts
     lines += [
         "",
         t.gettext(
@@ -107,15 +104,15 @@ def status_text(t: Translator, report: MeetingReport, timezone: str) -> list[str
             unreachable=delivery.unreachable,
         ),
     ]
-    lines += _undelivered(t, report)
-    if report.notices:
+    lines += undelivered_lines(t, status.failed, total=delivery.failed)
+    if status.notices:
         lines.append(
             t.gettext(
                 "<b>Notices</b> (numbers for /proof): {numbers}",
-                numbers=", ".join(f"#{n.id}" for n in report.notices),
+                numbers=", ".join(f"#{n.id}" for n in status.notices),
             )
         )
-    asking = [n for n in report.notices if n.ack_required]
+    asking = [n for n in status.notices if n.ack_required]
     if asking:
         lines.append(
             t.gettext(
@@ -127,37 +124,20 @@ def status_text(t: Translator, report: MeetingReport, timezone: str) -> list[str
     return lines
 
 
-def _undelivered(t: Translator, report: MeetingReport) -> list[str]:
-    members = {row.member.telegram_user_id: row.member for row in report.rows}
-    failed = []
-    for delivery in report.deliveries:
-        if delivery.state is not DeliveryState.FAILED:
-            continue
-        member = members.get(delivery.telegram_user_id)
-        name = member.full_name if member else f"Telegram {delivery.telegram_user_id}"
-        failed.append((name, member.country if member else "", delivery.last_error or ""))
-    return undelivered_lines(t, failed)
-
-
-async def _report(update: Update, context: ConveneContext, usage: str) -> MeetingReport | None:
-    scope = await require_viewer(update, context)
-    if scope is None:
-        return None
-    t = context.t
-    number = await number_argument(update, context, usage)
-    if number is None:
-        return None
-    report = await context.services.reports.meeting(number, scope)
-    if report is None:
-        await reply(update, t.gettext("There is no meeting #{number}.", number=str(number)))
-    return report
-
-
 async def status(update: Update, context: ConveneContext) -> None:
     """Answers per option and per country, who has not answered, and delivery counts."""
     t = context.t
-    report = await _report(update, context, t.gettext("Usage: /status NUMBER (see /meetings)."))
+    scope = await require_viewer(update, context)
+    if scope is None:
+        return
+    number = await number_argument(
+        update, context, t.gettext("Usage: /status NUMBER (see /meetings).")
+    )
+    if number is None:
+        return
+    report = await context.services.reports.status(number, scope, names=NAMES_SHOWN)
     if report is None:
+        await reply(update, t.gettext("There is no meeting #{number}.", number=str(number)))
         return
     account = context.account
     timezone = (account.timezone if account else None) or context.services.settings.timezone

@@ -9,8 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from bot.domain.models import Delivery, DeliveryCounts, DeliveryState
-from storage.rows import Repo, chunks, insert_ignore, is_postgres
-from storage.schema import deliveries, notices
+from storage.rows import Repo, ScopeFilter, chunks, insert_ignore, is_postgres
+from storage.schema import deliveries, members, notices
 
 
 def _delivery(row: Any) -> Delivery:
@@ -162,10 +162,13 @@ class DeliveryRepo(Repo):
         )
         return result.rowcount == 1
 
-    async def counts(self, notice_ids: Sequence[int]) -> DeliveryCounts:
+    async def counts(
+        self, notice_ids: Sequence[int], scope: ScopeFilter | None = None
+    ) -> DeliveryCounts:
+        """Per state, one aggregate; within `scope`, only what was sent to its members."""
         if not notice_ids:
             return DeliveryCounts()
-        rows = await self.c.execute(
+        query = (
             sa.select(
                 deliveries.c.state,
                 sa.func.count(),
@@ -174,6 +177,9 @@ class DeliveryRepo(Repo):
             .where(deliveries.c.notice_id.in_(list(notice_ids)))
             .group_by(deliveries.c.state)
         )
+        if scope is not None and not scope.everything:
+            query = query.where(deliveries.c.telegram_user_id.in_(scope.recipient_ids()))
+        rows = await self.c.execute(query)
         by_state: dict[str, int] = {}
         acknowledged = 0
         for state, count, acks in rows:
@@ -186,6 +192,39 @@ class DeliveryRepo(Repo):
             unreachable=by_state.get("unreachable", 0),
             acknowledged=acknowledged,
         )
+
+    async def failed(
+        self, notice_ids: Sequence[int], scope: ScopeFilter, limit: int
+    ) -> list[tuple[str, str, str]]:
+        """The first `limit` failed deliveries of these notices within `scope`, as (name,
+        country, Telegram's reason); someone no longer a member is named by Telegram id."""
+        if not notice_ids:
+            return []
+        query = (
+            sa.select(
+                deliveries.c.telegram_user_id,
+                members.c.full_name,
+                members.c.country,
+                deliveries.c.last_error,
+            )
+            .select_from(
+                deliveries.outerjoin(
+                    members, members.c.telegram_user_id == deliveries.c.telegram_user_id
+                )
+            )
+            .where(
+                deliveries.c.notice_id.in_(list(notice_ids)),
+                deliveries.c.state == DeliveryState.FAILED.value,
+            )
+            .order_by(deliveries.c.notice_id, deliveries.c.id)
+            .limit(limit)
+        )
+        if not scope.everything:
+            query = query.where(deliveries.c.telegram_user_id.in_(scope.recipient_ids()))
+        return [
+            (name or f"Telegram {user}", country or "", reason or "")
+            for user, name, country, reason in await self.c.execute(query)
+        ]
 
     async def requeue_undelivered(self, notice_id: int, now: datetime) -> int:
         """Queue again the rows of a notice that did not reach their recipient (failed or

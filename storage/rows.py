@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.models import Member, MemberStatus
-from storage.schema import accounts, members
+from storage.schema import accounts, members, team_members
 
 
 def is_postgres(connection: AsyncConnection) -> bool:
@@ -97,3 +98,34 @@ class Repo:
 
     def __init__(self, connection: AsyncConnection) -> None:
         self.c = connection
+
+
+@dataclass(frozen=True)
+class ScopeFilter:
+    """Which members a report covers, as SQL: everyone, or those of some countries or in
+    some teams (a focal point's, a chair's; bot/domain/access.py Scope)."""
+
+    everything: bool = True
+    countries: tuple[str, ...] = ()
+    team_ids: tuple[int, ...] = ()
+
+    def members(self) -> sa.ColumnElement[bool]:
+        """A condition on `members` rows."""
+        if self.everything:
+            return sa.true()
+        conditions: list[sa.ColumnElement[bool]] = []
+        if self.countries:
+            conditions.append(members.c.country.in_(self.countries))
+        if self.team_ids:
+            conditions.append(
+                members.c.id.in_(
+                    sa.select(team_members.c.member_id).where(
+                        team_members.c.team_id.in_(self.team_ids)
+                    )
+                )
+            )
+        return sa.or_(*conditions) if conditions else sa.false()
+
+    def recipient_ids(self) -> sa.Select[Any]:
+        """The Telegram ids of the members in scope (for `column.in_(...)`)."""
+        return sa.select(members.c.telegram_user_id).where(self.members())

@@ -12,7 +12,14 @@ import sqlalchemy as sa
 
 from bot.domain.models import Answer, Invitation, Meeting, Member
 from storage.meetings import meeting_from_row
-from storage.rows import MEMBER_COLUMNS, Repo, chunks, insert_ignore, member_from_row
+from storage.rows import (
+    MEMBER_COLUMNS,
+    Repo,
+    ScopeFilter,
+    chunks,
+    insert_ignore,
+    member_from_row,
+)
 from storage.schema import accounts, invitations, meetings, members
 
 
@@ -124,6 +131,41 @@ class InvitationRepo(Repo):
             .order_by(invitations.c.id)
         )
         return [_invitation(row) for row in rows]
+
+    async def answer_counts(
+        self, meeting_id: int, scope: ScopeFilter
+    ) -> list[tuple[str, str | None, bool, int]]:
+        """(country, answer, must confirm again, how many) of the meeting's invitees within
+        `scope`: one aggregate, whatever the audience."""
+        rows = await self.c.execute(
+            sa.select(
+                members.c.country,
+                invitations.c.answer,
+                invitations.c.needs_confirmation,
+                sa.func.count(),
+            )
+            .join(members, members.c.id == invitations.c.member_id)
+            .where(invitations.c.meeting_id == meeting_id, scope.members())
+            .group_by(members.c.country, invitations.c.answer, invitations.c.needs_confirmation)
+        )
+        return [(country, answer, bool(confirm), int(n)) for country, answer, confirm, n in rows]
+
+    async def unanswered(self, meeting_id: int, scope: ScopeFilter, limit: int) -> list[Member]:
+        """The first `limit` invitees within `scope` who have not answered, by country and
+        name."""
+        rows = await self.c.execute(
+            sa.select(*MEMBER_COLUMNS)
+            .join_from(members, accounts, members.c.telegram_user_id == accounts.c.telegram_user_id)
+            .join(invitations, invitations.c.member_id == members.c.id)
+            .where(
+                invitations.c.meeting_id == meeting_id,
+                invitations.c.answer.is_(None),
+                scope.members(),
+            )
+            .order_by(members.c.country, sa.func.lower(members.c.full_name), members.c.id)
+            .limit(limit)
+        )
+        return [member_from_row(row) for row in rows]
 
     async def update(self, invitation_id: int, **values: Any) -> None:
         await self.c.execute(

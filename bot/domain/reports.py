@@ -26,6 +26,7 @@ from bot.domain.models import (
 from bot.domain.proof import ProofReport, build_proof
 from bot.domain.tables import Table, local_time
 from storage.db import Database
+from storage.rows import ScopeFilter
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,29 @@ class MeetingReport:
     @property
     def to_confirm(self) -> list[Member]:
         return [r.member for r in self.rows if r.invitation.needs_confirmation]
+
+
+@dataclass(frozen=True)
+class MeetingStatus:
+    """A meeting at a glance (/status), made of aggregates whatever the audience: counts per
+    answer and per country, and the first names of who has not answered and of whom a
+    message did not reach (the export has every name)."""
+
+    meeting: Meeting
+    invited: int
+    by_answer: Counter[str]  # the answer's value; "" for no answer yet
+    by_country: dict[str, Counter[str]]
+    to_confirm: int
+    unanswered: list[Member]  # the first ones, by country and name
+    notices: list[Notice]
+    counts: DeliveryCounts
+    failed: list[tuple[str, str, str]]  # the first ones: (name, country, Telegram's reason)
+
+
+def scope_filter(scope: Scope | None) -> ScopeFilter:
+    if scope is None or scope.everything:
+        return ScopeFilter()
+    return ScopeFilter(False, tuple(sorted(scope.countries)), tuple(sorted(scope.teams)))
 
 
 class Reports:
@@ -115,6 +139,43 @@ class Reports:
                 deliveries = [d for d in deliveries if d.telegram_user_id in seen]
                 counts = _counts(deliveries)
             return MeetingReport(meeting, rows, notices, deliveries, counts)
+
+    async def status(
+        self, meeting_id: int, scope: Scope | None = None, *, names: int = 30
+    ) -> MeetingStatus | None:
+        """The meeting at a glance, within `scope`: a constant number of queries, and at
+        most `names` names in each list. None if there is no such meeting, or none of its
+        invitees is in `scope`."""
+        within = scope_filter(scope)
+        async with self.db.read() as tx:  # a report: on a reader connection
+            meeting = await tx.meetings.get(meeting_id)
+            if meeting is None:
+                return None
+            by_answer: Counter[str] = Counter()
+            by_country: dict[str, Counter[str]] = {}
+            to_confirm = 0
+            for country, answer, confirm, n in await tx.invitations.answer_counts(
+                meeting_id, within
+            ):
+                by_answer[answer or ""] += n
+                by_country.setdefault(country, Counter())[answer or ""] += n
+                to_confirm += n if confirm else 0
+            invited = sum(by_answer.values())
+            if invited == 0 and not within.everything:
+                return None
+            notices = await tx.notices.of_meeting(meeting_id)
+            notice_ids = [n.id for n in notices]
+            return MeetingStatus(
+                meeting=meeting,
+                invited=invited,
+                by_answer=by_answer,
+                by_country=dict(sorted(by_country.items())),
+                to_confirm=to_confirm,
+                unanswered=await tx.invitations.unanswered(meeting_id, within, names),
+                notices=notices,
+                counts=await tx.deliveries.counts(notice_ids, within),
+                failed=await tx.deliveries.failed(notice_ids, within, names),
+            )
 
     async def proof(self, notice_id: int) -> ProofReport | None:
         """Proof of notification: for one notice, each recipient and what became of it."""
