@@ -19,7 +19,7 @@ connections) are reported, and the process's peak resident memory after it (a hi
 mark: it only grows, so an operation shows its own only when it raises it).
 
 Run: .venv/bin/python -m bench.scale [--sizes 1000,10000,100000] [--presses 50]
-                                     [--database-url postgresql+asyncpg://…]
+                                     [--database-url postgresql+asyncpg://…] [--no-menus]
 Results: bench/results/scale[_postgresql].json
 """
 
@@ -103,7 +103,9 @@ async def measured(
     results[name] = {"seconds": seconds, "sql": counter.count, "peak_mib": peak_mib(), **extra}
 
 
-async def measure(size: int, presses: int, database_url: str | None) -> dict[str, Any]:
+async def measure(
+    size: int, presses: int, database_url: str | None, *, menus: bool = True
+) -> dict[str, Any]:
     results: dict[str, dict[str, Any]] = {}
     async with fresh_database(database_url) as url:
         seeded = await seed_members(url, size)
@@ -160,11 +162,12 @@ async def measure(size: int, presses: int, database_url: str | None) -> dict[str
                 found = await services.exports.proof(notice_id, "Europe/Belgrade")
                 assert found is not None
                 extra["bytes"] = len(found[0].content("csv")) + len(found[0].content("xlsx"))
-            await services.roster.set_meta("menu_version", "0")  # as an upgrade leaves it
-            bot = MenuBot()
-            async with measured(results, "menu refresh after an upgrade", db) as extra:
-                await refresh_member_menus(bot, services)  # type: ignore[arg-type]
-                extra["calls"] = bot.calls
+            if menus:
+                await services.roster.set_meta("menu_version", "0")  # as an upgrade leaves it
+                bot = MenuBot()
+                async with measured(results, "menu refresh after an upgrade", db) as extra:
+                    await refresh_member_menus(bot, services)  # type: ignore[arg-type]
+                    extra["calls"] = bot.calls
         finally:
             await db.close()
     return {"members": size, "seed_seconds": seeded.seconds, "operations": results}
@@ -190,7 +193,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     runs = []
     for size in args.sizes:
         print(f"{size:,} members …", flush=True)
-        runs.append(await measure(size, args.presses, args.database_url))
+        runs.append(await measure(size, args.presses, args.database_url, menus=not args.no_menus))
     return {
         "environment": environment(),
         "parameters": {"sizes": args.sizes, "presses": args.presses},
@@ -206,6 +209,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--presses", type=int, default=50)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument(
+        "--no-menus", action="store_true", help="leave out the menu refresh (the longest)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     results = asyncio.run(main_async(args))

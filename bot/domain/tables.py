@@ -82,6 +82,11 @@ def tables_to_csv(tables: Mapping[str, Sequence[Sequence[Cell]]]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
+# Column widths follow the header and the first rows: enough to read, and a 100,000-row
+# export is not read twice to measure it.
+WIDTH_SAMPLE = 1000
+
+
 def tables_to_xlsx(tables: Mapping[str, Sequence[Sequence[Cell]]]) -> bytes:
     """One sheet per table, written in openpyxl's write-only mode: rows stream into the
     file instead of being held as cell objects (an export of 100,000 invitees)."""
@@ -90,7 +95,7 @@ def tables_to_xlsx(tables: Mapping[str, Sequence[Sequence[Cell]]]) -> bytes:
         sheet = workbook.create_sheet(title[:31])  # Excel's limit
         seconds = _columns_with_seconds(rows)
         widths: dict[int, int] = {}
-        for row in rows:
+        for row in rows[:WIDTH_SAMPLE]:
             for c, value in enumerate(row):
                 widths[c] = max(widths.get(c, 0), len(cell_text(value, c in seconds)))
         # Write-only: the columns and the frozen header are set before the first row.
@@ -98,15 +103,24 @@ def tables_to_xlsx(tables: Mapping[str, Sequence[Sequence[Cell]]]) -> bytes:
             sheet.column_dimensions[get_column_letter(c + 1)].width = min(60, max(10, width + 2))
         sheet.freeze_panes = "A2"
         for r, row in enumerate(rows):
-            sheet.append(
-                [_xlsx_cell(sheet, value, c in seconds, r == 0) for c, value in enumerate(row)]
-            )
+            if r == 0:
+                sheet.append([_header_cell(sheet, value) for value in row])
+            else:
+                sheet.append(
+                    [_xlsx_value(sheet, value, c in seconds) for c, value in enumerate(row)]
+                )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
-def _xlsx_cell(sheet: Any, value: Cell, seconds: bool, header: bool) -> Any:
+def _header_cell(sheet: Any, value: Cell) -> Any:
+    cell = WriteOnlyCell(sheet, value=cell_text(value))
+    cell.font = Font(bold=True)
+    return cell
+
+
+def _xlsx_value(sheet: Any, value: Cell, seconds: bool) -> Any:
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
@@ -116,8 +130,6 @@ def _xlsx_cell(sheet: Any, value: Cell, seconds: bool, header: bool) -> Any:
         return cell
     if isinstance(value, int):
         return value
-    cell = WriteOnlyCell(sheet, value=cell_text(value, seconds))
-    cell.data_type = "s"  # text, even if it looks like a formula
-    if header:
-        cell.font = Font(bold=True)
-    return cell
+    # Text as text: `neutralize` has put an apostrophe before anything a spreadsheet would
+    # run as a formula, so openpyxl stores it as a string.
+    return neutralize(value)
