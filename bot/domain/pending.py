@@ -111,8 +111,10 @@ class PendingInputs:
         subject: str | int | None = None,
         step: str | None = None,
         data: dict[str, Any] | None = None,
+        ttl: timedelta | None = None,
     ) -> None:
-        """Record, in the caller's transaction, what the person's next message answers."""
+        """Record, in the caller's transaction, what the person's next message answers;
+        `ttl` where the feature's own limit is shorter than its kind's (a /forget)."""
         now = self.clock.now()
         await tx.accounts.ensure(telegram_user_id, None, now)
         await tx.pending.save(
@@ -121,7 +123,7 @@ class PendingInputs:
             subject=None if subject is None else str(subject),
             step=step,
             data=data or {},
-            expires_at=now + _TTL.get(feature, QUESTION_TTL),
+            expires_at=now + (ttl or _TTL.get(feature, QUESTION_TTL)),
             now=now,
         )
 

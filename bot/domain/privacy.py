@@ -61,6 +61,7 @@ class Privacy:
         self.clock = clock
         self.retain_revoked = retain_revoked
         self.retain_answers = retain_answers
+        self.pending = PendingInputs(db, clock)  # a /forget waits for its confirmation
 
     async def my_data(self, telegram_user_id: int) -> dict[str, Any]:
         """Everything held about the person, for /mydata; the request itself is recorded."""
@@ -108,14 +109,8 @@ class Privacy:
             account = await tx.accounts.get(telegram_user_id)
             if account is None:
                 return None
-            await tx.pending.save(
-                telegram_user_id,
-                feature=Feature.FORGET.value,
-                subject=str(stamp),
-                step=None,
-                data={},
-                expires_at=now + FORGET_CONFIRMATION,
-                now=now,
+            await self.pending.ask_in(
+                tx, telegram_user_id, Feature.FORGET, subject=stamp, ttl=FORGET_CONFIRMATION
             )
         return stamp
 
@@ -127,7 +122,7 @@ class Privacy:
             if account is None:
                 return ForgetOutcome.NOTHING_HELD
             # The confirmation expires with the pending input (FORGET_CONFIRMATION).
-            pending = await PendingInputs(self.db, self.clock).current_in(tx, telegram_user_id)
+            pending = await self.pending.current_in(tx, telegram_user_id)
             asked = Pending(Feature.FORGET, str(stamp)) == pending and stamp is not None
             if not asked:
                 return ForgetOutcome.NOT_ASKED
@@ -136,8 +131,7 @@ class Privacy:
 
     async def keep(self, telegram_user_id: int) -> None:
         """The "no" of a /forget: it no longer waits for confirmation."""
-        async with self.db.transaction() as tx:
-            await tx.pending.delete(telegram_user_id, Feature.FORGET.value)
+        await self.pending.clear(telegram_user_id, Feature.FORGET)
 
     async def forget(self, telegram_user_id: int, *, requested_by: int | None) -> bool:
         """Erase the person; False if nothing was held about them."""
