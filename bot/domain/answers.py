@@ -11,6 +11,7 @@ these.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -47,10 +48,16 @@ class Answered:
 async def member_parties(tx: Tx, member: Member) -> list[str]:
     """The parties a member may answer for, their own first."""
     teams = await tx.teams.of_member(member.id)
+    return parties_of(member, [team.id for team, _ in teams])
+
+
+def parties_of(member: Member, team_ids: Iterable[int]) -> list[str]:
+    """The parties a member in these teams may answer for: their own, their country's,
+    then each team's."""
     return [
         str(Party.member(member.id)),
         str(Party.country(member.country)),
-        *[str(Party.team(team.id)) for team, _ in teams],
+        *[str(Party.team(team_id)) for team_id in team_ids],
     ]
 
 

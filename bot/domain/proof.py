@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.domain.answers import parties_of
 from bot.domain.models import Delivery, Member, Notice
-from bot.domain.request_models import Party
 from bot.domain.tables import Cell, Table, local_time
 from storage.tx import Tx
 
@@ -82,11 +82,7 @@ async def _answered(tx: Tx, notice: Notice, members: list[Member]) -> dict[int, 
     found: dict[int, datetime] = {}
     for member in members:
         # The member's own answer first, then their country's, then a team's.
-        parties = [
-            str(Party.member(member.id)),
-            str(Party.country(member.country)),
-            *[str(Party.team(team_id)) for team_id in sorted(teams.get(member.id, ()))],
-        ]
+        parties = parties_of(member, sorted(teams.get(member.id, ())))
         when = next((answers[p] for p in parties if p in answers), None)
         if when is not None:
             found[member.id] = when
