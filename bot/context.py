@@ -67,6 +67,12 @@ class ConveneContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any
         return self.bot_data.services
 
     @property
+    def timezone(self) -> str:
+        """The person's time zone: the one they chose, else the bot's default."""
+        account = self.account
+        return (account.timezone if account else None) or self.services.settings.timezone
+
+    @property
     def t(self) -> Translator:
         if self._translator is None:
             self._translator = self.services.i18n.translator(None)

@@ -97,7 +97,7 @@ async def invite(update: Update, context: ConveneContext) -> None:
         await reply(update, invite_error_text(t, error) + "\n\n" + await invite_usage(context))
         return
     item = created.invite
-    timezone = (context.account and context.account.timezone) or services.settings.timezone
+    timezone = context.timezone
     approval_text = (
         t.gettext("automatic")
         if item.approval is Approval.AUTO

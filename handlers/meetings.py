@@ -101,22 +101,17 @@ def prompt(t: Translator, step: str, data: dict[str, Any]) -> str:
     return prompts[step]
 
 
-def step_buttons(t: Translator, step: str, context: ConveneContext) -> Any:
+def step_buttons(t: Translator, step: str, timezone: str) -> Any:
+    """The buttons under a step's question; `timezone` is the author's, offered as is."""
     if step == "mode":
         return keyboard([[(mode_label(t, mode), f"mtg:mode:{mode.value}")] for mode in MeetingMode])
     if step == "timezone":
-        default = _default_timezone(context)
-        return keyboard([[(t.gettext("Use {timezone}", timezone=default), "mtg:tz")]])
+        return keyboard([[(t.gettext("Use {timezone}", timezone=timezone), "mtg:tz")]])
     if step in SKIPPABLE:
         # The step rides along: a second tap, once the next question is asked, is refused
         # instead of skipping that one too.
         return keyboard([[(t.gettext("Skip"), f"mtg:skip:{step}")]])
     return None
-
-
-def _default_timezone(context: ConveneContext) -> str:
-    account = context.account
-    return (account.timezone if account else None) or context.services.settings.timezone
 
 
 # -- storage of the dialog ------------------------------------------------------------------
@@ -161,7 +156,7 @@ async def _ask(update: Update, context: ConveneContext, step: str, data: dict[st
         await _preview(update, context, data)
         return
     t = context.t
-    await reply(update, prompt(t, step, data), reply_markup=step_buttons(t, step, context))
+    await reply(update, prompt(t, step, data), reply_markup=step_buttons(t, step, context.timezone))
 
 
 def _meeting_problem(t: Translator, error: MeetingError) -> str:
@@ -220,7 +215,7 @@ async def _take(
     """Store the answer to `step` (None: skipped) and move on, or say what is wrong."""
     now = context.services.clock.now()
     try:
-        take_answer(step, text, data, now, data.get("timezone") or _default_timezone(context))
+        take_answer(step, text, data, now, data.get("timezone") or context.timezone)
     except MeetingError as error:
         await reply(update, _meeting_problem(context.t, error))
         return
@@ -261,7 +256,7 @@ async def _preview(update: Update, context: ConveneContext, data: dict[str, Any]
     lines = [
         heading,
         "",
-        card_text(t, sample, None, _default_timezone(context), now, reserve=reserve),
+        card_text(t, sample, None, context.timezone, now, reserve=reserve),
         "",
         footer,
     ]
@@ -321,7 +316,7 @@ async def on_meeting_button(update: Update, context: ConveneContext) -> None:
         await _take(update, context, step, data, None)
     elif action == "tz" and step == "timezone":
         await query.answer()
-        await _take(update, context, step, data, _default_timezone(context))
+        await _take(update, context, step, data, context.timezone)
     elif action.startswith("mode:") and step == "mode":
         try:
             data["mode"] = MeetingMode(action.removeprefix("mode:")).value

@@ -78,8 +78,7 @@ async def on_ack(update: Update, context: ConveneContext) -> None:
         await alert(update, t.gettext("This button is not valid for you."))
         return
     await query.answer(t.gettext("Thank you: your receipt is recorded."))
-    account = context.account
-    timezone = (account.timezone if account else None) or context.services.settings.timezone
+    timezone = context.timezone
     label = t.gettext("✓ Received {time}", time=t.datetime(delivery.acknowledged_at, timezone))
     with contextlib.suppress(BadRequest):
         await query.edit_message_reply_markup(keyboard([[(label, f"ack:{delivery.id}")]]))

@@ -66,7 +66,7 @@ async def timezone(update: Update, context: ConveneContext) -> None:
         # Unknown: the refusal asks again, and the next message is taken as the zone.
         await _set_timezone(update, context, " ".join(context.args))
         return
-    current = (context.account and context.account.timezone) or services.settings.timezone
+    current = context.timezone
     country = principal.member.country if principal.member else ""
     choices = [z for z in timezones_of(country) if z != current][:8]
     markup = keyboard(chunked([(z, f"tz:{z}") for z in choices], 2)) if choices else None

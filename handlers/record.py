@@ -19,11 +19,6 @@ logger = logging.getLogger(__name__)
 DEFAULT_PERIOD = timedelta(days=30)
 
 
-def _timezone(context: ConveneContext) -> str:
-    account = context.account
-    return (account.timezone if account else None) or context.services.settings.timezone
-
-
 def _day(text: str, timezone: str) -> datetime | None:
     try:
         day = datetime.strptime(text, "%Y-%m-%d").date()
@@ -54,7 +49,7 @@ async def audit(update: Update, context: ConveneContext) -> None:
     user = update.effective_user
     assert user is not None
     t, services = context.t, context.services
-    timezone = _timezone(context)
+    timezone = context.timezone
     args = context.args or []
     now = services.clock.now()
     start, end = now - DEFAULT_PERIOD, now
@@ -104,7 +99,7 @@ async def proof(update: Update, context: ConveneContext) -> None:
     )
     if number is None:
         return
-    found = await services.exports.proof(number, _timezone(context), actor=user.id)
+    found = await services.exports.proof(number, context.timezone, actor=user.id)
     if found is None:
         await reply(update, t.gettext("There is no notice #{number}.", number=str(number)))
         return

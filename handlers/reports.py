@@ -139,8 +139,7 @@ async def status(update: Update, context: ConveneContext) -> None:
     if report is None:
         await reply(update, t.gettext("There is no meeting #{number}.", number=str(number)))
         return
-    account = context.account
-    timezone = (account.timezone if account else None) or context.services.settings.timezone
+    timezone = context.timezone
     for part in split_message(status_text(t, report, timezone)):
         await reply(update, part)
 

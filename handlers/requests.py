@@ -56,11 +56,6 @@ FILE_BUTTON = re.compile(r"^rqf:([0-9]{1,19})$")
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def _timezone(context: ConveneContext) -> str:
-    account = context.account
-    return (account.timezone if account else None) or context.services.settings.timezone
-
-
 # -- /requests ------------------------------------------------------------------------------
 
 
@@ -69,7 +64,7 @@ async def requests_command(update: Update, context: ConveneContext) -> None:
     user = update.effective_user
     assert user is not None
     services, t = context.services, context.t
-    timezone = _timezone(context)
+    timezone = context.timezone
     now = services.clock.now()
     mine = await services.requests.mine(user.id)
     principal = await services.roster.principal(user.id)
@@ -140,7 +135,7 @@ async def on_status_button(update: Update, context: ConveneContext) -> None:
         await alert(update, context.t.gettext("This request no longer exists."))
         return
     await query.answer()
-    lines = status_lines(context.t, report, _timezone(context), context.services.clock.now())
+    lines = status_lines(context.t, report, context.timezone, context.services.clock.now())
     for part in split_message(lines):
         await reply(update, part)
 
@@ -160,7 +155,7 @@ async def on_button(update: Update, context: ConveneContext) -> None:
         await alert(update, t.gettext("This button is no longer valid."))
         return
     action = match.group(2)
-    timezone = _timezone(context)
+    timezone = context.timezone
     try:
         if action == "v":
             owed = await services.requests.view(request_id, user.id)
@@ -211,7 +206,7 @@ async def _redraw(update: Update, context: ConveneContext, owed: OwedAnswer) -> 
     query = update.callback_query
     if query is None or query.message is None:
         return
-    part = await render_card(context.services, context.t, owed, _timezone(context))
+    part = await render_card(context.services, context.t, owed, context.timezone)
     with contextlib.suppress(BadRequest):  # "message is not modified", or too old to edit
         await query.edit_message_text(part.text, reply_markup=part.markup)
 
@@ -436,7 +431,7 @@ async def _confirm(update: Update, context: ConveneContext, answered: Answered) 
             "Thank you: your answer to “{title}” is saved. You can change it until the deadline.",
             title=title,
         )
-    part = await render_card(context.services, t, owed, _timezone(context))
+    part = await render_card(context.services, t, owed, context.timezone)
     await reply(update, text)
     await reply(update, part.text, reply_markup=part.markup)
 

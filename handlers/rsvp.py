@@ -63,11 +63,6 @@ def refusal_text(t: Translator, result: Result) -> str:
     return t.gettext("This button is no longer valid.")
 
 
-def _timezone(context: ConveneContext) -> str:
-    account = context.account
-    return (account.timezone if account else None) or context.services.settings.timezone
-
-
 async def _redraw(
     update: Update, context: ConveneContext, result: Result, message_id: int | None = None
 ) -> None:
@@ -82,7 +77,7 @@ async def _redraw(
     now = context.services.clock.now()
     meeting = result.meeting
     heading = heading_for(t, None, meeting) if meeting.status is MeetingStatus.CANCELLED else None
-    text = card_text(t, meeting, result.invitation, _timezone(context), now, heading)
+    text = card_text(t, meeting, result.invitation, context.timezone, now, heading)
     markup = card_buttons(t, meeting, result.invitation, now)
     with contextlib.suppress(BadRequest):  # unchanged, or a message that is not the bot's
         if message_id is None:
@@ -332,7 +327,7 @@ async def my_meetings(update: Update, context: ConveneContext) -> None:
     for meeting, invitation in upcoming:
         await reply(
             update,
-            card_text(t, meeting, invitation, _timezone(context), now),
+            card_text(t, meeting, invitation, context.timezone, now),
             reply_markup=card_buttons(t, meeting, invitation, now),
         )
 
@@ -348,7 +343,7 @@ async def _secretariat_listing(update: Update, context: ConveneContext) -> None:
         values = {
             "number": str(meeting.id),
             "title": meeting.title,
-            "period": t.period(meeting.starts_at, meeting.ends_at, _timezone(context)),
+            "period": t.period(meeting.starts_at, meeting.ends_at, context.timezone),
         }
         if meeting.status.value == "cancelled":
             lines.append(t.gettext("#{number} {title}, {period} (cancelled)", **values))

@@ -154,11 +154,8 @@ def built_keyboards(t: Translator) -> dict[str, InlineKeyboardMarkup | None]:
             found[f"invitation card, {mode.value}, {answer}"] = meeting_cards.card_buttons(
                 t, meeting, an_invitation(answer)
             )
-    context = SimpleNamespace(account=None, services=SimpleNamespace(settings=SimpleNamespace(
-        timezone="Europe/Belgrade"
-    )))  # fmt: skip
     for step in ("mode", "timezone", "description", "venue"):
-        found[f"new meeting, {step}"] = meetings.step_buttons(t, step, context)  # type: ignore[arg-type]
+        found[f"new meeting, {step}"] = meetings.step_buttons(t, step, "Europe/Belgrade")
     for kind in AnswerKind:
         for answered in (False, True):
             owed = an_owed_answer(kind, answered)
