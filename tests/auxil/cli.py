@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-from alembic.script import ScriptDirectory
-
 from bot.cli import main
-from storage.db import alembic_config
+from bot.services import latest_migration
 
 # The newest migration: where `convene db upgrade` takes a database.
-HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
+HEAD = latest_migration()
 
 
 async def run(*args: str) -> int:
