@@ -131,11 +131,9 @@ class PendingInputs:
         """End the person's pending input (only this feature's, when given); what it was."""
         async with self.db.transaction() as tx:
             found = await self.current_in(tx, telegram_user_id)
-            if found is None or (feature is not None and found.feature is not feature):
-                # An expired row is removed too: it answers nothing any more.
-                if found is None:
-                    await tx.pending.delete(telegram_user_id)
-                return None
+            if found is not None and feature is not None and found.feature is not feature:
+                return None  # another feature's question stays
+            # An expired row goes too: it answers nothing any more.
             await tx.pending.delete(telegram_user_id)
             return found
 
