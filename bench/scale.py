@@ -15,8 +15,10 @@ services built as the bot builds them (no Telegram: what is measured is Convene'
   calls are counted and answered at once).
 
 Each operation's wall time and SQL statements (on the writer's and the readers'
-connections) are reported, and the process's peak resident memory after it (a high-water
-mark: it only grows, so an operation shows its own only when it raises it).
+connections) are reported, and its own memory: the kernel's high-water mark of the
+process's resident memory is reset before each operation (Linux: /proc/self/clear_refs),
+so `peak_mib` is the process's peak during that operation alone and `grew_mib` how far it
+rose above what the process held before it.
 
 Run: .venv/bin/python -m bench.scale [--sizes 1000,10000,100000] [--presses 50]
                                      [--database-url postgresql+asyncpg://…] [--no-menus]
@@ -29,7 +31,6 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import resource
 import statistics
 import sys
 import time
@@ -55,9 +56,30 @@ from tests.auxil.fake_bot_api import TOKEN
 SIZES = (1_000, 10_000, 100_000)
 
 
-def peak_mib() -> float:
-    """The process's peak resident memory so far, in MiB (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def _status_mib(field: str) -> float:
+    """A field of /proc/self/status (VmRSS, VmHWM), in MiB (Linux reports kB)."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError(f"{field} not in /proc/self/status")
+
+
+class Memory:
+    """The process's peak resident memory during one operation: the high-water mark is
+    reset before it (writing 5 to clear_refs, Linux 4.0+), read after it."""
+
+    def __enter__(self) -> Memory:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as refs:
+            refs.write("5")
+        self.before = _status_mib("VmRSS")
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.peak = _status_mib("VmHWM")
+
+    def figures(self) -> dict[str, float]:
+        return {"peak_mib": self.peak, "grew_mib": max(0.0, self.peak - self.before)}
 
 
 class Counter:
@@ -96,11 +118,11 @@ async def measured(
     results: dict[str, dict[str, Any]], name: str, db: Database
 ) -> AsyncIterator[dict[str, Any]]:
     extra: dict[str, Any] = {}
-    with Counter(db) as counter:
+    with Counter(db) as counter, Memory() as memory:
         started = time.perf_counter()
         yield extra
         seconds = time.perf_counter() - started
-    results[name] = {"seconds": seconds, "sql": counter.count, "peak_mib": peak_mib(), **extra}
+    results[name] = {"seconds": seconds, "sql": counter.count, **memory.figures(), **extra}
 
 
 async def measure(
@@ -134,7 +156,7 @@ async def measure(
             pressing = seeded.member_ids[::step][:presses]
             users = dict(zip(seeded.member_ids, seeded.telegram_user_ids, strict=True))
             times = []
-            with Counter(db) as counter:
+            with Counter(db) as counter, Memory() as memory:
                 for member_id in pressing:
                     started = time.perf_counter()
                     result = await services.rsvp.answer(
@@ -145,7 +167,7 @@ async def measure(
             results["one RSVP press (median)"] = {
                 "seconds": statistics.median(times),
                 "sql": round(counter.count / len(pressing), 1),
-                "peak_mib": peak_mib(),
+                **memory.figures(),
                 "presses": len(pressing),
                 "p95_seconds": sorted(times)[int(len(times) * 0.95) - 1],
             }
@@ -181,11 +203,10 @@ def render(runs: list[dict[str, Any]]) -> str:
         for run in runs:
             op = run["operations"][name]
             more = f", {op['messages']} msg" if "messages" in op else ""
-            row.append(f"{op['seconds']:.3f} s, {op['sql']} SQL{more}")
+            row.append(
+                f"{op['seconds']:.3f} s, {op['sql']} SQL{more}, peak {op['peak_mib']:.0f} MiB"
+            )
         rows.append(row)
-    rows.append(
-        ["peak memory (MiB)", *[f"{r['operations'][names[-1]]['peak_mib']:.0f}" for r in runs]]
-    )
     return table(["operation", *[f"{r['members']:,} members" for r in runs]], rows)
 
 
