@@ -12,7 +12,11 @@ services built as the bot builds them (no Telegram: what is measured is Convene'
 - `/export` of the meeting: the report and its CSV and XLSX files;
 - `/proof` of the invitation notice: the report and its files;
 - the command-menu refresh after an upgrade (each member's menu set again; the Bot API
-  calls are counted and answered at once).
+  calls are counted and answered at once);
+- presses during a report: members keep pressing (one press every 10 ms, each changing
+  its answer) while `/status`, then `/export` with its files, run beside them, one report
+  after another for at least REPORTING seconds; the presses' latency (median, p95, max) is
+  what a member waits behind a secretariat's report.
 
 Each operation's wall time and SQL statements (on the writer's and the readers'
 connections) are reported, and its own memory: the kernel's high-water mark of the
@@ -34,7 +38,7 @@ import logging
 import statistics
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import event
@@ -180,6 +184,16 @@ async def measure(
                 made = await services.exports.export(ExportKind.MEETING, meeting_id)
                 assert made is not None
                 extra["bytes"] = len(made.content("csv")) + len(made.content("xlsx"))
+            for name, report in (
+                ("presses during /status", lambda: _status(services, meeting_id, t)),
+                ("presses during /export", lambda: _export(services, meeting_id)),
+            ):
+                async with measured(results, name, db) as extra:
+                    extra.update(
+                        await presses_during(
+                            report, services, [invitations[m] for m in pressing], users, pressing
+                        )
+                    )
             async with measured(results, "/proof", db) as extra:
                 found = await services.exports.proof(notice_id, "Europe/Belgrade")
                 assert found is not None
@@ -195,6 +209,67 @@ async def measure(
     return {"members": size, "seed_seconds": seeded.seconds, "operations": results}
 
 
+async def _status(services: Services, meeting_id: int, t: Any) -> None:
+    status = await services.reports.status(meeting_id, names=NAMES_SHOWN)
+    assert status is not None
+    split_message(status_text(t, status, "Europe/Belgrade"))
+
+
+async def _export(services: Services, meeting_id: int) -> None:
+    made = await services.exports.export(ExportKind.MEETING, meeting_id)
+    assert made is not None
+    # As the handler does: the files are written off the event loop.
+    await asyncio.to_thread(made.content, "csv")
+    await asyncio.to_thread(made.content, "xlsx")
+
+
+PRESS_EVERY = 0.010  # seconds between one member's press and the next member's
+REPORTING = 3.0  # seconds of reports run back to back (at least one report)
+
+
+async def presses_during(
+    report: Callable[[], Awaitable[None]],
+    services: Services,
+    invitation_ids: list[int],
+    users: dict[int, int],
+    member_ids: list[int],
+) -> dict[str, Any]:
+    """Presses while `report` runs again and again: their latencies, and the reports'."""
+    latencies: list[float] = []
+    done = asyncio.Event()
+
+    async def press() -> None:
+        i = 0
+        while not done.is_set():
+            k = i % len(member_ids)
+            answer = Answer.NOT_ATTENDING if (i // len(member_ids)) % 2 == 0 else Answer.IN_PERSON
+            started = time.perf_counter()
+            result = await services.rsvp.answer(invitation_ids[k], users[member_ids[k]], answer)
+            latencies.append(time.perf_counter() - started)
+            assert result.ok, result.outcome
+            i += 1
+            await asyncio.sleep(PRESS_EVERY)
+
+    pressing = asyncio.create_task(press())
+    reports: list[float] = []
+    until = time.perf_counter() + REPORTING
+    while not reports or time.perf_counter() < until:
+        started = time.perf_counter()
+        await report()
+        reports.append(time.perf_counter() - started)
+    done.set()
+    await pressing
+    ordered = sorted(latencies)
+    return {
+        "reports": len(reports),
+        "report_median_s": statistics.median(reports),
+        "presses": len(ordered),
+        "press_median_s": statistics.median(ordered),
+        "press_p95_s": ordered[max(0, int(len(ordered) * 0.95) - 1)],
+        "press_max_s": ordered[-1],
+    }
+
+
 def render(runs: list[dict[str, Any]]) -> str:
     names = list(runs[0]["operations"])
     rows = []
@@ -203,6 +278,12 @@ def render(runs: list[dict[str, Any]]) -> str:
         for run in runs:
             op = run["operations"][name]
             more = f", {op['messages']} msg" if "messages" in op else ""
+            if "press_p95_s" in op:
+                row.append(
+                    f"{op['reports']} reports, {op['presses']} presses: median {op['press_median_s'] * 1000:.0f} ms, "
+                    f"p95 {op['press_p95_s'] * 1000:.0f} ms, max {op['press_max_s'] * 1000:.0f} ms"
+                )
+                continue
             row.append(
                 f"{op['seconds']:.3f} s, {op['sql']} SQL{more}, peak {op['peak_mib']:.0f} MiB"
             )
