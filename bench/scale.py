@@ -13,6 +13,9 @@ services built as the bot builds them (no Telegram: what is measured is Convene'
 - `/proof` of the invitation notice: the report and its files;
 - the command-menu refresh after an upgrade (each member's menu set again; the Bot API
   calls are counted and answered at once);
+- start-up: the bot started as its own process (`python -m bot run`) against the HTTP
+  fake of the Bot API, right after an upgrade (the menu refresh pending), until it has
+  answered a member's `/help`: how soon the bot answers whatever the roster;
 - presses during a report: members keep pressing (one press every 10 ms, each changing
   its answer) while `/status`, then `/export` with its files, run beside them, one report
   after another for at least REPORTING seconds; the presses' latency (median, p95, max) is
@@ -37,13 +40,15 @@ import contextlib
 import logging
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 
-from bench.common import environment, meeting_spec, table, write_results
+from bench.common import environment, meeting_spec, message_update, table, write_results
 from bench.seed import fresh_database, seed_members
 from bot.config import Settings
 from bot.domain.clock import SystemClock
@@ -55,7 +60,8 @@ from handlers.common import split_message
 from handlers.menus import refresh_member_menus
 from handlers.reports import NAMES_SHOWN, status_text
 from storage.db import Database
-from tests.auxil.fake_bot_api import TOKEN
+from tests.auxil.fake_bot_api import TOKEN, FakeBotApi, serve
+from tests.auxil.process import bot_process, until
 
 SIZES = (1_000, 10_000, 100_000)
 
@@ -198,8 +204,11 @@ async def measure(
                 found = await services.exports.proof(notice_id, "Europe/Belgrade")
                 assert found is not None
                 extra["bytes"] = len(found[0].content("csv")) + len(found[0].content("xlsx"))
+            await services.roster.set_meta("menu_version", "0")  # as an upgrade leaves it
+            results["start-up until a /help is answered"] = await start_up(
+                url, seeded.telegram_user_ids[0]
+            )
             if menus:
-                await services.roster.set_meta("menu_version", "0")  # as an upgrade leaves it
                 bot = MenuBot()
                 async with measured(results, "menu refresh after an upgrade", db) as extra:
                     await refresh_member_menus(bot, services)  # type: ignore[arg-type]
@@ -207,6 +216,23 @@ async def measure(
         finally:
             await db.close()
     return {"members": size, "seed_seconds": seeded.seconds, "operations": results}
+
+
+async def start_up(database_url: str, user_id: int) -> dict[str, Any]:
+    """Seconds from starting `python -m bot run` until a member's /help is answered."""
+    api = FakeBotApi()
+    runner, api_url = await serve(api)
+    try:
+        with tempfile.TemporaryDirectory() as cwd:
+            started = time.perf_counter()
+            async with bot_process(api_url, database_url, Path(cwd)):
+                api.push_update(message_update(user_id, "/help"))
+                await until(lambda: bool(api.sent(user_id)), "the answer to /help")
+                seconds = time.perf_counter() - started
+    finally:
+        await runner.cleanup()
+    # Another process: its statements and memory are not this one's to count.
+    return {"seconds": seconds}
 
 
 async def _status(services: Services, meeting_id: int, t: Any) -> None:
@@ -283,6 +309,9 @@ def render(runs: list[dict[str, Any]]) -> str:
                     f"{op['reports']} reports, {op['presses']} presses: median {op['press_median_s'] * 1000:.0f} ms, "
                     f"p95 {op['press_p95_s'] * 1000:.0f} ms, max {op['press_max_s'] * 1000:.0f} ms"
                 )
+                continue
+            if "sql" not in op:
+                row.append(f"{op['seconds']:.2f} s")
                 continue
             row.append(
                 f"{op['seconds']:.3f} s, {op['sql']} SQL{more}, peak {op['peak_mib']:.0f} MiB"
