@@ -10,7 +10,14 @@ import sqlalchemy as sa
 
 from bot.domain.models import Member, MemberStatus, Recipient, Role, Team, TeamRole
 from bot.domain.request_models import Party, PartyKind
-from storage.rows import MEMBER_COLUMNS, Repo, chunks, insert_ignore, member_from_row
+from storage.rows import (
+    MEMBER_COLUMNS,
+    MemberSelection,
+    Repo,
+    chunks,
+    insert_ignore,
+    member_from_row,
+)
 from storage.schema import (
     accounts,
     deliveries,
@@ -303,6 +310,13 @@ class AudienceRepo(Repo):
             (member_from_row(row, sorted(roles_of.get(row.id, {}))), roles_of.get(row.id, {}))
             for row in rows
         ]
+
+    async def count(self, selection: MemberSelection, *, with_chat: bool = False) -> int:
+        """How many members `selection` picks (only those with a chat, if `with_chat`)."""
+        query = selection.select(sa.func.count()).order_by(None)
+        if with_chat:
+            query = query.where(accounts.c.chat_id.is_not(None))
+        return int((await self.c.execute(query)).scalar_one())
 
     async def focal_points(self, countries: Sequence[str]) -> list[Recipient]:
         query = sa.select(roles.c.telegram_user_id).where(roles.c.role == Role.FOCAL_POINT.value)
