@@ -8,9 +8,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bot.domain.models import Delivery, DeliveryCounts, DeliveryState
-from storage.rows import Repo, ScopeFilter, chunks, insert_ignore, is_postgres
-from storage.schema import deliveries, members, notices
+from bot.domain.models import Delivery, DeliveryCounts, DeliveryState, MemberStatus
+from storage.rows import MemberSelection, Repo, ScopeFilter, chunks, insert_ignore, is_postgres
+from storage.schema import accounts, deliveries, members, notices
 
 
 def _delivery(row: Any) -> Delivery:
@@ -61,17 +61,94 @@ class DeliveryRepo(Repo):
                 ],
             )
             added += max(result.rowcount, 0)
-        total = (
-            await self.c.execute(
-                sa.select(sa.func.count())
-                .select_from(deliveries)
-                .where(deliveries.c.notice_id == notice_id)
+        await self._count_total(notice_id)
+        return added
+
+    async def add_selected(self, notice_id: int, selection: MemberSelection, now: datetime) -> int:
+        """Queue the notice for the members `selection` picks who have a chat, in one
+        INSERT … SELECT (the audience never leaves the database); returns how many were new.
+        """
+        query = selection.select(
+            sa.literal(notice_id),
+            members.c.telegram_user_id,
+            accounts.c.chat_id,
+            sa.literal(DeliveryState.PENDING.value),
+            sa.literal(0),
+            sa.literal(0),
+            sa.literal(now, deliveries.c.next_attempt_at.type),
+            sa.literal(now, deliveries.c.created_at.type),
+        ).where(accounts.c.chat_id.is_not(None))
+        result = await self.c.execute(
+            insert_ignore(self.c, deliveries).from_select(
+                [
+                    "notice_id",
+                    "telegram_user_id",
+                    "chat_id",
+                    "state",
+                    "parts_sent",
+                    "attempts",
+                    "next_attempt_at",
+                    "created_at",
+                ],
+                query,
             )
-        ).scalar_one()
+        )
+        await self._count_total(notice_id)
+        return max(result.rowcount, 0)
+
+    async def mark_blocked(
+        self,
+        notice_id: int,
+        *,
+        selection: MemberSelection | None = None,
+        users: Sequence[int] = (),
+    ) -> list[tuple[int, int]]:
+        """Mark unreachable the notice's pending rows for the blocked members `selection`
+        picks (status unreachable), or for these Telegram users; returns the (delivery id,
+        Telegram user id) of each row marked, and touches no other row."""
+        pending = sa.and_(
+            deliveries.c.notice_id == notice_id,
+            deliveries.c.state == DeliveryState.PENDING.value,
+        )
+        marked: list[tuple[int, int]] = []
+        conditions: list[sa.ColumnElement[bool]] = []
+        if selection is not None:
+            conditions.append(
+                deliveries.c.telegram_user_id.in_(
+                    selection.select(members.c.telegram_user_id)
+                    .order_by(None)
+                    .where(members.c.status == MemberStatus.UNREACHABLE.value)
+                )
+            )
+        for chunk in chunks(list(users)):
+            conditions.append(deliveries.c.telegram_user_id.in_(list(chunk)))
+        for condition in conditions:
+            rows = await self.c.execute(
+                sa.update(deliveries)
+                .where(pending, condition)
+                .values(state=DeliveryState.UNREACHABLE.value, sent_at=None, last_error="blocked")
+                .returning(deliveries.c.id, deliveries.c.telegram_user_id)
+            )
+            marked += [(int(i), int(u)) for i, u in rows]
+        return sorted(marked)
+
+    async def total(self, notice_id: int) -> int:
+        """How many rows the notice has: its recipients."""
+        return int(
+            (
+                await self.c.execute(
+                    sa.select(sa.func.count())
+                    .select_from(deliveries)
+                    .where(deliveries.c.notice_id == notice_id)
+                )
+            ).scalar_one()
+        )
+
+    async def _count_total(self, notice_id: int) -> None:
+        total = await self.total(notice_id)
         await self.c.execute(
             sa.update(notices).where(notices.c.id == notice_id).values(total=total)
         )
-        return added
 
     async def get(self, delivery_id: int) -> Delivery | None:
         row = (

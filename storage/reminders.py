@@ -8,9 +8,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bot.domain.models import Reminder, ReminderState
+from bot.domain.models import MemberStatus, Reminder, ReminderState
 from storage.rows import Repo, chunks, insert_ignore, is_postgres
-from storage.schema import reminders
+from storage.schema import accounts, invitations, members, reminders
+
+# Where a person is, for placing a reminder: (time zone as stored, country or None when the
+# country does not matter).
+Place = tuple[str | None, str | None]
 
 
 def _reminder(row: Any) -> Reminder:
@@ -37,6 +41,72 @@ class ReminderRepo(Repo):
             )
             added += max(result.rowcount, 0)
         return added
+
+    async def invitee_places(
+        self, meeting_id: int, *, owing: bool, answers: Sequence[str], by_country: bool
+    ) -> list[Place]:
+        """The distinct places of a meeting's active invitees who owe an answer (`owing`) or
+        gave one of `answers`: a reminder is placed once per place, not once per person."""
+        invitees = _state(owing, answers)
+        country = members.c.country if by_country else sa.null()
+        rows = await self.c.execute(
+            _invitees(meeting_id, invitees, accounts.c.timezone, country).distinct()
+        )
+        return [(tz, c) for tz, c in rows]
+
+    async def plan_invitees(
+        self,
+        meeting_id: int,
+        *,
+        owing: bool,
+        answers: Sequence[str],
+        subject: str,
+        step: str,
+        due_at: datetime,
+        send_at: dict[Place, datetime],
+        now: datetime,
+    ) -> int:
+        """Plan one step for a meeting's active invitees who owe an answer (`owing`) or gave
+        one of `answers`, each sent at the time given for their place (none for a place
+        missing from `send_at`), in one INSERT … SELECT; one that exists (same subject, step,
+        recipient) is kept."""
+        if not send_at:
+            return 0
+        invitees = _state(owing, answers)
+        when_type = reminders.c.send_at.type
+        arms = []
+        for (timezone, country), moment in send_at.items():
+            where = accounts.c.timezone.is_not_distinct_from(timezone)
+            if country is not None:
+                where = sa.and_(where, members.c.country == country)
+            arms.append((where, sa.literal(moment, when_type)))
+        placed = sa.case(*arms, else_=sa.null())
+        query = _invitees(
+            meeting_id,
+            invitees,
+            sa.literal(subject),
+            sa.literal(step),
+            members.c.telegram_user_id,
+            sa.literal(due_at, reminders.c.due_at.type),
+            placed,
+            sa.literal(ReminderState.PLANNED.value),
+            sa.literal(now, reminders.c.created_at.type),
+        ).where(placed.is_not(None))
+        result = await self.c.execute(
+            insert_ignore(self.c, reminders).from_select(
+                [
+                    "subject",
+                    "step",
+                    "telegram_user_id",
+                    "due_at",
+                    "send_at",
+                    "state",
+                    "created_at",
+                ],
+                query,
+            )
+        )
+        return max(result.rowcount, 0)
 
     async def drop_planned(
         self,
@@ -105,3 +175,33 @@ class ReminderRepo(Repo):
             .order_by(reminders.c.send_at, reminders.c.telegram_user_id, reminders.c.id)
         )
         return [_reminder(row) for row in rows]
+
+
+def _state(owing: bool, answers: Sequence[str]) -> sa.ColumnElement[bool]:
+    """Invitations not answered yet or whose answer must be confirmed again (`owing`), or
+    answered with one of `answers`."""
+    parts: list[sa.ColumnElement[bool]] = []
+    if owing:
+        parts.append(
+            sa.or_(invitations.c.answer.is_(None), invitations.c.needs_confirmation.is_(True))
+        )
+    if answers:
+        parts.append(invitations.c.answer.in_(list(answers)))
+    return sa.or_(*parts) if parts else sa.false()
+
+
+def _invitees(meeting_id: int, invitees: sa.ColumnElement[bool], *columns: Any) -> sa.Select[Any]:
+    # Reminders go to active members only (as AudienceRepo.answerers).
+    return (
+        sa.select(*columns)
+        .select_from(
+            invitations.join(members, members.c.id == invitations.c.member_id).join(
+                accounts, accounts.c.telegram_user_id == members.c.telegram_user_id
+            )
+        )
+        .where(
+            invitations.c.meeting_id == meeting_id,
+            members.c.status == MemberStatus.ACTIVE.value,
+            invitees,
+        )
+    )

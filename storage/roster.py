@@ -10,7 +10,14 @@ import sqlalchemy as sa
 
 from bot.domain.models import Member, MemberStatus, Recipient, Role, Team, TeamRole
 from bot.domain.request_models import Party, PartyKind
-from storage.rows import MEMBER_COLUMNS, Repo, chunks, insert_ignore, member_from_row
+from storage.rows import (
+    MEMBER_COLUMNS,
+    MemberSelection,
+    Repo,
+    chunks,
+    insert_ignore,
+    member_from_row,
+)
 from storage.schema import (
     accounts,
     deliveries,
@@ -281,28 +288,12 @@ class TeamRepo(Repo):
 class AudienceRepo(Repo):
     """Who an audience reaches: members with their team roles, and focal points."""
 
-    async def members(
-        self, statuses: Sequence[MemberStatus]
-    ) -> list[tuple[Member, dict[str, str]]]:
-        query = (
-            sa.select(*MEMBER_COLUMNS)
-            .join_from(members, accounts, members.c.telegram_user_id == accounts.c.telegram_user_id)
-            .where(members.c.status.in_([s.value for s in statuses]))
-            .order_by(members.c.id)
-        )
-        rows = (await self.c.execute(query)).all()
-        team_rows = await self.c.execute(
-            sa.select(team_members.c.member_id, teams.c.slug, team_members.c.role).join(
-                teams, teams.c.id == team_members.c.team_id
-            )
-        )
-        roles_of: dict[int, dict[str, str]] = {}
-        for member_id, slug, role in team_rows:
-            roles_of.setdefault(member_id, {})[slug] = role
-        return [
-            (member_from_row(row, sorted(roles_of.get(row.id, {}))), roles_of.get(row.id, {}))
-            for row in rows
-        ]
+    async def count(self, selection: MemberSelection, *, with_chat: bool = False) -> int:
+        """How many members `selection` picks (only those with a chat, if `with_chat`)."""
+        query = selection.select(sa.func.count()).order_by(None)
+        if with_chat:
+            query = query.where(accounts.c.chat_id.is_not(None))
+        return int((await self.c.execute(query)).scalar_one())
 
     async def focal_points(self, countries: Sequence[str]) -> list[Recipient]:
         query = sa.select(roles.c.telegram_user_id).where(roles.c.role == Role.FOCAL_POINT.value)

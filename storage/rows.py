@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.models import Member, MemberStatus
-from storage.schema import accounts, members, team_members
+from storage.schema import accounts, invitations, members, team_members, teams
 
 
 def is_postgres(connection: AsyncConnection) -> bool:
@@ -129,3 +129,78 @@ class ScopeFilter:
     def recipient_ids(self) -> sa.Select[Any]:
         """The Telegram ids of the members in scope (for `column.in_(...)`)."""
         return sa.select(members.c.telegram_user_id).where(self.members())
+
+
+@dataclass(frozen=True)
+class MemberSelection:
+    """Which members something reaches, as SQL (bot/domain/notices.py `select_members` says
+    which, from an audience): queuing a broadcast inserts from this selection in the
+    database, so that the audience is never held in memory as a list.
+
+    Members of `statuses` that some part picks (a union): everyone, the named teams,
+    countries or members, or the invitees of `invited_to`. `team_roles`, if any, either
+    select by themselves (`roles_alone`) or narrow the union down to the members holding
+    one of them in a team (in the named teams, if any). `not_invited_to` leaves out those
+    already invited to that meeting.
+    """
+
+    statuses: tuple[MemberStatus, ...]
+    everyone: bool = False
+    teams: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    member_ids: tuple[int, ...] = ()
+    invited_to: int | None = None
+    team_roles: tuple[str, ...] = ()
+    roles_alone: bool = False
+    not_invited_to: int | None = None
+
+    def condition(self) -> sa.ColumnElement[bool]:
+        """A condition on `members` rows."""
+        parts: list[sa.ColumnElement[bool]] = []
+        if self.everyone:
+            parts.append(sa.true())
+        if self.teams:
+            parts.append(
+                sa.exists()
+                .where(team_members.c.member_id == members.c.id)
+                .where(team_members.c.team_id == teams.c.id, teams.c.slug.in_(self.teams))
+            )
+        if self.countries:
+            parts.append(members.c.country.in_(self.countries))
+        if self.member_ids:
+            parts.append(members.c.id.in_(self.member_ids))
+        if self.invited_to is not None:
+            parts.append(_invited(self.invited_to))
+        chosen: sa.ColumnElement[bool] = sa.or_(*parts) if parts else sa.false()
+        if self.team_roles:
+            holds = (
+                sa.exists()
+                .where(team_members.c.member_id == members.c.id)
+                .where(team_members.c.role.in_(self.team_roles))
+            )
+            if self.teams:
+                holds = holds.where(
+                    team_members.c.team_id == teams.c.id, teams.c.slug.in_(self.teams)
+                )
+            chosen = holds if self.roles_alone else sa.and_(chosen, holds)
+        conditions = [members.c.status.in_([s.value for s in self.statuses]), chosen]
+        if self.not_invited_to is not None:
+            conditions.append(sa.not_(_invited(self.not_invited_to)))
+        return sa.and_(*conditions)
+
+    def select(self, *columns: Any) -> sa.Select[Any]:
+        """`columns` of the selected members and their accounts, in the order of member ids."""
+        return (
+            sa.select(*columns)
+            .select_from(
+                members.join(accounts, members.c.telegram_user_id == accounts.c.telegram_user_id)
+            )
+            .where(self.condition())
+            .order_by(members.c.id)
+        )
+
+
+def _invited(meeting_id: int) -> sa.ColumnElement[bool]:
+    return sa.exists().where(
+        invitations.c.member_id == members.c.id, invitations.c.meeting_id == meeting_id
+    )

@@ -14,6 +14,7 @@ from bot.domain.models import Answer, Invitation, Meeting, Member
 from storage.meetings import meeting_from_row
 from storage.rows import (
     MEMBER_COLUMNS,
+    MemberSelection,
     Repo,
     ScopeFilter,
     chunks,
@@ -76,6 +77,37 @@ class InvitationRepo(Repo):
                     for member_id in chunk
                 ],
             )
+
+    async def add_selected(
+        self,
+        meeting_id: int,
+        selection: MemberSelection,
+        now: datetime,
+        stands_in_for: int | None = None,
+    ) -> int:
+        """Invite the members `selection` picks, in one INSERT … SELECT; returns how many
+        were not invited before."""
+        query = selection.select(
+            sa.literal(meeting_id),
+            members.c.id,
+            sa.literal(False),
+            sa.literal(stands_in_for, invitations.c.stands_in_for.type),
+            sa.literal(now, invitations.c.invited_at.type),
+        )
+        result = await self.c.execute(
+            insert_ignore(self.c, invitations).from_select(
+                ["meeting_id", "member_id", "needs_confirmation", "stands_in_for", "invited_at"],
+                query,
+            )
+        )
+        return max(result.rowcount, 0)
+
+    async def any(self, meeting_id: int) -> bool:
+        """Has the meeting invited anyone?"""
+        found = await self.c.execute(
+            sa.select(invitations.c.id).where(invitations.c.meeting_id == meeting_id).limit(1)
+        )
+        return found.first() is not None
 
     async def get(self, invitation_id: int) -> Invitation | None:
         row = (
@@ -172,11 +204,15 @@ class InvitationRepo(Repo):
             sa.update(invitations).where(invitations.c.id == invitation_id).values(**values)
         )
 
-    async def ask_reconfirmation(self, meeting_id: int) -> int:
-        """The date moved: every answer given so far must be confirmed again."""
-        result = await self.c.execute(
-            sa.update(invitations)
-            .where(invitations.c.meeting_id == meeting_id, invitations.c.answer.is_not(None))
-            .values(needs_confirmation=True)
+    async def ask_reconfirmation(
+        self, meeting_id: int, *, unless: Sequence[str] | None = None
+    ) -> int:
+        """Every answer given so far must be confirmed again (the date moved), or every
+        answer but those `unless` names (those the meeting still offers)."""
+        query = sa.update(invitations).where(
+            invitations.c.meeting_id == meeting_id, invitations.c.answer.is_not(None)
         )
+        if unless is not None:
+            query = query.where(invitations.c.answer.not_in(list(unless)))
+        result = await self.c.execute(query.values(needs_confirmation=True))
         return result.rowcount

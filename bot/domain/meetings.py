@@ -20,28 +20,27 @@ from bot.domain.clock import Clock
 from bot.domain.countries import normalize_country
 from bot.domain.models import (
     Audience,
-    Invitation,
     Meeting,
     MeetingMode,
     MeetingStatus,
     MeetingText,
-    Member,
-    MemberStatus,
     NoticeKind,
     TeamRole,
 )
 from bot.domain.notices import (
+    REACHED,
     NoticeError,
     NoticeProblem,
-    add_recipients,
+    add_selected,
     queue_notice,
-    resolve_members,
+    select_members,
 )
 from bot.domain.notices import check_audience as check_notice_audience
 from bot.domain.reminders import Planner, meeting_subject
 from bot.domain.values import clean_text
 from bot.i18n import SUPPORTED_LOCALES, zone
 from storage.db import Database
+from storage.rows import MemberSelection
 from storage.tx import Tx
 
 MIN_TITLE = 2
@@ -268,12 +267,12 @@ class Meetings:
             draft = meeting_from_spec(spec, now, created_by=created_by)
             meeting_id = await tx.meetings.create(draft, now)
             meeting = replace(draft, id=meeting_id)
-            invited = await resolve_members(tx, spec.audience)
-            await tx.invitations.add_many(meeting_id, [m.id for m in invited], now, None)
+            audience = await select_members(tx, spec.audience)
+            invited = await tx.invitations.add_selected(meeting_id, audience, now)
             notice_id = await queue_notice(
                 tx,
                 now,
-                invited,
+                audience,
                 kind=NoticeKind.INVITATION,
                 meeting_id=meeting_id,
                 audience=spec.audience,
@@ -289,9 +288,9 @@ class Meetings:
                 meeting_id,
                 actor=created_by,
                 notice=notice_id,
-                invited=len(invited),
+                invited=invited,
             )
-        return Announced(meeting, notice_id, len(invited))
+        return Announced(meeting, notice_id, invited)
 
     async def get(self, meeting_id: int) -> Meeting | None:
         async with self.db.transaction() as tx:
@@ -334,22 +333,20 @@ class Meetings:
                 for name in NOTIFIED_FIELDS
                 if getattr(old, name) != getattr(meeting, name)
             }
-            invitations = await tx.invitations.of_meeting(meeting_id)
             if reconfirm:
                 await tx.invitations.ask_reconfirmation(meeting_id)
             else:
                 # An answer the meeting no longer offers (online, after it went in-person
                 # only) must be given again too.
-                for invitation in invitations:
-                    if invitation.answer and invitation.answer not in meeting.answers:
-                        await tx.invitations.update(invitation.id, needs_confirmation=True)
+                await tx.invitations.ask_reconfirmation(
+                    meeting_id, unless=[answer.value for answer in meeting.answers]
+                )
             notice_id = None
             if changes:
-                everyone = await _reachable(tx, invitations)
                 notice_id = await queue_notice(
                     tx,
                     now,
-                    everyone,
+                    _invitees(meeting_id),
                     kind=NoticeKind.UPDATE,
                     meeting_id=meeting_id,
                     changes={"fields": changes, "reconfirm": reconfirm},
@@ -357,10 +354,10 @@ class Meetings:
                     progress_chat_id=progress_chat_id,
                 )
             # Newly added audience: invite them, with the invitation notice.
-            already = {i.member_id for i in invitations}
-            newcomers = [m for m in await resolve_members(tx, spec.audience) if m.id not in already]
-            if newcomers:
-                await invite_more(tx, meeting_id, newcomers, now)
+            audience = await select_members(tx, spec.audience)
+            newcomers = await invite_more(
+                tx, meeting_id, replace(audience, not_invited_to=meeting_id), now
+            )
             await self.planner.replan_meeting(tx, meeting, now)
             await record(
                 tx,
@@ -372,9 +369,9 @@ class Meetings:
                 fields=sorted(changes),
                 notice=notice_id,
                 reconfirm=reconfirm,
-                newly_invited=len(newcomers),
+                newly_invited=newcomers,
             )
-        return Announced(meeting, notice_id, len(newcomers), changes)
+        return Announced(meeting, notice_id, newcomers, changes)
 
     async def cancel(
         self, meeting_id: int, *, cancelled_by: int | None, progress_chat_id: int | None = None
@@ -384,8 +381,8 @@ class Meetings:
             meeting = await _open_for_change(tx, meeting_id)
             meeting = replace(meeting, status=MeetingStatus.CANCELLED)
             await tx.meetings.save(meeting, now)
-            invitations = await tx.invitations.of_meeting(meeting_id)
-            everyone = await _reachable(tx, invitations)
+            everyone = _invitees(meeting_id)
+            told = await tx.audience.count(everyone)
             notice_id = await queue_notice(
                 tx,
                 now,
@@ -405,7 +402,7 @@ class Meetings:
                 actor=cancelled_by,
                 notice=notice_id,
             )
-        return Announced(meeting, notice_id, len(everyone))
+        return Announced(meeting, notice_id, told)
 
 
 async def _open_for_change(tx: Tx, meeting_id: int) -> Meeting:
@@ -440,15 +437,10 @@ def _spec_fields(spec: MeetingSpec) -> dict[str, Any]:
     }
 
 
-async def _reachable(tx: Tx, invitations: list[Invitation]) -> list[Member]:
+def _invitees(meeting_id: int) -> MemberSelection:
     """The invitees an update or cancellation is for: members still active (or blocked, to
     record them as unreachable); not those whose access was withdrawn."""
-    found = []
-    for invitation in invitations:
-        member = await tx.members.get(invitation.member_id)
-        if member is not None and member.status in (MemberStatus.ACTIVE, MemberStatus.UNREACHABLE):
-            found.append(member)
-    return found
+    return MemberSelection(statuses=REACHED, invited_to=meeting_id)
 
 
 def meeting_from_spec(
@@ -470,18 +462,20 @@ def meeting_from_spec(
 async def invite_more(
     tx: Tx,
     meeting_id: int,
-    members: list[Member],
+    selection: MemberSelection,
     now: datetime,
     *,
     stands_in_for: int | None = None,
-) -> None:
+) -> int:
     """Invite members to a meeting announced already (a substitute, a widened audience):
-    their invitations, and the meeting's invitation notice queued for them."""
-    await tx.invitations.add_many(meeting_id, [m.id for m in members], now, stands_in_for)
+    their invitations, and the meeting's invitation notice queued for them. `selection`
+    leaves out those invited already; returns how many were invited."""
     notices = await tx.notices.of_meeting(meeting_id)
     invitation_notice = next((n for n in notices if n.kind is NoticeKind.INVITATION), None)
+    # The notice first: once invited, the newcomers are no longer in the selection.
     if invitation_notice is not None:
-        await add_recipients(tx, invitation_notice.id, members, now)
+        await add_selected(tx, invitation_notice.id, selection, now)
+    return await tx.invitations.add_selected(meeting_id, selection, now, stands_in_for)
 
 
 def default_deadline(starts_at: datetime, timezone: str) -> datetime:

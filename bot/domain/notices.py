@@ -20,7 +20,6 @@ from bot.domain.models import (
     Audience,
     Delivery,
     DeliveryCounts,
-    DeliveryState,
     Invitation,
     Meeting,
     Member,
@@ -33,6 +32,7 @@ from bot.domain.models import (
 from bot.domain.values import clean_text, parse_id
 from bot.i18n import SUPPORTED_LOCALES
 from storage.db import Database
+from storage.rows import MemberSelection
 from storage.tx import Tx
 
 MAX_BODY = 3500  # leaves room in Telegram's 4096 characters for the heading and marker
@@ -60,63 +60,37 @@ class NoticeError(ValueError):
         super().__init__(f"{problem.value}: {value}")
 
 
-async def resolve_members(tx: Tx, audience: Audience) -> list[Member]:
+REACHED = (MemberStatus.ACTIVE, MemberStatus.UNREACHABLE)
+
+
+async def select_members(tx: Tx, audience: Audience) -> MemberSelection:
     """The members an audience reaches: active ones, and unreachable ones (to record them).
 
     Teams, countries and named members add up (a union); roles narrow it down to the
     members holding that role in a team (in the named teams, if any). Everyone means
     every active member.
+
+    Returned as a selection the database resolves (storage/rows.py MemberSelection): a
+    broadcast to 100,000 is queued without loading them.
     """
-    team_roles = {r for r in audience.roles if r != FOCAL_POINT_ROLE}
-    invited: set[int] = set()
-    if audience.meeting is not None:
-        invited = {i.member_id for i in await tx.invitations.of_meeting(audience.meeting)}
-    selected: list[Member] = []
-    for member, roles_by_team in await tx.audience.members(
-        (MemberStatus.ACTIVE, MemberStatus.UNREACHABLE)
-    ):
-        in_teams = bool(set(audience.teams) & set(roles_by_team))
-        chosen = (
-            audience.everyone
-            or in_teams
-            or member.country in audience.countries
-            or member.id in audience.members
-            or member.id in invited
-        )
-        if team_roles:
-            relevant = (
-                [roles_by_team[t] for t in audience.teams if t in roles_by_team]
-                if audience.teams
-                else list(roles_by_team.values())
-            )
-            has_role = bool(team_roles & set(relevant))
-            # Roles alone ("all chairs") select; with other parts they narrow.
-            only_roles = not (audience.teams or audience.countries or audience.members or invited)
-            chosen = has_role if only_roles or audience.everyone else chosen and has_role
-        if chosen:
-            selected.append(member)
-    return selected
-
-
-async def resolve_recipients(tx: Tx, audience: Audience) -> list[tuple[int, int, bool]]:
-    """(telegram_user_id, chat_id, reachable) for everyone an announcement reaches."""
-    found: dict[int, tuple[int, int, bool]] = {}
-    for member in await resolve_members(tx, audience):
-        if member.chat_id is not None:
-            found[member.telegram_user_id] = (
-                member.telegram_user_id,
-                member.chat_id,
-                member.status is MemberStatus.ACTIVE,
-            )
-    if FOCAL_POINT_ROLE in audience.roles:
-        for recipient in await tx.audience.focal_points(audience.countries):
-            found.setdefault(
-                recipient.telegram_user_id, (recipient.telegram_user_id, recipient.chat_id, True)
-            )
-    return list(found.values())
+    team_roles = tuple(r for r in audience.roles if r != FOCAL_POINT_ROLE)
+    invited = audience.meeting is not None and await tx.invitations.any(audience.meeting)
+    # Roles alone ("all chairs") select; with other parts they narrow.
+    only_roles = not (audience.teams or audience.countries or audience.members or invited)
+    return MemberSelection(
+        statuses=REACHED,
+        everyone=audience.everyone,
+        teams=audience.teams,
+        countries=audience.countries,
+        member_ids=audience.members,
+        invited_to=audience.meeting if invited else None,
+        team_roles=team_roles,
+        roles_alone=only_roles or audience.everyone,
+    )
 
 
 async def add_recipients(tx: Tx, notice_id: int, members: list[Member], now: datetime) -> None:
+    """Queue the notice for a few members known by name (a request's answerers)."""
     rows = [
         (m.telegram_user_id, m.chat_id, m.status is MemberStatus.ACTIVE)
         for m in members
@@ -125,32 +99,50 @@ async def add_recipients(tx: Tx, notice_id: int, members: list[Member], now: dat
     await _queue(tx, notice_id, rows, now)
 
 
+async def add_selected(tx: Tx, notice_id: int, selection: MemberSelection, now: datetime) -> int:
+    """Queue the notice for the members `selection` picks, in the database; returns how many
+    rows were new."""
+    added = await tx.deliveries.add_selected(notice_id, selection, now)
+    await _unreachable(
+        tx, notice_id, await tx.deliveries.mark_blocked(notice_id, selection=selection), now
+    )
+    await tx.notices.reopen(notice_id)
+    return added
+
+
 async def _queue(tx: Tx, notice_id: int, rows: list[tuple[int, int, bool]], now: datetime) -> None:
     await tx.deliveries.add_many(notice_id, [(user, chat) for user, chat, _ in rows], now)
+    blocked = [user for user, _, reachable in rows if not reachable]
+    if blocked:
+        await _unreachable(
+            tx, notice_id, await tx.deliveries.mark_blocked(notice_id, users=blocked), now
+        )
+    await tx.notices.reopen(notice_id)
+
+
+async def _unreachable(
+    tx: Tx, notice_id: int, marked: list[tuple[int, int]], now: datetime
+) -> None:
     # A member known to have blocked the bot is recorded as unreachable at once instead of
     # spending a send on a certain 403; unblocking makes them active again (reachability).
-    blocked = {user for user, _, reachable in rows if not reachable}
-    if blocked:
-        for delivery in await tx.deliveries.of_notices([notice_id]):
-            if delivery.telegram_user_id in blocked and delivery.state is DeliveryState.PENDING:
-                await tx.deliveries.mark_unreachable(delivery.id)
-                await record(
-                    tx,
-                    now,
-                    Action.DELIVERY_UNREACHABLE,
-                    "notice",
-                    notice_id,
-                    subject=delivery.telegram_user_id,
-                    delivery=delivery.id,
-                    error="blocked",
-                )
-    await tx.notices.reopen(notice_id)
+    # Only their rows are read back (storage marks them), never the whole notice's.
+    for delivery_id, telegram_user_id in marked:
+        await record(
+            tx,
+            now,
+            Action.DELIVERY_UNREACHABLE,
+            "notice",
+            notice_id,
+            subject=telegram_user_id,
+            delivery=delivery_id,
+            error="blocked",
+        )
 
 
 async def queue_notice(
     tx: Tx,
     now: datetime,
-    members: list[Member],
+    selection: MemberSelection,
     *,
     kind: NoticeKind,
     meeting_id: int | None = None,
@@ -159,7 +151,7 @@ async def queue_notice(
     created_by: int | None = None,
     progress_chat_id: int | None = None,
 ) -> int:
-    """Create a meeting notice and queue it for `members`."""
+    """Create a meeting notice and queue it for the members `selection` picks."""
     notice_id = await tx.notices.create(
         kind=kind,
         now=now,
@@ -169,7 +161,7 @@ async def queue_notice(
         created_by=created_by,
         progress_chat_id=progress_chat_id,
     )
-    await add_recipients(tx, notice_id, members, now)
+    await add_selected(tx, notice_id, selection, now)
     return notice_id
 
 
@@ -228,7 +220,9 @@ class Notices:
                 audience = await check_audience(tx, audience)
             except NoticeError:
                 return 0
-            return len(await resolve_members(tx, audience)) if not audience.is_empty else 0
+            if audience.is_empty:
+                return 0
+            return await tx.audience.count(await select_members(tx, audience))
 
     async def announce(
         self, spec: AnnouncementSpec, *, created_by: int | None, progress_chat_id: int | None
@@ -246,8 +240,11 @@ class Notices:
         now = self.clock.now()
         async with self.db.transaction() as tx:
             audience = await check_audience(tx, spec.audience)
-            rows = await resolve_recipients(tx, audience)
-            if not rows:
+            selection = await select_members(tx, audience)
+            focal_points = []
+            if FOCAL_POINT_ROLE in audience.roles:
+                focal_points = await tx.audience.focal_points(audience.countries)
+            if not focal_points and not await tx.audience.count(selection, with_chat=True):
                 raise NoticeError(NoticeProblem.NOBODY)
             notice_id = await tx.notices.create(
                 kind=NoticeKind.ANNOUNCEMENT,
@@ -265,7 +262,13 @@ class Notices:
                 created_by=created_by,
                 progress_chat_id=progress_chat_id,
             )
-            await _queue(tx, notice_id, rows, now)
+            # Members first: a focal point who is one of them is queued once, as the member
+            # (a blocked one recorded unreachable).
+            await add_selected(tx, notice_id, selection, now)
+            await _queue(
+                tx, notice_id, [(r.telegram_user_id, r.chat_id, True) for r in focal_points], now
+            )
+            recipients = await tx.deliveries.total(notice_id)
             await record(
                 tx,
                 now,
@@ -274,13 +277,13 @@ class Notices:
                 notice_id,
                 actor=created_by,
                 kind=NoticeKind.ANNOUNCEMENT.value,
-                recipients=len(rows),
+                recipients=recipients,
                 audience=audience.as_json(),
                 ack=spec.ack_required,
                 restricted=spec.restricted,
                 document=bool(spec.document_file_id or spec.document_path),
             )
-        return notice_id, len(rows)
+        return notice_id, recipients
 
     async def get(self, notice_id: int) -> Notice | None:
         async with self.db.transaction() as tx:

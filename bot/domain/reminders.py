@@ -198,9 +198,8 @@ class Planner:
         if meeting.status is MeetingStatus.CANCELLED:
             return 0
         if member_ids is None:
-            invitations = await tx.invitations.of_meeting(meeting.id)
-        else:
-            invitations = await tx.invitations.of_members(meeting.id, member_ids)
+            return await self._plan_invitees(tx, meeting, now)
+        invitations = await tx.invitations.of_members(meeting.id, member_ids)
         people = await tx.audience.answerers(str(Party.member(i.member_id)) for i in invitations)
         subject = meeting_subject(meeting.id)
         # (cadence, step prefix, the moment reminded of) for who owes an answer / who comes
@@ -234,6 +233,54 @@ class Planner:
                                 )
                             )
         return await tx.reminders.plan([r for r in rows if r is not None], now)
+
+    async def _plan_invitees(self, tx: Tx, meeting: Meeting, now: datetime) -> int:
+        """plan_meeting for every invitee, set-based: the same rows, but each step's send
+        time is worked out once per place (time zone, and country when days off are
+        skipped) and the rows are inserted by the database from the invitations, so the
+        cost does not grow with the audience in Python and no invitee list is loaded."""
+        subject = meeting_subject(meeting.id)
+        cadence = meeting.reminder_offsets
+        coming_answers = [Answer.IN_PERSON.value, Answer.ONLINE.value]
+        kinds = (
+            # (who: owing an answer / answers given, cadence, step prefix, the moment)
+            ((True, ()), self.config.deadline_offsets, StepKind.BEFORE, meeting.rsvp_deadline),
+            (
+                (False, coming_answers),
+                self.config.meeting_offsets if cadence is None else cadence,
+                StepKind.START,
+                meeting.starts_at,
+            ),
+        )
+        by_country = self.config.skip_days_off
+        planned = 0
+        for (owing, answers), offsets, step_kind, moment in kinds:
+            steps = [o for o in offsets if moment - timedelta(seconds=o) > now]
+            if not steps:
+                continue
+            places = await tx.reminders.invitee_places(
+                meeting.id, owing=owing, answers=answers, by_country=by_country
+            )
+            for offset in steps:
+                due = moment - timedelta(seconds=offset)
+                send_at = {}
+                for timezone, country in places:
+                    when = self.when(
+                        due, timezone, country, skip_days_off=None, not_after=moment, now=now
+                    )
+                    if when is not None:
+                        send_at[timezone, country] = when
+                planned += await tx.reminders.plan_invitees(
+                    meeting.id,
+                    owing=owing,
+                    answers=answers,
+                    subject=subject,
+                    step=str(ReminderStep(step_kind, moment, offset)),
+                    due_at=due,
+                    send_at=send_at,
+                    now=now,
+                )
+        return planned
 
     async def replan_meeting(
         self, tx: Tx, meeting: Meeting, now: datetime, member: Member | None = None

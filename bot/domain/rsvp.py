@@ -27,6 +27,7 @@ from bot.domain.models import (
 from bot.domain.reminders import Planner
 from bot.domain.values import clean_text
 from storage.db import Database
+from storage.rows import MemberSelection
 from storage.tx import Tx
 
 MAX_COMMENT = 500
@@ -212,7 +213,11 @@ class Rsvp:
             if await tx.invitations.of(loaded.meeting.id, substitute_id) is not None:
                 return Result(Outcome.ALREADY_INVITED, loaded.meeting, loaded.invitation)
             await invite_more(
-                tx, loaded.meeting.id, [substitute], now, stands_in_for=loaded.member.id
+                tx,
+                loaded.meeting.id,
+                MemberSelection(statuses=(MemberStatus.ACTIVE,), member_ids=(substitute.id,)),
+                now,
+                stands_in_for=loaded.member.id,
             )
             await tx.invitations.update(
                 loaded.invitation.id,

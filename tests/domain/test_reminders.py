@@ -7,12 +7,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 from bot.domain.clock import FakeClock
-from bot.domain.models import Audience
+from bot.domain.meetings import Meetings, MeetingSpec
+from bot.domain.models import Answer, Audience, MeetingMode, MemberStatus
 from bot.domain.plans import Plans
 from bot.domain.reminders import (
     Planner,
     ReminderConfig,
     Reminders,
+    meeting_subject,
     request_subject,
 )
 from bot.domain.request_models import AnswerKind
@@ -185,3 +187,71 @@ async def test_the_sweep_sends_what_is_due_and_skips_what_was_missed_by_more_tha
         (before(2 * HOUR), "queued"),
     ]
     assert (await sweeper.sweep()).queued == 0  # each reminder once
+
+
+async def test_a_meeting_planned_for_all_its_invitees_at_once_gets_the_rows_planned_one_by_one(
+    db: Database, clock: FakeClock
+) -> None:
+    """Planning a whole meeting is set-based (each step placed once per time zone and
+    country, the rows inserted by the database); it plans exactly what planning each
+    invitee on their own does, in their zone, with days off, for each answer."""
+    planner = Planner(ReminderConfig(skip_days_off=True))
+    people = [
+        (4001, "RS", "Europe/Belgrade"),
+        (4002, "GE", "Asia/Tbilisi"),
+        (4003, "MK", None),
+        (4004, "AL", "America/New_York"),
+        (4005, "RS", "Asia/Tbilisi"),
+        (4006, "GE", "Europe/Belgrade"),
+        (4007, "MK", "Europe/Skopje"),
+    ]
+    async with db.transaction() as tx:
+        ids = [
+            await insert_member(tx, user, f"M{user}", country, clock.now(), timezone=zone_name)
+            for user, country, zone_name in people
+        ]
+    starts = datetime(2026, 12, 25, 9, 0, tzinfo=BELGRADE)  # a holiday in some countries
+    announced = await Meetings(db, clock, planner).announce(
+        MeetingSpec(
+            title="Year-end meeting",
+            starts_at=starts.astimezone(UTC),
+            ends_at=(starts + timedelta(hours=6)).astimezone(UTC),
+            timezone="Europe/Belgrade",
+            mode=MeetingMode.HYBRID,
+            rsvp_deadline=datetime(2026, 12, 7, 23, 59, tzinfo=BELGRADE).astimezone(UTC),
+            audience=Audience(members=tuple(ids)),
+            city="Belgrade",
+            online_url="https://example.org/meet",
+            reminder_offsets=(3 * DAY, DAY, HOUR),
+        ),
+        created_by=None,
+    )
+    meeting = announced.meeting
+    answers = [Answer.IN_PERSON, Answer.ONLINE, Answer.NOT_ATTENDING, Answer.IN_PERSON]
+    async with db.transaction() as tx:
+        for member_id, answer in zip(ids, answers, strict=False):
+            invitation = await tx.invitations.of(meeting.id, member_id)
+            assert invitation is not None
+            await tx.invitations.update(
+                invitation.id, answer=answer.value, needs_confirmation=member_id == ids[3]
+            )
+        await tx.members.update(ids[6], clock.now(), status=MemberStatus.UNREACHABLE.value)
+
+    async def plan(member_ids: list[int] | None) -> set[tuple[int, str, datetime, datetime]]:
+        async with db.transaction() as tx:
+            await tx.reminders.drop_planned(meeting_subject(meeting.id))
+            await planner.plan_meeting(tx, meeting, clock.now(), member_ids)
+            rows = await tx.reminders.of_subject(meeting_subject(meeting.id))
+        return {(r.telegram_user_id, r.step, r.due_at, r.send_at) for r in rows}
+
+    together = await plan(None)
+    assert together == await plan(ids)
+    kinds = {(user, step.split(":")[0]) for user, step, _, _ in together}
+    assert kinds == {
+        (4001, "start"),
+        (4002, "start"),
+        (4004, "before"),  # must confirm again…
+        (4004, "start"),  # …and said they come
+        (4005, "before"),
+        (4006, "before"),
+    }  # not 4003 (not attending), nor 4007 (blocked)

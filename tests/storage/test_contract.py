@@ -13,12 +13,22 @@ from alembic.script import ScriptDirectory
 
 from bot.config import Settings
 from bot.domain.clock import FakeClock
-from bot.domain.models import Audience, MemberStatus, Role, TeamRole
+from bot.domain.meetings import MeetingSpec, meeting_from_spec
+from bot.domain.models import (
+    Audience,
+    DeliveryState,
+    MeetingMode,
+    MemberStatus,
+    NoticeKind,
+    Role,
+    TeamRole,
+)
 from bot.domain.request_models import AnswerKind
 from bot.domain.requests import Requests, RequestSpec
 from bot.domain.values import MAX_FILE_NAME, MAX_ID, clean_file_name, clean_text, parse_id
 from bot.services import planner_for
 from storage.db import Database, SchemaTooNewError, alembic_config
+from storage.rows import MemberSelection
 from storage.schema import metadata
 from tests.auxil.data import insert_member
 
@@ -272,3 +282,139 @@ async def test_database_errors_never_show_the_values_of_a_query(db: Database) ->
             )  # fmt: skip
     assert "Jelena" not in str(raised.value)
     assert "hidden due to hide_parameters" in str(raised.value)
+
+
+async def test_queuing_from_a_member_selection(db: Database) -> None:
+    """Invitations, deliveries and reminders inserted from a selection of members by the
+    database (INSERT … SELECT), and blocked members' rows marked without reading the rest."""
+    reached = (MemberStatus.ACTIVE, MemberStatus.UNREACHABLE)
+    async with db.transaction() as tx:
+        await tx.teams.create("t", "T", NOW)
+        chair = await insert_member(
+            tx, 31, "Chair", "RS", NOW, team_slug="t", role=TeamRole.CHAIR, timezone="Asia/Tbilisi"
+        )
+        blocked = await insert_member(tx, 32, "Blocked", "MK", NOW, team_slug="t")
+        await tx.members.update(blocked, NOW, status=MemberStatus.UNREACHABLE.value)
+        outside = await insert_member(tx, 33, "Outside", "RS", NOW)
+        revoked = await insert_member(tx, 34, "Revoked", "MK", NOW, team_slug="t")
+        await tx.members.update(revoked, NOW, status=MemberStatus.REVOKED.value)
+        await insert_member(tx, 35, "No chat", "MK", NOW, team_slug="t")
+        await tx.connection.execute(
+            sa.update(metadata.tables["accounts"])
+            .where(metadata.tables["accounts"].c.telegram_user_id == 35)
+            .values(chat_id=None)
+        )
+        team = MemberSelection(statuses=reached, teams=("t",))
+        assert await tx.audience.count(team) == 3
+        assert await tx.audience.count(team, with_chat=True) == 2
+        chairs = MemberSelection(statuses=reached, team_roles=("chair",), roles_alone=True)
+        assert await tx.audience.count(chairs) == 1
+        # Roles narrow the other parts down: members of MK holding "member" in a team.
+        narrowed = MemberSelection(statuses=reached, countries=("MK",), team_roles=("member",))
+        assert await tx.audience.count(narrowed) == 2
+        everyone = MemberSelection(statuses=reached, everyone=True)
+        assert await tx.audience.count(everyone) == 4
+        assert (
+            await tx.audience.count(MemberSelection(statuses=reached, member_ids=(outside,))) == 1
+        )
+
+        spec = MeetingSpec(
+            title="Meeting",
+            starts_at=NOW + timedelta(days=30),
+            ends_at=NOW + timedelta(days=30, hours=2),
+            timezone="Europe/Belgrade",
+            mode=MeetingMode.ONLINE,
+            rsvp_deadline=NOW + timedelta(days=20),
+            audience=Audience(teams=("t",)),
+            online_url="https://example.org",
+        )
+        meeting_id = await tx.meetings.create(meeting_from_spec(spec, NOW), NOW)
+        assert await tx.invitations.add_selected(meeting_id, team, NOW) == 3
+        assert await tx.invitations.add_selected(meeting_id, team, NOW) == 0  # kept once
+        assert await tx.invitations.any(meeting_id)
+        newcomers = MemberSelection(statuses=reached, everyone=True, not_invited_to=meeting_id)
+        assert await tx.audience.count(newcomers) == 1  # only `outside`
+        invitees = MemberSelection(statuses=reached, invited_to=meeting_id)
+        assert await tx.audience.count(invitees) == 3
+
+        notice_id = await tx.notices.create(
+            kind=NoticeKind.INVITATION, now=NOW, meeting_id=meeting_id
+        )
+        assert await tx.deliveries.add_selected(notice_id, invitees, NOW) == 2  # not without a chat
+        assert await tx.deliveries.add_selected(notice_id, invitees, NOW) == 0
+        assert await tx.deliveries.total(notice_id) == 2
+        notice = await tx.notices.get(notice_id)
+        assert notice is not None and notice.total == 2
+        rows = await tx.deliveries.of_notices([notice_id])
+        assert [r.telegram_user_id for r in rows] == [31, 32]
+        assert {r.next_attempt_at for r in rows} == {NOW}
+        ids = {r.telegram_user_id: r.id for r in rows}
+        assert await tx.deliveries.mark_blocked(notice_id, selection=invitees) == [(ids[32], 32)]
+        assert await tx.deliveries.mark_blocked(notice_id, selection=invitees) == []  # pending only
+        assert await tx.deliveries.mark_blocked(notice_id, users=[31, 99]) == [(ids[31], 31)]
+        states = {
+            r.telegram_user_id: (r.state, r.last_error)
+            for r in await tx.deliveries.of_notices([notice_id])
+        }
+        assert states == {
+            31: (DeliveryState.UNREACHABLE, "blocked"),
+            32: (DeliveryState.UNREACHABLE, "blocked"),
+        }
+
+        # Answers the meeting no longer offers must be confirmed again; the others not.
+        for member_id, answer in ((chair, "online"), (blocked, "in_person")):
+            invitation = await tx.invitations.of(meeting_id, member_id)
+            assert invitation is not None
+            await tx.invitations.update(invitation.id, answer=answer)
+        assert await tx.invitations.ask_reconfirmation(meeting_id, unless=["online"]) == 1
+        confirming = {
+            i.member_id for i in await tx.invitations.of_meeting(meeting_id) if i.needs_confirmation
+        }
+        assert confirming == {blocked}
+
+        # Reminders go to active invitees (not the blocked one), one place for all alike.
+        places = await tx.reminders.invitee_places(
+            meeting_id, owing=True, answers=(), by_country=True
+        )
+        assert sorted(places, key=str) == [
+            (None, "MK")
+        ]  # the one without a chat; the chair answered
+        coming = await tx.reminders.invitee_places(
+            meeting_id, owing=False, answers=("online",), by_country=False
+        )
+        assert coming == [("Asia/Tbilisi", None)]
+        at = NOW + timedelta(days=29)
+        plan = {
+            "subject": "meeting:1",
+            "step": "start:1:86400",
+            "due_at": at,
+            "now": NOW,
+        }
+        assert (
+            await tx.reminders.plan_invitees(
+                meeting_id,
+                owing=False,
+                answers=("online",),
+                send_at={("Asia/Tbilisi", None): at},
+                **plan,
+            )
+            == 1
+        )
+        assert (
+            await tx.reminders.plan_invitees(
+                meeting_id,
+                owing=False,
+                answers=("online",),
+                send_at={("Asia/Tbilisi", None): at},
+                **plan,
+            )
+            == 0
+        )  # kept once
+        assert (
+            await tx.reminders.plan_invitees(
+                meeting_id, owing=True, answers=(), send_at={("Europe/Rome", "MK"): at}, **plan
+            )
+            == 0
+        )  # nobody there
+        planned = await tx.reminders.of_subject("meeting:1")
+        assert [(r.telegram_user_id, r.send_at, r.due_at) for r in planned] == [(31, at, at)]
