@@ -201,7 +201,18 @@ class Planner:
             return await self._plan_invitees(tx, meeting, now)
         invitations = await tx.invitations.of_members(meeting.id, member_ids)
         people = await tx.audience.answerers(str(Party.member(i.member_id)) for i in invitations)
-        subject = meeting_subject(meeting.id)
+        rows = [
+            row
+            for invitation in invitations
+            for person in people.get(str(Party.member(invitation.member_id)), [])
+            for row in self._invitation_rows(meeting, invitation, person, now)
+        ]
+        return await tx.reminders.plan(rows, now)
+
+    def _invitation_rows(
+        self, meeting: Meeting, invitation: Invitation, person: Member, now: datetime
+    ) -> list[dict[str, Any]]:
+        """The reminders of one invitation for the person who answers it."""
         # (cadence, step prefix, the moment reminded of) for who owes an answer / who comes
         owing = (self.config.deadline_offsets, StepKind.BEFORE, meeting.rsvp_deadline)
         cadence = meeting.reminder_offsets
@@ -210,29 +221,27 @@ class Planner:
             StepKind.START,
             meeting.starts_at,
         )
+        kinds = []
+        if invitation.answer is None or invitation.needs_confirmation:
+            kinds.append(owing)
+        if invitation.answer in (Answer.IN_PERSON, Answer.ONLINE):
+            kinds.append(coming)
         rows = []
-        for invitation in invitations:
-            kinds = []
-            if invitation.answer is None or invitation.needs_confirmation:
-                kinds.append(owing)
-            if invitation.answer in (Answer.IN_PERSON, Answer.ONLINE):
-                kinds.append(coming)
-            for person in people.get(str(Party.member(invitation.member_id)), []):
-                for offsets, step_kind, moment in kinds:
-                    for offset in offsets:
-                        due = moment - timedelta(seconds=offset)
-                        if due > now:
-                            rows.append(
-                                self._row(
-                                    subject,
-                                    str(ReminderStep(step_kind, moment, offset)),
-                                    Addressee.of(person),
-                                    due,
-                                    now,
-                                    not_after=moment,
-                                )
-                            )
-        return await tx.reminders.plan([r for r in rows if r is not None], now)
+        for offsets, step_kind, moment in kinds:
+            for offset in offsets:
+                due = moment - timedelta(seconds=offset)
+                if due > now:
+                    row = self._row(
+                        meeting_subject(meeting.id),
+                        str(ReminderStep(step_kind, moment, offset)),
+                        Addressee.of(person),
+                        due,
+                        now,
+                        not_after=moment,
+                    )
+                    if row is not None:
+                        rows.append(row)
+        return rows
 
     async def _plan_invitees(self, tx: Tx, meeting: Meeting, now: datetime) -> int:
         """plan_meeting for every invitee, set-based: the same rows, but each step's send
@@ -289,6 +298,18 @@ class Planner:
         users = [member.telegram_user_id] if member is not None else None
         await tx.reminders.drop_planned(meeting_subject(meeting.id), users=users)
         await self.plan_meeting(tx, meeting, now, [member.id] if member is not None else None)
+
+    async def replan_answer(
+        self, tx: Tx, meeting: Meeting, invitation: Invitation, member: Member, now: datetime
+    ) -> None:
+        """replan_meeting for one member who just answered, from the invitation and member
+        the press already holds (an active member answers their own invitation): two reads
+        fewer on every press."""
+        await tx.reminders.drop_planned(
+            meeting_subject(meeting.id), users=[member.telegram_user_id]
+        )
+        if meeting.status is not MeetingStatus.CANCELLED:
+            await tx.reminders.plan(self._invitation_rows(meeting, invitation, member, now), now)
 
     async def escalate(self, tx: Tx, request: Request, now: datetime) -> int:
         """At the deadline: plan the escalations, the digest and the past-due reminders for

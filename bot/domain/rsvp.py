@@ -131,7 +131,16 @@ class Rsvp:
                 substitute_id = changes["substitute_id"] = None
             await tx.invitations.update(invitation.id, **changes)
             assert loaded.member is not None
-            await self.planner.replan_meeting(tx, loaded.meeting, self.clock.now(), loaded.member)
+            updated = replace(
+                invitation,
+                answer=answer,
+                answered_at=answered_at,
+                needs_confirmation=False,
+                substitute_id=substitute_id,
+            )
+            await self.planner.replan_answer(
+                tx, loaded.meeting, updated, loaded.member, self.clock.now()
+            )
             await record(
                 tx,
                 self.clock.now(),
@@ -142,13 +151,6 @@ class Rsvp:
                 subject=telegram_user_id,
                 invitation=invitation.id,
                 answer=answer.value,
-            )
-            updated = replace(
-                invitation,
-                answer=answer,
-                answered_at=answered_at,
-                needs_confirmation=False,
-                substitute_id=substitute_id,
             )
             return Result(Outcome.SAVED, loaded.meeting, updated, loaded.member)
 
