@@ -19,6 +19,7 @@ from storage.notices import NoticeRepo
 from storage.pending import PendingInputRepo
 from storage.plans import PlanRepo
 from storage.privacy import PrivacyRepo
+from storage.proof import ProofRepo
 from storage.registration import ApprovalMessageRepo, RegistrationRepo
 from storage.reminders import ReminderRepo
 from storage.requests import RequestRepo, ResponseRepo
@@ -50,5 +51,6 @@ class Tx:
         self.reminders = ReminderRepo(connection)
         self.audit = AuditRepo(connection)
         self.privacy = PrivacyRepo(connection)
+        self.proof = ProofRepo(connection)
         self.processes = ProcessRepo(connection)
         self.token_attempts = TokenAttemptRepo(connection)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class MemberStatus(StrEnum):
@@ -332,6 +333,33 @@ class DeliveryCounts:
     @property
     def finished(self) -> bool:
         return self.pending == 0
+
+
+class ProofRow(NamedTuple):
+    """One recipient of a notice and what became of the message (bot/domain/proof.py).
+
+    A tuple, not a dataclass: a proof of 100,000 recipients is read in one query and
+    building a record per row cost more than the query."""
+
+    telegram_user_id: int
+    member_id: int | None  # None: no longer a member (forgotten, deleted)
+    country: str  # "" when no longer a member
+    full_name: str | None
+    ref: str | None  # the person's reference in the audit log
+    state: DeliveryState
+    queued_at: datetime | None
+    sent_at: datetime | None  # Telegram's acceptance of the message
+    message_id: int | None
+    attempts: int
+    acknowledged_at: datetime | None
+    error: str | None
+    answered_at: datetime | None  # what the notice asked, answered (by them or for them)
+
+    @property
+    def name(self) -> str:
+        if self.full_name is not None:
+            return self.full_name
+        return self.ref or f"Telegram {self.telegram_user_id}"
 
 
 # -- reminders ---------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from itertools import chain, islice
 
@@ -24,6 +24,17 @@ Table = list[list[Cell]]
 # What the writers take: a table, or rows made as they are read (each iteration starts
 # again: the same rows are written as CSV and as XLSX).
 Rows = Iterable[Sequence[Cell]]
+
+
+class LazyRows:
+    """Rows made as they are read, again at each reading: an export of 100,000 rows is
+    not held as a table beside the report it is made of."""
+
+    def __init__(self, make: Callable[[], Iterator[Sequence[Cell]]]) -> None:
+        self.make = make
+
+    def __iter__(self) -> Iterator[Sequence[Cell]]:
+        return self.make()
 
 
 def local_time(value: datetime | None, timezone: str) -> datetime | None:
