@@ -22,6 +22,7 @@ from storage.privacy import PrivacyRepo
 from storage.proof import ProofRepo
 from storage.registration import ApprovalMessageRepo, RegistrationRepo
 from storage.reminders import ReminderRepo
+from storage.reports import ReportRepo
 from storage.requests import RequestRepo, ResponseRepo
 from storage.roster import AudienceRepo, MemberRepo, RoleRepo, TeamRepo
 from storage.rsvp import InvitationRepo
@@ -49,6 +50,7 @@ class Tx:
         self.responses = ResponseRepo(connection)
         self.plans = PlanRepo(connection)
         self.reminders = ReminderRepo(connection)
+        self.reports = ReportRepo(connection)
         self.audit = AuditRepo(connection)
         self.privacy = PrivacyRepo(connection)
         self.proof = ProofRepo(connection)

@@ -335,6 +335,37 @@ class DeliveryCounts:
         return self.pending == 0
 
 
+class AttendanceRow(NamedTuple):
+    """One invitee of a meeting and their answer (the meeting's export, bot/domain/reports.py).
+    A tuple, as ProofRow: the export of 100,000 invitees holds one per invitee."""
+
+    member_id: int
+    telegram_user_id: int
+    country: str
+    full_name: str
+    institution: str
+    position: str
+    email: str | None
+    answer: Answer | None
+    answered_at: datetime | None
+    needs_confirmation: bool
+    comment: str | None
+    substitute_name: str | None  # who comes in their place
+    stands_in_for_name: str | None  # whom they replace
+
+
+class DeliveryLogRow(NamedTuple):
+    """One message of a meeting's notices to one recipient (the meeting's export)."""
+
+    notice_id: int
+    telegram_user_id: int
+    state: DeliveryState
+    sent_at: datetime | None
+    attempts: int
+    acknowledged_at: datetime | None
+    error: str | None
+
+
 class ProofRow(NamedTuple):
     """One recipient of a notice and what became of the message (bot/domain/proof.py).
 
