@@ -9,8 +9,7 @@ from telegram import InputFile, Update
 from telegram.ext import Application, CommandHandler
 
 from bot.context import ConveneContext
-from bot.domain.models import DeliveryState
-from bot.domain.tables import Table, tables_to_csv, tables_to_xlsx
+from bot.domain.exports import Export
 from bot.i18n import zone
 from handlers.common import PRIVATE, number_argument, reply, require_admin, undelivered_lines
 
@@ -27,18 +26,12 @@ def _day(text: str, timezone: str) -> datetime | None:
     return datetime.combine(day, time(0), tzinfo=zone(timezone))
 
 
-async def _send_tables(
-    context: ConveneContext,
-    user_id: int,
-    tables: dict[str, Table],
-    name: str,
-    caption: str,
-) -> None:
+async def _send_tables(context: ConveneContext, user_id: int, made: Export, caption: str) -> None:
     await context.bot.send_document(
-        user_id, InputFile(tables_to_csv(tables), filename=f"{name}.csv"), caption=caption
+        user_id, InputFile(made.content("csv"), filename=f"{made.name}.csv"), caption=caption
     )
     await context.bot.send_document(
-        user_id, InputFile(tables_to_xlsx(tables), filename=f"{name}.xlsx")
+        user_id, InputFile(made.content("xlsx"), filename=f"{made.name}.xlsx")
     )
 
 
@@ -73,8 +66,7 @@ async def audit(update: Update, context: ConveneContext) -> None:
     await _send_tables(
         context,
         user.id,
-        made.tables,
-        made.name,
+        made,
         t.ngettext(
             "Audit log from {start} to {end}: {n} entry.",
             "Audit log from {start} to {end}: {n} entries.",
@@ -104,27 +96,19 @@ async def proof(update: Update, context: ConveneContext) -> None:
         await reply(update, t.gettext("There is no notice #{number}.", number=str(number)))
         return
     made, report = found
-    delivered = sum(1 for r in report.rows if r.delivery.state is DeliveryState.SENT)
-    failed = [
-        (r.name, r.member.country if r.member else "", r.delivery.last_error or "")
-        for r in report.rows
-        if r.delivery.state is DeliveryState.FAILED
-    ]
-    acknowledged = sum(1 for r in report.rows if r.delivery.acknowledged_at)
-    answered = sum(1 for r in report.rows if r.answered_at)
+    failed = report.failed
     await _send_tables(
         context,
         user.id,
-        made.tables,
-        made.name,
+        made,
         t.gettext(
             "Proof of notification, notice #{number}: {total} recipients, {delivered} "
             "delivered, {acknowledged} acknowledged, {answered} answered.",
             number=str(number),
             total=len(report.rows),
-            delivered=delivered,
-            acknowledged=acknowledged,
-            answered=answered,
+            delivered=report.delivered,
+            acknowledged=report.acknowledged,
+            answered=report.answered,
         ),
     )
     if failed:  # beside the files, not in a caption (at most 1,024 characters)

@@ -19,8 +19,10 @@ from storage.notices import NoticeRepo
 from storage.pending import PendingInputRepo
 from storage.plans import PlanRepo
 from storage.privacy import PrivacyRepo
+from storage.proof import ProofRepo
 from storage.registration import ApprovalMessageRepo, RegistrationRepo
 from storage.reminders import ReminderRepo
+from storage.reports import ReportRepo
 from storage.requests import RequestRepo, ResponseRepo
 from storage.roster import AudienceRepo, MemberRepo, RoleRepo, TeamRepo
 from storage.rsvp import InvitationRepo
@@ -48,7 +50,9 @@ class Tx:
         self.responses = ResponseRepo(connection)
         self.plans = PlanRepo(connection)
         self.reminders = ReminderRepo(connection)
+        self.reports = ReportRepo(connection)
         self.audit = AuditRepo(connection)
         self.privacy = PrivacyRepo(connection)
+        self.proof = ProofRepo(connection)
         self.processes = ProcessRepo(connection)
         self.token_attempts = TokenAttemptRepo(connection)

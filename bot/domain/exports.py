@@ -10,6 +10,7 @@ pressed "export".
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -23,7 +24,7 @@ from bot.domain.reports import Reports, sheets
 from bot.domain.request_models import Party, PartyKind, Response, ResponseStatus
 from bot.domain.request_status import RequestReport
 from bot.domain.requests import Requests
-from bot.domain.tables import Cell, Table, local_time, tables_to_csv, tables_to_xlsx
+from bot.domain.tables import Cell, Rows, Table, local_time, tables_to_csv, tables_to_xlsx
 from bot.i18n import zone
 
 
@@ -39,7 +40,7 @@ class ExportKind(StrEnum):
 class Export:
     kind: ExportKind
     name: str  # the file's name without its extension, e.g. "meeting-3"
-    tables: dict[str, Table]
+    tables: Mapping[str, Rows]  # header row first; read again for each format
     rows: int  # what the first table lists: invitees, parties, obligations, recipients
 
     def content(self, file_format: str) -> bytes:
@@ -76,7 +77,7 @@ class Exports:
         such thing within `scope`. `actor` is who asked (None: the command line);
         `timezone` is the proof's (the others are in their own zone)."""
         now = self.clock.now()
-        tables: dict[str, Table]
+        tables: Mapping[str, Rows]
         if kind is ExportKind.MEETING:
             meeting = await self.reports.meeting(number, scope)
             if meeting is None:
@@ -91,8 +92,8 @@ class Exports:
             plan = await self.plans.report(number, scope)
             if plan is None:
                 return None
-            tables = plan_sheets(plan, now)
-            rows = len(tables["Obligations"]) - 1
+            obligations = plan_sheets(plan, now)
+            tables, rows = obligations, len(obligations["Obligations"]) - 1
         elif kind is ExportKind.PROOF:
             if scope is not None and not scope.everything:
                 return None
@@ -130,7 +131,7 @@ class Exports:
             end=until.isoformat(),
         )
         day = f"{start.astimezone(zone(timezone)):%Y-%m-%d}"
-        tables: dict[str, Table] = dict(audit_sheet(entries, timezone))
+        tables: Mapping[str, Rows] = audit_sheet(entries, timezone)
         return Export(ExportKind.AUDIT, f"audit-{day}", tables, len(entries))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class MemberStatus(StrEnum):
@@ -332,6 +333,64 @@ class DeliveryCounts:
     @property
     def finished(self) -> bool:
         return self.pending == 0
+
+
+class AttendanceRow(NamedTuple):
+    """One invitee of a meeting and their answer (the meeting's export, bot/domain/reports.py).
+    A tuple, as ProofRow: the export of 100,000 invitees holds one per invitee."""
+
+    member_id: int
+    telegram_user_id: int
+    country: str
+    full_name: str
+    institution: str
+    position: str
+    email: str | None
+    answer: Answer | None
+    answered_at: datetime | None
+    needs_confirmation: bool
+    comment: str | None
+    substitute_name: str | None  # who comes in their place
+    stands_in_for_name: str | None  # whom they replace
+
+
+class DeliveryLogRow(NamedTuple):
+    """One message of a meeting's notices to one recipient (the meeting's export)."""
+
+    notice_id: int
+    telegram_user_id: int
+    state: DeliveryState
+    sent_at: datetime | None
+    attempts: int
+    acknowledged_at: datetime | None
+    error: str | None
+
+
+class ProofRow(NamedTuple):
+    """One recipient of a notice and what became of the message (bot/domain/proof.py).
+
+    A tuple, not a dataclass: a proof of 100,000 recipients is read in one query and
+    building a record per row cost more than the query."""
+
+    telegram_user_id: int
+    member_id: int | None  # None: no longer a member (forgotten, deleted)
+    country: str  # "" when no longer a member
+    full_name: str | None
+    ref: str | None  # the person's reference in the audit log
+    state: DeliveryState
+    queued_at: datetime | None
+    sent_at: datetime | None  # Telegram's acceptance of the message
+    message_id: int | None
+    attempts: int
+    acknowledged_at: datetime | None
+    error: str | None
+    answered_at: datetime | None  # what the notice asked, answered (by them or for them)
+
+    @property
+    def name(self) -> str:
+        if self.full_name is not None:
+            return self.full_name
+        return self.ref or f"Telegram {self.telegram_user_id}"
 
 
 # -- reminders ---------------------------------------------------------------------------

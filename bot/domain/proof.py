@@ -7,120 +7,91 @@ and an answer is the RSVP or the request's answer given since.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
 
-from bot.domain.answers import parties_of
-from bot.domain.models import Delivery, Member, Notice
-from bot.domain.tables import Cell, Table, local_time
+from bot.domain.models import DeliveryState, Notice, ProofRow
+from bot.domain.tables import Cell, LazyRows, Rows, local_time
 from storage.tx import Tx
-
-
-@dataclass(frozen=True)
-class ProofRow:
-    delivery: Delivery
-    member: Member | None
-    ref: str | None  # the person's reference in the audit log
-    answered_at: datetime | None
-
-    @property
-    def name(self) -> str:
-        if self.member is not None:
-            return self.member.full_name
-        return self.ref or f"Telegram {self.delivery.telegram_user_id}"
 
 
 @dataclass(frozen=True)
 class ProofReport:
     notice: Notice
-    rows: list[ProofRow]
+    rows: list[ProofRow]  # by country then name; those no longer members last
+
+    @property
+    def delivered(self) -> int:
+        return sum(1 for r in self.rows if r.state is DeliveryState.SENT)
+
+    @property
+    def acknowledged(self) -> int:
+        return sum(1 for r in self.rows if r.acknowledged_at is not None)
+
+    @property
+    def answered(self) -> int:
+        return sum(1 for r in self.rows if r.answered_at is not None)
+
+    @property
+    def failed(self) -> list[tuple[str, str, str]]:
+        """(name, country, Telegram's reason) of each message that did not go out."""
+        return [
+            (r.name, r.country, r.error or "") for r in self.rows if r.state is DeliveryState.FAILED
+        ]
 
 
 async def build_proof(tx: Tx, notice_id: int) -> ProofReport | None:
-    """Proof of notification: for one notice, each recipient and what became of it. A
-    constant number of queries whatever the audience: the deliveries, the members among the
-    recipients, their references in the log, and the answers of the meeting or request."""
+    """Proof of notification: for one notice, each recipient and what became of it. Two
+    queries whatever the audience: the notice, and its deliveries joined to the members,
+    their references in the log, and the answers to the meeting or request. An answer
+    counts for a member when given by them, for their country or for one of their teams."""
     notice = await tx.notices.get(notice_id)
     if notice is None:
         return None
-    deliveries = await tx.deliveries.of_notices([notice_id])
-    members = await tx.members.of_notice(notice_id)
-    refs = await tx.audit.refs_of_notice(notice_id)
-    answered = await _answered(tx, notice, list(members.values()))
-    rows = []
-    for delivery in deliveries:
-        member = members.get(delivery.telegram_user_id)
-        rows.append(
-            ProofRow(
-                delivery,
-                member,
-                refs.get(delivery.telegram_user_id),
-                answered.get(member.id) if member is not None else None,
-            )
-        )
-    rows.sort(key=lambda r: (r.member.country if r.member else "~", r.name.casefold()))
+    rows = await tx.proof.rows(
+        notice_id,
+        meeting_id=notice.meeting_id,
+        request_id=notice.request_id if notice.meeting_id is None else None,
+    )
+    rows.sort(key=lambda r: (r.country if r.member_id is not None else "~", r.name.casefold()))
     return ProofReport(notice, rows)
 
 
-async def _answered(tx: Tx, notice: Notice, members: list[Member]) -> dict[int, datetime]:
-    """When each member answered what the notice asked: their invitation to its meeting,
-    or the request, by them or by anyone answering for their country or team."""
-    if notice.meeting_id is not None:
-        return {
-            invitation.member_id: invitation.answered_at
-            for invitation in await tx.invitations.of_meeting(notice.meeting_id)
-            if invitation.answered_at is not None
-        }
-    if notice.request_id is None:
-        return {}
-    answers = {
-        response.party: response.answered_at
-        for response in await tx.responses.of_requests([notice.request_id])
-        if response.answered and response.answered_at is not None
-    }
-    teams = await tx.teams.ids_of_members([m.id for m in members])
-    found: dict[int, datetime] = {}
-    for member in members:
-        # The member's own answer first, then their country's, then a team's.
-        parties = parties_of(member, sorted(teams.get(member.id, ())))
-        when = next((answers[p] for p in parties if p in answers), None)
-        if when is not None:
-            found[member.id] = when
-    return found
+PROOF_COLUMNS = (
+    "country",
+    "name",
+    "reference",
+    "state",
+    "queued at ({tz})",
+    "delivered at ({tz})",
+    "telegram message id",
+    "attempts",
+    "acknowledged at ({tz})",
+    "answered at ({tz})",
+    "error",
+)
 
 
-def proof_sheets(report: ProofReport, timezone: str) -> dict[str, Table]:
+def proof_sheets(report: ProofReport, timezone: str) -> dict[str, Rows]:
     """One row per recipient: queued, accepted by Telegram (the message id), acknowledged,
-    answered. Telegram tells a bot nothing about reading: "delivered" is its acceptance."""
-    header: list[Cell] = [
-        "country",
-        "name",
-        "reference",
-        "state",
-        f"queued at ({timezone})",
-        f"delivered at ({timezone})",
-        "telegram message id",
-        "attempts",
-        f"acknowledged at ({timezone})",
-        f"answered at ({timezone})",
-        "error",
-    ]
-    rows: Table = [header]
-    for row in report.rows:
-        delivery = row.delivery
-        rows.append(
-            [
-                row.member.country if row.member else "",
+    answered. Telegram tells a bot nothing about reading: "delivered" is its acceptance.
+    The rows are made as the file is written, not held beside the report."""
+
+    def rows() -> Iterator[list[Cell]]:
+        yield [column.format(tz=timezone) for column in PROOF_COLUMNS]
+        for row in report.rows:
+            yield [
+                row.country,
                 row.name,
                 row.ref or "",
-                delivery.state.value,
-                local_time(delivery.created_at, timezone),
-                local_time(delivery.sent_at, timezone),
-                delivery.message_id,
-                delivery.attempts,
-                local_time(delivery.acknowledged_at, timezone),
+                row.state.value,
+                local_time(row.queued_at, timezone),
+                local_time(row.sent_at, timezone),
+                row.message_id,
+                row.attempts,
+                local_time(row.acknowledged_at, timezone),
                 local_time(row.answered_at, timezone),
-                delivery.last_error or "",
+                row.error or "",
             ]
-        )
-    return {f"Notice {report.notice.id}": rows}
+
+    return {f"Notice {report.notice.id}": LazyRows(rows)}

@@ -8,63 +8,35 @@ then name, times in the meeting's time zone with the zone named in the header.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from bot.domain.access import Scope
 from bot.domain.clock import Clock
 from bot.domain.models import (
     Answer,
-    Delivery,
+    AttendanceRow,
     DeliveryCounts,
-    DeliveryState,
-    Invitation,
+    DeliveryLogRow,
     Meeting,
     Member,
     Notice,
-    NoticeKind,
 )
 from bot.domain.proof import ProofReport, build_proof
-from bot.domain.tables import Table, local_time
+from bot.domain.tables import Cell, LazyRows, Rows, local_time
 from storage.db import Database
 from storage.rows import ScopeFilter
 
 
 @dataclass(frozen=True)
-class Row:
-    member: Member
-    invitation: Invitation
-    substitute_name: str | None
-    stands_in_for_name: str | None
-    invitation_delivery: Delivery | None
-
-
-@dataclass(frozen=True)
 class MeetingReport:
+    """What the meeting's export lists. Rows are light tuples: an export of 100,000
+    invitees holds one per invitee and one per message, and nothing more."""
+
     meeting: Meeting
-    rows: list[Row]
+    rows: list[AttendanceRow]  # by country, then name
     notices: list[Notice]
-    deliveries: list[Delivery]
-    counts: DeliveryCounts
-
-    @property
-    def by_answer(self) -> Counter[str]:
-        return Counter(r.invitation.answer.value if r.invitation.answer else "" for r in self.rows)
-
-    @property
-    def by_country(self) -> dict[str, Counter[str]]:
-        found: dict[str, Counter[str]] = {}
-        for row in self.rows:
-            key = row.invitation.answer.value if row.invitation.answer else ""
-            found.setdefault(row.member.country, Counter())[key] += 1
-        return dict(sorted(found.items()))
-
-    @property
-    def unanswered(self) -> list[Member]:
-        return [r.member for r in self.rows if r.invitation.answer is None]
-
-    @property
-    def to_confirm(self) -> list[Member]:
-        return [r.member for r in self.rows if r.invitation.needs_confirmation]
+    deliveries: list[DeliveryLogRow]  # by notice, then as queued
 
 
 @dataclass(frozen=True)
@@ -97,48 +69,20 @@ class Reports:
 
     async def meeting(self, meeting_id: int, scope: Scope | None = None) -> MeetingReport | None:
         """The meeting's report; within `scope` (a focal point's country, a chair's teams)
-        only their invitees and the messages sent to them, and None if none are theirs."""
+        only their invitees and the messages sent to them, and None if none are theirs.
+        Three queries whatever the audience."""
+        within = scope_filter(scope)
         async with self.db.read() as tx:  # a report: on a reader connection
             meeting = await tx.meetings.get(meeting_id)
             if meeting is None:
                 return None
-            invitations = await tx.invitations.of_meeting(meeting_id)
+            rows = await tx.reports.attendance(meeting_id, within)
+            if not rows and not within.everything:
+                return None
+            rows.sort(key=lambda r: (r.country, r.full_name.casefold()))
             notices = await tx.notices.of_meeting(meeting_id)
-            notice_ids = [n.id for n in notices]
-            deliveries = await tx.deliveries.of_notices(notice_ids)
-            counts = await tx.deliveries.counts(notice_ids)
-            invitation_notice = {n.id for n in notices if n.kind is NoticeKind.INVITATION}
-            first_delivery: dict[int, Delivery] = {}
-            for delivery in deliveries:
-                if delivery.notice_id in invitation_notice:
-                    first_delivery.setdefault(delivery.telegram_user_id, delivery)
-            members = await tx.members.of_meeting(meeting_id)
-            rows = []
-            for invitation in invitations:
-                member = members.get(invitation.member_id)
-                if member is None:
-                    continue
-                substitute = members.get(invitation.substitute_id or 0)
-                replaced = members.get(invitation.stands_in_for or 0)
-                rows.append(
-                    Row(
-                        member,
-                        invitation,
-                        substitute.full_name if substitute else None,
-                        replaced.full_name if replaced else None,
-                        first_delivery.get(member.telegram_user_id),
-                    )
-                )
-            rows.sort(key=lambda r: (r.member.country, r.member.full_name.casefold()))
-            if scope is not None and not scope.everything:
-                teams = await tx.teams.ids_of_members([r.member.id for r in rows])
-                rows = [r for r in rows if scope.covers(r.member.country, teams[r.member.id])]
-                if not rows:
-                    return None
-                seen = {r.member.telegram_user_id for r in rows}
-                deliveries = [d for d in deliveries if d.telegram_user_id in seen]
-                counts = _counts(deliveries)
-            return MeetingReport(meeting, rows, notices, deliveries, counts)
+            deliveries = await tx.reports.delivery_log(meeting_id, [n.id for n in notices], within)
+            return MeetingReport(meeting, rows, notices, deliveries)
 
     async def status(
         self, meeting_id: int, scope: Scope | None = None, *, names: int = 30
@@ -183,17 +127,6 @@ class Reports:
             return await build_proof(tx, notice_id)
 
 
-def _counts(deliveries: list[Delivery]) -> DeliveryCounts:
-    states = Counter(d.state for d in deliveries)
-    return DeliveryCounts(
-        pending=states[DeliveryState.PENDING] + states[DeliveryState.SENDING],
-        sent=states[DeliveryState.SENT],
-        failed=states[DeliveryState.FAILED],
-        unreachable=states[DeliveryState.UNREACHABLE],
-        acknowledged=sum(1 for d in deliveries if d.acknowledged_at is not None),
-    )
-
-
 ANSWER_LABELS = {
     Answer.IN_PERSON: "in person",
     Answer.ONLINE: "online",
@@ -202,16 +135,17 @@ ANSWER_LABELS = {
 }
 
 
-def sheets(report: MeetingReport) -> dict[str, Table]:
-    """The three tables of an export, header row first.
+def sheets(report: MeetingReport) -> dict[str, Rows]:
+    """The three tables of an export, header row first, made as the file is written.
 
     Column headers and answer labels are English: exports go to the secretariat's files
     and to other institutions, where one stable vocabulary matters more than the
     language of whoever pressed "export".
     """
     tz = report.meeting.timezone
-    attendance: Table = [
-        [
+
+    def attendance() -> Iterator[list[Cell]]:
+        yield [
             "country",
             "name",
             "institution",
@@ -224,34 +158,35 @@ def sheets(report: MeetingReport) -> dict[str, Table]:
             "substitute",
             "stands in for",
         ]
-    ]
-    for row in report.rows:
-        invitation = row.invitation
-        attendance.append(
-            [
-                row.member.country,
-                row.member.full_name,
-                row.member.institution,
-                row.member.position,
-                row.member.email or "",
-                ANSWER_LABELS[invitation.answer] if invitation.answer else "no answer",
-                local_time(invitation.answered_at, tz),
-                "yes" if invitation.needs_confirmation else "",
-                invitation.comment or "",
+        for row in report.rows:
+            yield [
+                row.country,
+                row.full_name,
+                row.institution,
+                row.position,
+                row.email or "",
+                ANSWER_LABELS[row.answer] if row.answer else "no answer",
+                local_time(row.answered_at, tz),
+                "yes" if row.needs_confirmation else "",
+                row.comment or "",
                 row.substitute_name or "",
                 row.stands_in_for_name or "",
             ]
-        )
-    answers: Table = [["country", "name", "answer", f"answered at ({tz})", "comment"]]
-    answers += [
-        [line[0], line[1], line[5], line[6], line[8]]
-        for line in attendance[1:]
-        if line[5] != "no answer"
-    ]
-    names = {row.member.telegram_user_id: row.member for row in report.rows}
-    kinds = {n.id: n.kind.value for n in report.notices}
-    log: Table = [
-        [
+
+    def answers() -> Iterator[list[Cell]]:
+        yield ["country", "name", "answer", f"answered at ({tz})", "comment"]
+        for row in report.rows:
+            if row.answer is not None:
+                yield [
+                    row.country,
+                    row.full_name,
+                    ANSWER_LABELS[row.answer],
+                    local_time(row.answered_at, tz),
+                    row.comment or "",
+                ]
+
+    def log() -> Iterator[list[Cell]]:
+        yield [
             "notice",
             "kind",
             "country",
@@ -262,11 +197,11 @@ def sheets(report: MeetingReport) -> dict[str, Table]:
             f"acknowledged at ({tz})",
             "error",
         ]
-    ]
-    for delivery in report.deliveries:
-        member = names.get(delivery.telegram_user_id)
-        log.append(
-            [
+        names = {row.telegram_user_id: row for row in report.rows}
+        kinds = {n.id: n.kind.value for n in report.notices}
+        for delivery in report.deliveries:
+            member = names.get(delivery.telegram_user_id)
+            yield [
                 delivery.notice_id,
                 kinds.get(delivery.notice_id, ""),
                 member.country if member else "",
@@ -275,7 +210,11 @@ def sheets(report: MeetingReport) -> dict[str, Table]:
                 local_time(delivery.sent_at, tz),
                 delivery.attempts,
                 local_time(delivery.acknowledged_at, tz),
-                delivery.last_error or "",
+                delivery.error or "",
             ]
-        )
-    return {"Attendance": attendance, "Answers": answers, "Delivery log": log}
+
+    return {
+        "Attendance": LazyRows(attendance),
+        "Answers": LazyRows(answers),
+        "Delivery log": LazyRows(log),
+    }

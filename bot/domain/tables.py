@@ -11,20 +11,30 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from itertools import chain, islice
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
+from bot.domain.xlsx import XlsxSheet, write_xlsx
 from bot.i18n import zone
 
 # A cell of an export: text, a number, or a local time (shown in the column's zone).
 Cell = str | int | datetime | None
 Table = list[list[Cell]]
+# What the writers take: a table, or rows made as they are read (each iteration starts
+# again: the same rows are written as CSV and as XLSX).
+Rows = Iterable[Sequence[Cell]]
+
+
+class LazyRows:
+    """Rows made as they are read, again at each reading: an export of 100,000 rows is
+    not held as a table beside the report it is made of."""
+
+    def __init__(self, make: Callable[[], Iterator[Sequence[Cell]]]) -> None:
+        self.make = make
+
+    def __iter__(self) -> Iterator[Sequence[Cell]]:
+        return self.make()
 
 
 def local_time(value: datetime | None, timezone: str) -> datetime | None:
@@ -57,79 +67,64 @@ def cell_text(value: Cell, seconds: bool = False) -> str:
     return neutralize(value)
 
 
-def _columns_with_seconds(rows: Sequence[Sequence[Cell]]) -> set[int]:
-    return {
+# Column widths, and which columns of times show seconds, follow the header and the first
+# rows: enough to read, and a 100,000-row export is not read twice to measure it.
+WIDTH_SAMPLE = 1000
+
+
+def _sampled(rows: Rows) -> tuple[list[Sequence[Cell]], Iterator[Sequence[Cell]], set[int]]:
+    """The first rows, the rest, and the columns whose times have seconds among the first
+    (the audit log's; a later time with seconds shows them in any case)."""
+    rest = iter(rows)
+    head = list(islice(rest, WIDTH_SAMPLE))
+    seconds = {
         c
-        for row in rows
+        for row in head
         for c, value in enumerate(row)
         if isinstance(value, datetime) and value.second
     }
+    return head, rest, seconds
 
 
-def tables_to_csv(tables: Mapping[str, Sequence[Sequence[Cell]]]) -> bytes:
+def tables_to_csv(tables: Mapping[str, Rows]) -> bytes:
     """One CSV file, the tables one after another with a titled blank line between.
 
     UTF-8 with a byte-order mark, so that Excel shows Cyrillic and Greek names right.
+    Rows are written as they come.
     """
-    out = io.StringIO()
-    writer = csv.writer(out)
+    out = io.BytesIO()
+    stream = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
+    writer = csv.writer(stream)
     for index, (title, rows) in enumerate(tables.items()):
         if index:
             writer.writerow([])
         writer.writerow([f"# {title}"])
-        seconds = _columns_with_seconds(rows)
-        writer.writerows([cell_text(v, c in seconds) for c, v in enumerate(row)] for row in rows)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+        head, rest, seconds = _sampled(rows)
+        writer.writerows(
+            [cell_text(v, c in seconds) for c, v in enumerate(row)] for row in chain(head, rest)
+        )
+    stream.flush()
+    stream.detach()  # the bytes stay open
+    return out.getvalue()
 
 
-# Column widths follow the header and the first rows: enough to read, and a 100,000-row
-# export is not read twice to measure it.
-WIDTH_SAMPLE = 1000
-
-
-def tables_to_xlsx(tables: Mapping[str, Sequence[Sequence[Cell]]]) -> bytes:
-    """One sheet per table, written in openpyxl's write-only mode: rows stream into the
-    file instead of being held as cell objects (an export of 100,000 invitees)."""
-    workbook = Workbook(write_only=True)
+def tables_to_xlsx(tables: Mapping[str, Rows]) -> bytes:
+    """One sheet per table (bot/domain/xlsx.py): the header in bold and kept in view, text
+    as text, numbers as numbers, times as dates; rows written as they come."""
+    sheets = []
     for title, rows in tables.items():
-        sheet = workbook.create_sheet(title[:31])  # Excel's limit
-        seconds = _columns_with_seconds(rows)
+        head, rest, seconds = _sampled(rows)
         widths: dict[int, int] = {}
-        for row in rows[:WIDTH_SAMPLE]:
+        for row in head:
             for c, value in enumerate(row):
                 widths[c] = max(widths.get(c, 0), len(cell_text(value, c in seconds)))
-        # Write-only: the columns and the frozen header are set before the first row.
-        for c, width in widths.items():
-            sheet.column_dimensions[get_column_letter(c + 1)].width = min(60, max(10, width + 2))
-        sheet.freeze_panes = "A2"
-        for r, row in enumerate(rows):
-            if r == 0:
-                sheet.append([_header_cell(sheet, value) for value in row])
-            else:
-                sheet.append(
-                    [_xlsx_value(sheet, value, c in seconds) for c, value in enumerate(row)]
-                )
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def _header_cell(sheet: Any, value: Cell) -> Any:
-    cell = WriteOnlyCell(sheet, value=cell_text(value))
-    cell.font = Font(bold=True)
-    return cell
-
-
-def _xlsx_value(sheet: Any, value: Cell, seconds: bool) -> Any:
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        # Excel has no time zones: the local time, its zone is in the header.
-        cell = WriteOnlyCell(sheet, value=value.replace(tzinfo=None))
-        cell.number_format = "yyyy-mm-dd hh:mm:ss" if seconds else "yyyy-mm-dd hh:mm"
-        return cell
-    if isinstance(value, int):
-        return value
-    # Text as text: `neutralize` has put an apostrophe before anything a spreadsheet would
-    # run as a formula, so openpyxl stores it as a string.
-    return neutralize(value)
+        header: list[Cell] = [cell_text(value) for value in head[0]] if head else []
+        sheets.append(
+            XlsxSheet(
+                title,
+                [min(60, max(10, widths[c] + 2)) for c in range(len(widths))],
+                chain([header], head[1:], rest) if head else (),
+                frozenset(seconds),
+            )
+        )
+    return write_xlsx(sheets, neutralize)
