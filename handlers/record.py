@@ -28,10 +28,10 @@ def _day(text: str, timezone: str) -> datetime | None:
 
 async def _send_tables(context: ConveneContext, user_id: int, made: Export, caption: str) -> None:
     await context.bot.send_document(
-        user_id, InputFile(made.content("csv"), filename=f"{made.name}.csv"), caption=caption
+        user_id, InputFile(await made.written("csv"), filename=f"{made.name}.csv"), caption=caption
     )
     await context.bot.send_document(
-        user_id, InputFile(made.content("xlsx"), filename=f"{made.name}.xlsx")
+        user_id, InputFile(await made.written("xlsx"), filename=f"{made.name}.xlsx")
     )
 
 

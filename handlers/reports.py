@@ -191,10 +191,10 @@ async def export(update: Update, context: ConveneContext) -> None:
         await reply(update, missing)
         return
     await context.bot.send_document(
-        user.id, InputFile(made.content("csv"), filename=f"{made.name}.csv"), caption=caption
+        user.id, InputFile(await made.written("csv"), filename=f"{made.name}.csv"), caption=caption
     )
     await context.bot.send_document(
-        user.id, InputFile(made.content("xlsx"), filename=f"{made.name}.xlsx")
+        user.id, InputFile(await made.written("xlsx"), filename=f"{made.name}.xlsx")
     )
 
 
