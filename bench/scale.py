@@ -11,6 +11,8 @@ services built as the bot builds them (no Telegram: what is measured is Convene'
 - `/status` of the meeting: the report and its text, with the number of messages it takes;
 - `/export` of the meeting: the report and its CSV and XLSX files;
 - `/proof` of the invitation notice: the report and its files;
+  (these three are run `--repeat` times, the median counts: this machine's speed varies by
+  a third from one moment to the next);
 - the command-menu refresh after an upgrade (each member's menu set again; the Bot API
   calls are counted and answered at once);
 - start-up: the bot started as its own process (`python -m bot run`) against the HTTP
@@ -28,7 +30,7 @@ so `peak_mib` is the process's peak during that operation alone and `grew_mib` h
 rose above what the process held before it.
 
 Run: .venv/bin/python -m bench.scale [--sizes 1000,10000,100000] [--presses 50]
-                                     [--database-url postgresql+asyncpg://…] [--no-menus]
+                                     [--database-url postgresql+asyncpg://…] [--no-menus] [--repeat 3]
 Results: bench/results/scale[_postgresql].json
 """
 
@@ -135,8 +137,32 @@ async def measured(
     results[name] = {"seconds": seconds, "sql": counter.count, **memory.figures(), **extra}
 
 
+async def repeated(
+    results: dict[str, dict[str, Any]],
+    name: str,
+    db: Database,
+    operation: Callable[[], Awaitable[dict[str, Any]]],
+    repeat: int,
+) -> None:
+    """`operation` run `repeat` times: the median time (this machine's speed varies by a
+    third from one second to the next), statements per run, the peak over all runs."""
+    times = []
+    with Counter(db) as counter, Memory() as memory:
+        for _ in range(repeat):
+            started = time.perf_counter()
+            extra = await operation()
+            times.append(time.perf_counter() - started)
+    results[name] = {
+        "seconds": statistics.median(times),
+        "runs_seconds": times,
+        "sql": counter.count // repeat,
+        **memory.figures(),
+        **extra,
+    }
+
+
 async def measure(
-    size: int, presses: int, database_url: str | None, *, menus: bool = True
+    size: int, presses: int, database_url: str | None, *, menus: bool = True, repeat: int = 3
 ) -> dict[str, Any]:
     results: dict[str, dict[str, Any]] = {}
     async with fresh_database(database_url) as url:
@@ -181,15 +207,25 @@ async def measure(
                 "presses": len(pressing),
                 "p95_seconds": sorted(times)[int(len(times) * 0.95) - 1],
             }
-            async with measured(results, "/status", db) as extra:
-                status = await services.reports.status(meeting_id, names=NAMES_SHOWN)
-                assert status is not None
-                messages = split_message(status_text(t, status, "Europe/Belgrade"))
-                extra["messages"] = len(messages)
-            async with measured(results, "/export (CSV + XLSX)", db) as extra:
+
+            async def status() -> dict[str, Any]:
+                found = await services.reports.status(meeting_id, names=NAMES_SHOWN)
+                assert found is not None
+                messages = split_message(status_text(t, found, "Europe/Belgrade"))
+                return {"messages": len(messages)}
+
+            async def export() -> dict[str, Any]:
                 made = await services.exports.export(ExportKind.MEETING, meeting_id)
                 assert made is not None
-                extra["bytes"] = len(await made.written("csv")) + len(await made.written("xlsx"))
+                return {"bytes": sum(len(f) for f in await made.files())}
+
+            async def proof() -> dict[str, Any]:
+                found = await services.exports.proof(notice_id, "Europe/Belgrade")
+                assert found is not None
+                return {"bytes": sum(len(f) for f in await found[0].files())}
+
+            await repeated(results, "/status", db, status, repeat)
+            await repeated(results, "/export (CSV + XLSX)", db, export, repeat)
             for name, report in (
                 ("presses during /status", lambda: _status(services, meeting_id, t)),
                 ("presses during /export", lambda: _export(services, meeting_id)),
@@ -200,11 +236,7 @@ async def measure(
                             report, services, [invitations[m] for m in pressing], users, pressing
                         )
                     )
-            async with measured(results, "/proof", db) as extra:
-                found = await services.exports.proof(notice_id, "Europe/Belgrade")
-                assert found is not None
-                made = found[0]
-                extra["bytes"] = len(await made.written("csv")) + len(await made.written("xlsx"))
+            await repeated(results, "/proof", db, proof, repeat)
             await services.roster.set_meta("menu_version", "0")  # as an upgrade leaves it
             results["start-up until a /help is answered"] = await start_up(
                 url, seeded.telegram_user_ids[0]
@@ -245,8 +277,7 @@ async def _status(services: Services, meeting_id: int, t: Any) -> None:
 async def _export(services: Services, meeting_id: int) -> None:
     made = await services.exports.export(ExportKind.MEETING, meeting_id)
     assert made is not None
-    await made.written("csv")  # as the handler does: off the event loop
-    await made.written("xlsx")
+    await made.files()  # as the handler does: off the event loop
 
 
 PRESS_EVERY = 0.010  # seconds between one member's press and the next member's
@@ -324,10 +355,14 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     runs = []
     for size in args.sizes:
         print(f"{size:,} members …", flush=True)
-        runs.append(await measure(size, args.presses, args.database_url, menus=not args.no_menus))
+        runs.append(
+            await measure(
+                size, args.presses, args.database_url, menus=not args.no_menus, repeat=args.repeat
+            )
+        )
     return {
         "environment": environment(),
-        "parameters": {"sizes": args.sizes, "presses": args.presses},
+        "parameters": {"sizes": args.sizes, "presses": args.presses, "repeat": args.repeat},
         "backend": "postgresql" if args.database_url else "sqlite",
         "runs": runs,
     }
@@ -339,6 +374,9 @@ def main(argv: list[str] | None = None) -> None:
         "--sizes", type=lambda s: [int(x) for x in s.split(",")], default=list(SIZES)
     )
     parser.add_argument("--presses", type=int, default=50)
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs of /status, /export and /proof (median)"
+    )
     parser.add_argument("--database-url", default=None)
     parser.add_argument(
         "--no-menus", action="store_true", help="leave out the menu refresh (the longest)"

@@ -27,12 +27,11 @@ def _day(text: str, timezone: str) -> datetime | None:
 
 
 async def _send_tables(context: ConveneContext, user_id: int, made: Export, caption: str) -> None:
+    csv_file, xlsx_file = await made.files()
     await context.bot.send_document(
-        user_id, InputFile(await made.written("csv"), filename=f"{made.name}.csv"), caption=caption
+        user_id, InputFile(csv_file, filename=f"{made.name}.csv"), caption=caption
     )
-    await context.bot.send_document(
-        user_id, InputFile(await made.written("xlsx"), filename=f"{made.name}.xlsx")
-    )
+    await context.bot.send_document(user_id, InputFile(xlsx_file, filename=f"{made.name}.xlsx"))
 
 
 async def audit(update: Update, context: ConveneContext) -> None:

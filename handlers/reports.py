@@ -190,12 +190,11 @@ async def export(update: Update, context: ConveneContext) -> None:
     if made is None:
         await reply(update, missing)
         return
+    csv_file, xlsx_file = await made.files()
     await context.bot.send_document(
-        user.id, InputFile(await made.written("csv"), filename=f"{made.name}.csv"), caption=caption
+        user.id, InputFile(csv_file, filename=f"{made.name}.csv"), caption=caption
     )
-    await context.bot.send_document(
-        user.id, InputFile(await made.written("xlsx"), filename=f"{made.name}.xlsx")
-    )
+    await context.bot.send_document(user.id, InputFile(xlsx_file, filename=f"{made.name}.xlsx"))
 
 
 def register(app: Application) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from bot.domain.models import DeliveryState, Notice, ProofRow
-from bot.domain.tables import Cell, LazyRows, Rows, local_time
+from bot.domain.tables import Cell, LazyRows, Rows, local_times
 from storage.tx import Tx
 
 
@@ -79,18 +79,19 @@ def proof_sheets(report: ProofReport, timezone: str) -> dict[str, Rows]:
 
     def rows() -> Iterator[list[Cell]]:
         yield [column.format(tz=timezone) for column in PROOF_COLUMNS]
+        queued, sent, acknowledged, answered = (local_times(timezone) for _ in range(4))
         for row in report.rows:
             yield [
                 row.country,
                 row.name,
                 row.ref or "",
                 row.state.value,
-                local_time(row.queued_at, timezone),
-                local_time(row.sent_at, timezone),
+                queued(row.queued_at),
+                sent(row.sent_at),
                 row.message_id,
                 row.attempts,
-                local_time(row.acknowledged_at, timezone),
-                local_time(row.answered_at, timezone),
+                acknowledged(row.acknowledged_at),
+                answered(row.answered_at),
                 row.error or "",
             ]
 

@@ -23,7 +23,7 @@ from bot.domain.models import (
     Notice,
 )
 from bot.domain.proof import ProofReport, build_proof
-from bot.domain.tables import Cell, LazyRows, Rows, local_time
+from bot.domain.tables import Cell, LazyRows, Rows, local_times
 from storage.db import Database
 from storage.rows import ScopeFilter
 
@@ -158,6 +158,7 @@ def sheets(report: MeetingReport) -> dict[str, Rows]:
             "substitute",
             "stands in for",
         ]
+        answered = local_times(tz)
         for row in report.rows:
             yield [
                 row.country,
@@ -166,7 +167,7 @@ def sheets(report: MeetingReport) -> dict[str, Rows]:
                 row.position,
                 row.email or "",
                 ANSWER_LABELS[row.answer] if row.answer else "no answer",
-                local_time(row.answered_at, tz),
+                answered(row.answered_at),
                 "yes" if row.needs_confirmation else "",
                 row.comment or "",
                 row.substitute_name or "",
@@ -175,13 +176,14 @@ def sheets(report: MeetingReport) -> dict[str, Rows]:
 
     def answers() -> Iterator[list[Cell]]:
         yield ["country", "name", "answer", f"answered at ({tz})", "comment"]
+        answered = local_times(tz)
         for row in report.rows:
             if row.answer is not None:
                 yield [
                     row.country,
                     row.full_name,
                     ANSWER_LABELS[row.answer],
-                    local_time(row.answered_at, tz),
+                    answered(row.answered_at),
                     row.comment or "",
                 ]
 
@@ -199,6 +201,7 @@ def sheets(report: MeetingReport) -> dict[str, Rows]:
         ]
         names = {row.telegram_user_id: row for row in report.rows}
         kinds = {n.id: n.kind.value for n in report.notices}
+        sent, acknowledged = local_times(tz), local_times(tz)
         for delivery in report.deliveries:
             member = names.get(delivery.telegram_user_id)
             yield [
@@ -207,9 +210,9 @@ def sheets(report: MeetingReport) -> dict[str, Rows]:
                 member.country if member else "",
                 member.full_name if member else str(delivery.telegram_user_id),
                 delivery.state.value,
-                local_time(delivery.sent_at, tz),
+                sent(delivery.sent_at),
                 delivery.attempts,
-                local_time(delivery.acknowledged_at, tz),
+                acknowledged(delivery.acknowledged_at),
                 delivery.error or "",
             ]
 

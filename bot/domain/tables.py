@@ -13,9 +13,9 @@ import csv
 import io
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from itertools import chain, islice
+from itertools import islice
 
-from bot.domain.xlsx import XlsxSheet, write_xlsx
+from bot.domain.xlsx import XlsxBook
 from bot.i18n import zone
 
 # A cell of an export: text, a number, or a local time (shown in the column's zone).
@@ -39,9 +39,26 @@ class LazyRows:
 
 def local_time(value: datetime | None, timezone: str) -> datetime | None:
     """The moment in the column's zone, to the minute."""
-    if value is None:
-        return None
-    return value.astimezone(zone(timezone)).replace(second=0, microsecond=0)
+    return local_times(timezone)(value)
+
+
+def local_times(timezone: str) -> Callable[[datetime | None], datetime | None]:
+    """`local_time` for a column of times in one zone: the zone is looked up once, and a
+    time equal to the one before (a notice's rows were all queued at one moment) is not
+    converted again."""
+    tz = zone(timezone)
+    last: list[datetime | None] = [None, None]
+
+    def convert(value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        if value == last[0]:
+            return last[1]
+        local = value.astimezone(tz).replace(second=0, microsecond=0)
+        last[0], last[1] = value, local
+        return local
+
+    return convert
 
 
 # Leading characters that make a spreadsheet read a cell as a formula (OWASP, "CSV
@@ -58,6 +75,8 @@ def neutralize(text: str) -> str:
 def cell_text(value: Cell, seconds: bool = False) -> str:
     """A cell as text (the CSV, and the command line's listings); a time to the minute,
     or to the second in a column of times that have them (the audit log's)."""
+    if type(value) is str:  # most cells: the test a hundred thousand rows take first
+        return "'" + value if value.startswith(_FORMULA_START) else value
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -92,39 +111,72 @@ def tables_to_csv(tables: Mapping[str, Rows]) -> bytes:
     UTF-8 with a byte-order mark, so that Excel shows Cyrillic and Greek names right.
     Rows are written as they come.
     """
-    out = io.BytesIO()
-    stream = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
-    writer = csv.writer(stream)
-    for index, (title, rows) in enumerate(tables.items()):
-        if index:
-            writer.writerow([])
-        writer.writerow([f"# {title}"])
-        head, rest, seconds = _sampled(rows)
-        writer.writerows(
-            [cell_text(v, c in seconds) for c, v in enumerate(row)] for row in chain(head, rest)
-        )
-    stream.flush()
-    stream.detach()  # the bytes stay open
-    return out.getvalue()
+    return _write(tables, csv_file=True, xlsx_file=False)[0]
 
 
 def tables_to_xlsx(tables: Mapping[str, Rows]) -> bytes:
     """One sheet per table (bot/domain/xlsx.py): the header in bold and kept in view, text
     as text, numbers as numbers, times as dates; rows written as they come."""
-    sheets = []
-    for title, rows in tables.items():
+    return _write(tables, csv_file=False, xlsx_file=True)[1]
+
+
+def tables_to_files(tables: Mapping[str, Rows]) -> tuple[bytes, bytes]:
+    """The CSV and the XLSX file from one reading of the rows: an export's rows are made
+    (local times, names) once for both files, batch by batch."""
+    return _write(tables, csv_file=True, xlsx_file=True)
+
+
+_BATCH = 1000  # rows made, then written to each file, at a time
+
+
+def _csv_row(row: Sequence[Cell], seconds: set[int]) -> list[str]:
+    """`cell_text` of each cell, with the most common cell, a plain text, done inline."""
+    out = []
+    for c, value in enumerate(row):
+        if type(value) is str and not value.startswith(_FORMULA_START):
+            out.append(value)
+        else:
+            out.append(cell_text(value, c in seconds))
+    return out
+
+
+def _batches(
+    head: list[Sequence[Cell]], rest: Iterator[Sequence[Cell]]
+) -> Iterator[list[Sequence[Cell]]]:
+    """The sampled first rows, then the rest a batch at a time."""
+    yield head
+    while batch := list(islice(rest, _BATCH)):
+        yield batch
+
+
+def _write(tables: Mapping[str, Rows], *, csv_file: bool, xlsx_file: bool) -> tuple[bytes, bytes]:
+    out = io.BytesIO()
+    stream = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
+    writer = csv.writer(stream)
+    book = XlsxBook(neutralize) if xlsx_file else None
+    for index, (title, rows) in enumerate(tables.items()):
         head, rest, seconds = _sampled(rows)
-        widths: dict[int, int] = {}
-        for row in head:
-            for c, value in enumerate(row):
-                widths[c] = max(widths.get(c, 0), len(cell_text(value, c in seconds)))
-        header: list[Cell] = [cell_text(value) for value in head[0]] if head else []
-        sheets.append(
-            XlsxSheet(
+        if csv_file:
+            if index:
+                writer.writerow([])
+            writer.writerow([f"# {title}"])
+        if book is not None:
+            widths: dict[int, int] = {}
+            for row in head:
+                for c, value in enumerate(row):
+                    widths[c] = max(widths.get(c, 0), len(cell_text(value, c in seconds)))
+            book.sheet(
                 title,
                 [min(60, max(10, widths[c] + 2)) for c in range(len(widths))],
-                chain([header], head[1:], rest) if head else (),
                 frozenset(seconds),
             )
-        )
-    return write_xlsx(sheets, neutralize)
+            if head:
+                book.rows([[cell_text(value) for value in head[0]]])
+        for number, batch in enumerate(_batches(head, rest)):
+            if csv_file:
+                writer.writerows(_csv_row(row, seconds) for row in batch)
+            if book is not None:
+                book.rows(batch[1:] if number == 0 else batch)
+    stream.flush()
+    stream.detach()  # the bytes stay open
+    return (out.getvalue() if csv_file else b""), (book.close() if book is not None else b"")

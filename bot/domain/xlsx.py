@@ -123,66 +123,113 @@ def write_xlsx(sheets: Sequence[XlsxSheet], clean: Callable[[str], str] = _same)
     """The workbook's file. Each sheet's rows are read once, as they come, and written in
     batches: nothing holds a whole sheet but the compressed file. `clean` is applied to
     every text first (tables.py's `neutralize`, against formulas)."""
-    out = io.BytesIO()
-    titles = sheet_titles(s.title for s in sheets)
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=_COMPRESSION) as zf:
-        zf.writestr("[Content_Types].xml", _content_types(len(sheets)))
-        zf.writestr("_rels/.rels", _ROOT_RELS)
-        zf.writestr("xl/workbook.xml", _workbook(titles))
-        zf.writestr("xl/_rels/workbook.xml.rels", _workbook_rels(len(sheets)))
-        zf.writestr("xl/styles.xml", _STYLES)
-        for number, sheet in enumerate(sheets, 1):
-            with zf.open(f"xl/worksheets/sheet{number}.xml", "w") as part:
-                _write_sheet(part, sheet, clean)
-    return out.getvalue()
+    book = XlsxBook(clean)
+    for sheet in sheets:
+        book.sheet(sheet.title, sheet.widths, sheet.seconds)
+        book.rows(sheet.rows)
+    return book.close()
 
 
-def _write_sheet(part: IO[bytes], sheet: XlsxSheet, clean: Callable[[str], str]) -> None:
-    write = part.write
-    cols = "".join(
-        f'<col min="{c}" max="{c}" width="{width:g}" customWidth="1"/>'
-        for c, width in enumerate(sheet.widths, 1)
-    )
-    write(
-        (
-            f'{_DECLARATION}<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}">'
-            '<sheetViews><sheetView workbookViewId="0">'
-            '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
-            '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>'
-            "</sheetView></sheetViews>"
-            '<sheetFormatPr defaultRowHeight="15"/>'
-            + (f"<cols>{cols}</cols>" if cols else "")
-            + "<sheetData>"
-        ).encode()
-    )
-    letters: list[str] = []
-    batch: list[str] = []
-    for r, row in enumerate(sheet.rows, 1):
-        while len(letters) < len(row):
-            letters.append(column_letter(len(letters)))
-        cells = []
-        for c, value in enumerate(row):
-            if value is None or value == "":
-                continue
-            ref = f"{letters[c]}{r}"
-            if isinstance(value, str):
-                value = clean(value)
-                edges = value[:1].isspace() or value[-1:].isspace()
-                space = ' xml:space="preserve"' if edges else ""
-                style = f' s="{_BOLD}"' if r == 1 else ""
-                cells.append(
-                    f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{text(value)}</t></is></c>'
-                )
-            elif isinstance(value, datetime):
-                shown = _SECONDS if c in sheet.seconds or value.second else _MINUTES
-                cells.append(f'<c r="{ref}" s="{shown}"><v>{serial(value)}</v></c>')
-            else:  # a whole number (a bool is one too)
-                cells.append(f'<c r="{ref}"><v>{int(value)}</v></c>')
-        batch.append(f'<row r="{r}">{"".join(cells)}</row>')
-        if len(batch) >= _BATCH:
+class XlsxBook:
+    """A workbook written as it goes: sheets one after another, rows pushed to the current
+    sheet as they come (so that one reading of an export's rows can feed the CSV and the
+    XLSX together, tables.py `tables_to_files`). The workbook's own parts, which name the
+    sheets, are written last."""
+
+    def __init__(self, clean: Callable[[str], str] = _same) -> None:
+        self._out = io.BytesIO()
+        self._zip = zipfile.ZipFile(
+            self._out, "w", zipfile.ZIP_DEFLATED, compresslevel=_COMPRESSION
+        )
+        self._clean = clean
+        self._titles: list[str] = []
+        self._part: IO[bytes] | None = None
+        self._seconds: frozenset[int] = frozenset()
+        self._row = 0
+        self._letters: list[str] = []
+
+    def sheet(
+        self, title: str, widths: Sequence[float], seconds: frozenset[int] = frozenset()
+    ) -> None:
+        """Start the next sheet (ending the one before): its title, its columns' widths in
+        characters, and which columns of times show seconds. Its first row is the header."""
+        self._end_sheet()
+        self._titles.append(title)
+        self._part = self._zip.open(f"xl/worksheets/sheet{len(self._titles)}.xml", "w")
+        self._seconds = seconds
+        self._row = 0
+        cols = "".join(
+            f'<col min="{c}" max="{c}" width="{width:g}" customWidth="1"/>'
+            for c, width in enumerate(widths, 1)
+        )
+        self._part.write(
+            (
+                f'{_DECLARATION}<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}">'
+                '<sheetViews><sheetView workbookViewId="0">'
+                '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
+                '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>'
+                "</sheetView></sheetViews>"
+                '<sheetFormatPr defaultRowHeight="15"/>'
+                + (f"<cols>{cols}</cols>" if cols else "")
+                + "<sheetData>"
+            ).encode()
+        )
+
+    def rows(self, rows: Iterable[Sequence[XlsxCell]]) -> None:
+        """Append rows to the current sheet, written in batches."""
+        assert self._part is not None, "rows before a sheet"
+        write, clean, seconds, letters = self._part.write, self._clean, self._seconds, self._letters
+        batch: list[str] = []
+        for row in rows:
+            self._row += 1
+            r = self._row
+            while len(letters) < len(row):
+                letters.append(column_letter(len(letters)))
+            cells = []
+            for c, value in enumerate(row):
+                # By type, not by comparing: a time compared with "" is the slow path.
+                if isinstance(value, str):
+                    if not value:
+                        continue
+                    value = clean(str(value))  # str(): an enum's value as plain text
+                    edges = value[:1].isspace() or value[-1:].isspace()
+                    space = ' xml:space="preserve"' if edges else ""
+                    style = f' s="{_BOLD}"' if r == 1 else ""
+                    cells.append(
+                        f'<c r="{letters[c]}{r}"{style} t="inlineStr">'
+                        f"<is><t{space}>{text(value)}</t></is></c>"
+                    )
+                elif value is None:
+                    continue
+                elif isinstance(value, datetime):
+                    shown = _SECONDS if c in seconds or value.second else _MINUTES
+                    cells.append(f'<c r="{letters[c]}{r}" s="{shown}"><v>{serial(value)}</v></c>')
+                else:  # a whole number (a bool is one too)
+                    cells.append(f'<c r="{letters[c]}{r}"><v>{int(value)}</v></c>')
+            batch.append(f'<row r="{r}">{"".join(cells)}</row>')
+            if len(batch) >= _BATCH:
+                write("".join(batch).encode())
+                batch.clear()
+        if batch:
             write("".join(batch).encode())
-            batch.clear()
-    write(("".join(batch) + "</sheetData></worksheet>").encode())
+
+    def _end_sheet(self) -> None:
+        if self._part is not None:
+            self._part.write(b"</sheetData></worksheet>")
+            self._part.close()
+            self._part = None
+
+    def close(self) -> bytes:
+        """End the last sheet, write the workbook's parts; the file's bytes."""
+        self._end_sheet()
+        titles = sheet_titles(self._titles)
+        self._zip.writestr("[Content_Types].xml", _content_types(len(titles)))
+        self._zip.writestr("_rels/.rels", _ROOT_RELS)
+        self._zip.writestr("xl/workbook.xml", _workbook(titles))
+        self._zip.writestr("xl/_rels/workbook.xml.rels", _workbook_rels(len(titles)))
+        self._zip.writestr("xl/styles.xml", _STYLES)
+        self._zip.close()
+        return self._out.getvalue()
 
 
 def _content_types(sheets: int) -> str:

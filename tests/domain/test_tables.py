@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from datetime import datetime
 
 from openpyxl import load_workbook
 
-from bot.domain.tables import neutralize, tables_to_csv, tables_to_xlsx
+from bot.domain.tables import (
+    WIDTH_SAMPLE,
+    Cell,
+    LazyRows,
+    local_time,
+    local_times,
+    neutralize,
+    tables_to_csv,
+    tables_to_files,
+    tables_to_xlsx,
+)
 from bot.i18n import zone
 
 BELGRADE = zone("Europe/Belgrade")
@@ -65,3 +76,43 @@ def test_xlsx_holds_text_numbers_and_dates() -> None:
     log = load_workbook(io.BytesIO(tables_to_xlsx(TABLES)))["Audit log"]
     assert [c.number_format for c in log["A"][1:]] == ["yyyy-mm-dd hh:mm:ss"] * 2
     assert sheet["C3"].value == "'-2+3" and sheet["D3"].value == 0
+
+
+def test_both_files_from_one_reading_of_the_rows_are_the_files_written_one_by_one() -> None:
+    """/export and /proof make their rows once for the CSV and the XLSX: the same files,
+    with more rows than one batch and than the sample the widths come from."""
+    readings = []
+
+    def rows() -> Iterator[list[Cell]]:
+        readings.append(1)
+        yield ["country", "name", "sent at (Europe/Belgrade)"]
+        for n in range(WIDTH_SAMPLE * 2 + 7):
+            sent = datetime(2026, 12, 4, 9, n % 60, n % 3, tzinfo=BELGRADE) if n % 5 else None
+            yield ["BA" if n % 2 else "RS", f"=Member {n} Ćirić", sent]
+
+    tables = {"Recipients": LazyRows(rows), **TABLES}
+    csv_file, xlsx_file = tables_to_files(tables)
+    assert len(readings) == 1
+    assert csv_file == tables_to_csv(tables)
+    together = load_workbook(io.BytesIO(xlsx_file))
+    alone = load_workbook(io.BytesIO(tables_to_xlsx(tables)))
+    assert together.sheetnames == alone.sheetnames == ["Recipients", "Attendance", "Audit log"]
+    for name in together.sheetnames:
+        assert [[c.value for c in r] for r in together[name].iter_rows()] == [
+            [c.value for c in r] for r in alone[name].iter_rows()
+        ]
+    recipients = [[c.value for c in r] for r in together["Recipients"].iter_rows()]
+    assert len(recipients) == 1 + WIDTH_SAMPLE * 2 + 7
+    assert recipients[-1][1] == "'=Member 2006 Ćirić"
+
+
+def test_a_column_of_times_converts_like_each_time_alone() -> None:
+    convert = local_times("Asia/Tbilisi")
+    moments = [
+        datetime(2026, 12, 4, 9, 30, 15, tzinfo=BELGRADE),
+        datetime(2026, 12, 4, 9, 30, 15, tzinfo=BELGRADE),  # the same again: remembered
+        None,
+        datetime(2026, 3, 29, 1, 59, tzinfo=BELGRADE),
+    ]
+    assert [convert(m) for m in moments] == [local_time(m, "Asia/Tbilisi") for m in moments]
+    assert convert(moments[0]) == datetime(2026, 12, 4, 12, 30, tzinfo=zone("Asia/Tbilisi"))
