@@ -21,6 +21,8 @@ import sqlalchemy as sa
 
 from bot.domain.meetings import MeetingSpec
 from bot.domain.models import Audience, MeetingMode
+from bot.domain.request_models import AnswerKind
+from bot.domain.requests import RequestSpec
 from storage.db import Database
 from storage.schema import invitations, members
 
@@ -87,6 +89,21 @@ def meeting_spec(team_slug: str, now: datetime | None = None) -> MeetingSpec:
         agenda="1. Opening\n2. Throughput\n3. Closing",
         city="Belgrade",
         venue="Palace of Serbia",
+    )
+
+
+def request_spec(countries: Sequence[str], now: datetime | None = None) -> RequestSpec:
+    """A choice request to `countries` (each answers once for its delegation), due in 20
+    days."""
+    now = now or datetime.now(UTC)
+    return RequestSpec(
+        title="Nomination of the national contact point",
+        body="Please confirm whether your country takes part in the technical meeting.",
+        deadline=now + timedelta(days=20),
+        timezone="Europe/Belgrade",
+        audience=Audience(countries=tuple(countries)),
+        answer_kind=AnswerKind.CHOICE,
+        options=("We take part", "We do not take part"),
     )
 
 

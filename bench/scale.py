@@ -11,8 +11,11 @@ services built as the bot builds them (no Telegram: what is measured is Convene'
 - `/status` of the meeting: the report and its text, with the number of messages it takes;
 - `/export` of the meeting: the report and its CSV and XLSX files;
 - `/proof` of the invitation notice: the report and its files;
-  (these three are run `--repeat` times, the median counts: this machine's speed varies by
-  a third from one moment to the next);
+- a request to every country (its delegates are notified), and the request's status, in
+  which each country's count of members who may answer is the audience;
+- the reports (`/status`, `/export`, `/proof`, the request's status) are run `--repeat`
+  times and the median counts: this machine's speed varies by a third from one moment to
+  the next;
 - the command-menu refresh after an upgrade (each member's menu set again; the Bot API
   calls are counted and answered at once);
 - start-up: the bot started as its own process (`python -m bot run`) against the HTTP
@@ -50,8 +53,15 @@ from typing import Any
 
 from sqlalchemy import event
 
-from bench.common import environment, meeting_spec, message_update, table, write_results
-from bench.seed import fresh_database, seed_members
+from bench.common import (
+    environment,
+    meeting_spec,
+    message_update,
+    request_spec,
+    table,
+    write_results,
+)
+from bench.seed import COUNTRIES, fresh_database, seed_members
 from bot.config import Settings
 from bot.domain.clock import SystemClock
 from bot.domain.exports import ExportKind
@@ -237,6 +247,17 @@ async def measure(
                         )
                     )
             await repeated(results, "/proof", db, proof, repeat)
+            async with measured(results, "queue a request to every country", db):
+                request_id, _, _ = await services.requests.create(
+                    request_spec(COUNTRIES), created_by=None
+                )
+
+            async def request_status() -> dict[str, Any]:
+                found = await services.requests.report(request_id)
+                assert found is not None
+                return {"parties": len(found.responses)}
+
+            await repeated(results, "request status", db, request_status, repeat)
             await services.roster.set_meta("menu_version", "0")  # as an upgrade leaves it
             results["start-up until a /help is answered"] = await start_up(
                 url, seeded.telegram_user_ids[0]

@@ -8,15 +8,98 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 
-from bot.domain.models import Answer, AttendanceRow, DeliveryLogRow, DeliveryState
+from bot.domain.models import Answer, AttendanceRow, DeliveryLogRow, DeliveryState, MemberStatus
 from storage.rows import Repo, ScopeFilter
-from storage.schema import deliveries, invitations, members
+from storage.schema import (
+    accounts,
+    deliveries,
+    invitations,
+    members,
+    responses,
+    team_members,
+)
 
 _ANSWERS = {answer.value: answer for answer in Answer}
 _STATES = {state.value: state for state in DeliveryState}
 
 
+def _member_party(request_ids: Sequence[int]) -> sa.ColumnElement[bool]:
+    """Joins a member to their own answer among these requests' ("member:12"): probed
+    through the (request, party) index from each member, never a scan per answer."""
+    return sa.and_(
+        responses.c.request_id.in_(list(request_ids)),
+        responses.c.party == sa.literal("member:", sa.String) + sa.cast(members.c.id, sa.String),
+    )
+
+
 class ReportRepo(Repo):
+    async def request_people(
+        self, request_ids: Sequence[int]
+    ) -> dict[int, tuple[str, str, bool, frozenset[int]]]:
+        """The members the requests' answers name, by id: (name, country, whether they may
+        answer for themselves, team ids) of each member who is a party or answered for one. Three queries whatever the
+        audience (a request to 100,000 members names as many)."""
+        ids = list(request_ids)
+        if not ids:
+            return {}
+        columns = (members.c.id, members.c.full_name, members.c.country, members.c.status)
+        # A member party may answer when active and with an account, as storage/roster.py
+        # `answerers` counts them.
+        parties = sa.select(*columns, accounts.c.telegram_user_id.is_not(None)).select_from(
+            members.join(responses, _member_party(ids)).outerjoin(
+                accounts, accounts.c.telegram_user_id == members.c.telegram_user_id
+            )
+        )
+        authors = (
+            sa.select(*columns, sa.true())
+            .select_from(members.join(responses, responses.c.answered_by == members.c.id))
+            .where(responses.c.request_id.in_(ids))
+        )
+        found: dict[int, tuple[str, str, bool, frozenset[int]]] = {}
+        for query in (authors, parties):  # a party's own row last: its account decides
+            for member_id, name, country, status, has_account in await self.c.execute(query):
+                active_party = status == MemberStatus.ACTIVE.value and bool(has_account)
+                found[member_id] = (name, country, active_party, frozenset())
+        teams: dict[int, set[int]] = {}
+        for member_id, team_id in await self.c.execute(
+            sa.select(team_members.c.member_id, team_members.c.team_id)
+            .select_from(members.join(responses, _member_party(ids)))
+            .join(team_members, team_members.c.member_id == members.c.id)
+        ):
+            teams.setdefault(member_id, set()).add(team_id)
+        return {
+            member_id: (name, country, is_active, frozenset(teams.get(member_id, ())))
+            for member_id, (name, country, is_active, _) in found.items()
+        }
+
+    async def answerer_counts(self) -> tuple[dict[str, int], dict[int, int]]:
+        """How many active members (with an account) may answer for each country and for
+        each team: two grouped counts, whatever the roster."""
+        active = sa.and_(
+            members.c.status == MemberStatus.ACTIVE.value,
+            members.c.telegram_user_id == accounts.c.telegram_user_id,
+        )
+        countries = {
+            country: int(n)
+            for country, n in await self.c.execute(
+                sa.select(members.c.country, sa.func.count())
+                .select_from(members, accounts)
+                .where(active)
+                .group_by(members.c.country)
+            )
+        }
+        teams = {
+            team_id: int(n)
+            for team_id, n in await self.c.execute(
+                sa.select(team_members.c.team_id, sa.func.count())
+                .select_from(team_members.join(members, members.c.id == team_members.c.member_id))
+                .join(accounts, accounts.c.telegram_user_id == members.c.telegram_user_id)
+                .where(members.c.status == MemberStatus.ACTIVE.value)
+                .group_by(team_members.c.team_id)
+            )
+        }
+        return countries, teams
+
     async def attendance(self, meeting_id: int, scope: ScopeFilter) -> list[AttendanceRow]:
         """The meeting's invitees within `scope`, unordered, with the names of their
         substitutes and of whom they stand in for."""

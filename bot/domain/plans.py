@@ -30,7 +30,7 @@ from bot.domain.plan_specs import (
 )
 from bot.domain.reminders import Planner
 from bot.domain.request_models import Plan, PlanItem, Request
-from bot.domain.request_status import RequestReport, build_report
+from bot.domain.request_status import RequestReport, build_reports
 from bot.domain.requests import RequestError, parties_of
 from storage.db import Database
 from storage.plans import item_values
@@ -214,10 +214,12 @@ class Plans:
             by_item: dict[int, list[Request]] = {}
             for request in occurrences:
                 by_item.setdefault(request.item_id or 0, []).append(request)
+            # Every occurrence's status at once: a constant number of queries per plan.
+            built = await build_reports(tx, occurrences, scope)
             statuses = []
             restricted = scope is not None and not scope.everything
             for item in items:
-                found = [await build_report(tx, r, scope) for r in by_item.get(item.id, [])]
+                found = [built[r.id] for r in by_item.get(item.id, [])]
                 reports = [r for r in found if r is not None]
                 if reports or not restricted:
                     statuses.append(ItemStatus(item, reports))

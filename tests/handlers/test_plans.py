@@ -52,6 +52,11 @@ async def test_an_rrule_obligation_across_two_occurrences(bot: Harness) -> None:
     assert first.deadline == first_due and first.accept_late
     # The team item is owed once by the team: any member may answer it.
     assert [r.party for r in report.items[1].occurrences[0].responses] == ["team:1"]
+    team_status = report.items[1].occurrences[0]
+    async with bot.services.db.transaction() as tx:
+        team_members = (await tx.audience.answerers(["team:1"]))["team:1"]
+    assert team_status.answerers == {"team:1": len(team_members)} and team_members
+    assert team_status.team_names == {1: (await bot.services.roster.teams())[0].name}
 
     # 1 day before 23:59 is night: the reminder comes at 08:00 on the last day.
     await run_until(bot, first_due - timedelta(hours=12))
