@@ -19,18 +19,32 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from bot.config import Settings
 from bot.domain.meetings import MeetingSpec
 from bot.domain.models import Audience, MeetingMode
 from bot.domain.request_models import AnswerKind
 from bot.domain.requests import RequestSpec
 from storage.db import Database
 from storage.schema import invitations, members
+from tests.auxil.fake_bot_api import TOKEN
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 BENCH_TOKEN = "7000000001:BENCH-token-for-the-limited-bot-api"
 
 # Far above any id the seeded data or the bot produces; unique within a process.
 _update_ids = itertools.count(5_000_000)
+
+
+def offline_settings(database_url: str) -> Settings:
+    """The bot's settings for an in-process benchmark: the fake's token, and a Bot API URL
+    that is never reached (the fake answers through its request object)."""
+    return Settings.parse(
+        {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "CONVENE_DATABASE_URL": database_url,
+            "CONVENE_TELEGRAM_API_URL": "http://127.0.0.1:9",  # never reached
+        }
+    )
 
 
 def callback_update(user_id: int, data: str, message_id: int = 1) -> dict[str, Any]:

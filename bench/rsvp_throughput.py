@@ -47,13 +47,13 @@ from bench.common import (
     environment,
     invitation_ids,
     meeting_spec,
+    offline_settings,
     table,
     verdict,
     write_results,
 )
 from bench.seed import fresh_database, seed_members
 from bot.app import build_application
-from bot.config import Settings
 from tests.auxil.fake_bot_api import TOKEN, FakeBotApi, RecordingRequest
 
 TARGET_RATIO = 0.40
@@ -97,13 +97,7 @@ async def run_convene(
 ) -> dict[str, Any]:
     async with fresh_database(database_url) as url:
         seeded = await seed_members(url, members)
-        settings = Settings.parse(
-            {
-                "TELEGRAM_BOT_TOKEN": TOKEN,
-                "CONVENE_DATABASE_URL": url,
-                "CONVENE_TELEGRAM_API_URL": "http://127.0.0.1:9",  # never reached
-            }
-        )
+        settings = offline_settings(url)
         api = FakeBotApi()
         request = RecordingRequest(api)
         app = build_application(

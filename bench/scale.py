@@ -57,12 +57,12 @@ from bench.common import (
     environment,
     meeting_spec,
     message_update,
+    offline_settings,
     request_spec,
     table,
     write_results,
 )
 from bench.seed import COUNTRIES, fresh_database, seed_members
-from bot.config import Settings
 from bot.domain.clock import SystemClock
 from bot.domain.exports import ExportKind
 from bot.domain.models import Answer
@@ -72,7 +72,7 @@ from handlers.common import split_message
 from handlers.menus import refresh_member_menus
 from handlers.reports import NAMES_SHOWN, status_text
 from storage.db import Database
-from tests.auxil.fake_bot_api import TOKEN, FakeBotApi, serve
+from tests.auxil.fake_bot_api import FakeBotApi, serve
 from tests.auxil.process import bot_process, until
 
 SIZES = (1_000, 10_000, 100_000)
@@ -177,13 +177,7 @@ async def measure(
     results: dict[str, dict[str, Any]] = {}
     async with fresh_database(database_url) as url:
         seeded = await seed_members(url, size)
-        settings = Settings.parse(
-            {
-                "TELEGRAM_BOT_TOKEN": TOKEN,
-                "CONVENE_DATABASE_URL": url,
-                "CONVENE_TELEGRAM_API_URL": "http://127.0.0.1:9",  # never reached
-            }
-        )
+        settings = offline_settings(url)
         db = Database(url)
         services = Services.build(settings, db, SystemClock(), I18n(settings.default_locale))
         t = services.i18n.translator("en")

@@ -50,14 +50,14 @@ from bench.common import (
     environment,
     invitation_ids,
     meeting_spec,
+    offline_settings,
     table,
     write_results,
 )
 from bench.rsvp_throughput import WARMUP, _press_plan, run_bare
 from bench.seed import fresh_database, seed_members
 from bot.app import build_application
-from bot.config import Settings
-from tests.auxil.fake_bot_api import TOKEN, FakeBotApi, RecordingRequest
+from tests.auxil.fake_bot_api import FakeBotApi, RecordingRequest
 
 # One statement as the driver saw it: (SQL, parameters, executemany).
 Statement = tuple[str, Any, bool]
@@ -202,13 +202,7 @@ async def replay_asyncpg(connection: Any, transactions: list[Transaction]) -> No
 async def measure(members: int, presses: int, database_url: str | None) -> dict[str, Any]:
     async with fresh_database(database_url) as url:
         seeded = await seed_members(url, members)
-        settings = Settings.parse(
-            {
-                "TELEGRAM_BOT_TOKEN": TOKEN,
-                "CONVENE_DATABASE_URL": url,
-                "CONVENE_TELEGRAM_API_URL": "http://127.0.0.1:9",  # never reached
-            }
-        )
+        settings = offline_settings(url)
         api = FakeBotApi()
         request = RecordingRequest(api)
         app = build_application(
