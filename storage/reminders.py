@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +17,16 @@ from storage.schema import accounts, invitations, members, reminders, responses,
 # Where a person is, for placing a reminder: (time zone as stored, country or None when the
 # country does not matter).
 Place = tuple[str | None, str | None]
+
+
+@dataclass(frozen=True)
+class PlacedStep:
+    """A reminder step (bot.domain.models.ReminderStep as stored), the moment it is due,
+    and when it is sent in each place (a place missing from `send_at`: not sent there)."""
+
+    step: str
+    due_at: datetime
+    send_at: dict[Place, datetime]
 
 
 def _reminder(row: Any) -> Reminder:
@@ -122,18 +133,17 @@ class ReminderRepo(Repo):
         request_id: int,
         *,
         subject: str,
-        step: str,
-        due_at: datetime,
-        send_at: dict[Place, datetime],
+        steps: Sequence[PlacedStep],
         now: datetime,
     ) -> int:
-        """Plan one step for everyone who may give a request's answers still owed, each sent
-        at the time given for their place (none for a place missing from `send_at`), in one
-        INSERT … SELECT. One row per person: one who may answer for several parties is
-        reminded for the first party in the order of their text (as when rows were planned
-        one by one in that order); one that exists (same subject, step, recipient) is kept.
-        """
-        if not send_at:
+        """Plan `steps` for everyone who may give a request's answers still owed, each sent
+        at the time its step gives for their place (none for a place missing), in one
+        INSERT … SELECT for all the steps (the answerers are found once). One row per person
+        and step: one who may answer for several parties is reminded for the first party in
+        the order of their text (as when rows were planned one by one in that order); one
+        that exists (same subject, step, recipient) is kept."""
+        steps = [s for s in steps if s.send_at]
+        if not steps:
             return 0
         owed = _owed_answerers(request_id).subquery()
         first = (
@@ -147,23 +157,37 @@ class ReminderRepo(Repo):
                 .label("rank"),
             )
         ).subquery()
+        numbers = sa.union_all(
+            *[sa.select(sa.literal(n, sa.Integer).label("n")) for n in range(len(steps))]
+        ).subquery()
+        when_type = reminders.c.send_at.type
         arms = []
-        for (timezone, country), moment in send_at.items():
-            where = first.c.timezone.is_not_distinct_from(timezone)
-            if country is not None:
-                where = sa.and_(where, first.c.country == country)
-            arms.append((where, sa.literal(moment, reminders.c.send_at.type)))
+        for n, placed_step in enumerate(steps):
+            for (timezone, country), moment in placed_step.send_at.items():
+                where = sa.and_(numbers.c.n == n, first.c.timezone.is_not_distinct_from(timezone))
+                if country is not None:
+                    where = sa.and_(where, first.c.country == country)
+                arms.append((where, sa.literal(moment, when_type)))
         placed = sa.case(*arms, else_=sa.null())
-        query = sa.select(
-            sa.literal(subject),
-            sa.literal(step),
-            first.c.telegram_user_id,
-            first.c.response_id,
-            sa.literal(due_at, reminders.c.due_at.type),
-            placed,
-            sa.literal(ReminderState.PLANNED.value),
-            sa.literal(now, reminders.c.created_at.type),
-        ).where(first.c.rank == 1, placed.is_not(None))
+        query = (
+            sa.select(
+                sa.literal(subject),
+                sa.case(*[(numbers.c.n == n, sa.literal(s.step)) for n, s in enumerate(steps)]),
+                first.c.telegram_user_id,
+                first.c.response_id,
+                sa.case(
+                    *[
+                        (numbers.c.n == n, sa.literal(s.due_at, reminders.c.due_at.type))
+                        for n, s in enumerate(steps)
+                    ]
+                ),
+                placed,
+                sa.literal(ReminderState.PLANNED.value),
+                sa.literal(now, reminders.c.created_at.type),
+            )
+            .select_from(first.join(numbers, sa.true()))
+            .where(first.c.rank == 1, placed.is_not(None))
+        )
         result = await self.c.execute(
             insert_ignore(self.c, reminders).from_select(
                 [

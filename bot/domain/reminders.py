@@ -53,6 +53,7 @@ from bot.domain.request_models import Party, PartyKind, Request, RequestStatus, 
 from bot.domain.schedule import QuietHours, is_day_off, place
 from bot.i18n import zone
 from storage.db import Database
+from storage.reminders import PlacedStep
 from storage.tx import Tx
 
 logger = logging.getLogger(__name__)
@@ -203,8 +204,7 @@ class Planner:
         skip = request.skip_days_off
         by_country = self.config.skip_days_off if skip is None else skip
         places = await tx.reminders.answerer_places(request.id, by_country=by_country)
-        subject = request_subject(request.id)
-        planned = 0
+        placed = []
         for offset in steps:
             due = request.deadline - timedelta(seconds=offset)
             send_at = {}
@@ -219,15 +219,11 @@ class Planner:
                 )
                 if when is not None:
                     send_at[timezone, country] = when
-            planned += await tx.reminders.plan_answerers(
-                request.id,
-                subject=subject,
-                step=str(ReminderStep(StepKind.BEFORE, request.deadline, offset)),
-                due_at=due,
-                send_at=send_at,
-                now=now,
-            )
-        return planned
+            step = str(ReminderStep(StepKind.BEFORE, request.deadline, offset))
+            placed.append(PlacedStep(step, due, send_at))
+        return await tx.reminders.plan_answerers(
+            request.id, subject=request_subject(request.id), steps=placed, now=now
+        )
 
     async def replan_request(self, tx: Tx, request: Request, now: datetime) -> None:
         """After the deadline moved: forget what was planned for the old one, plan anew."""
