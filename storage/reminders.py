@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from bot.domain.models import MemberStatus, Reminder, ReminderState
+from bot.domain.request_models import PartyKind, ResponseStatus
 from storage.rows import Repo, chunks, insert_ignore, is_postgres
-from storage.schema import accounts, invitations, members, reminders
+from storage.schema import accounts, invitations, members, reminders, responses, team_members
 
 # Where a person is, for placing a reminder: (time zone as stored, country or None when the
 # country does not matter).
 Place = tuple[str | None, str | None]
+
+
+@dataclass(frozen=True)
+class PlacedStep:
+    """A reminder step (bot.domain.models.ReminderStep as stored), the moment it is due,
+    and when it is sent in each place (a place missing from `send_at`: not sent there)."""
+
+    step: str
+    due_at: datetime
+    send_at: dict[Place, datetime]
 
 
 def _reminder(row: Any) -> Reminder:
@@ -98,6 +110,91 @@ class ReminderRepo(Repo):
                     "subject",
                     "step",
                     "telegram_user_id",
+                    "due_at",
+                    "send_at",
+                    "state",
+                    "created_at",
+                ],
+                query,
+            )
+        )
+        return max(result.rowcount, 0)
+
+    async def answerer_places(self, request_id: int, *, by_country: bool) -> list[Place]:
+        """The distinct places of those who may give a request's answers still owed: a
+        reminder is placed once per place, not once per person."""
+        owed = _owed_answerers(request_id).subquery()
+        country = owed.c.country if by_country else sa.null()
+        rows = await self.c.execute(sa.select(owed.c.timezone, country).distinct())
+        return [(tz, c) for tz, c in rows]
+
+    async def plan_answerers(
+        self,
+        request_id: int,
+        *,
+        subject: str,
+        steps: Sequence[PlacedStep],
+        now: datetime,
+    ) -> int:
+        """Plan `steps` for everyone who may give a request's answers still owed, each sent
+        at the time its step gives for their place (none for a place missing), in one
+        INSERT … SELECT for all the steps (the answerers are found once). One row per person
+        and step: one who may answer for several parties is reminded for the first party in
+        the order of their text (as when rows were planned one by one in that order); one
+        that exists (same subject, step, recipient) is kept."""
+        steps = [s for s in steps if s.send_at]
+        if not steps:
+            return 0
+        owed = _owed_answerers(request_id).subquery()
+        first = (
+            sa.select(
+                owed,
+                sa.func.row_number()
+                .over(
+                    partition_by=owed.c.telegram_user_id,
+                    order_by=(owed.c.party, owed.c.response_id),
+                )
+                .label("rank"),
+            )
+        ).subquery()
+        numbers = sa.union_all(
+            *[sa.select(sa.literal(n, sa.Integer).label("n")) for n in range(len(steps))]
+        ).subquery()
+        when_type = reminders.c.send_at.type
+        arms = []
+        for n, placed_step in enumerate(steps):
+            for (timezone, country), moment in placed_step.send_at.items():
+                where = sa.and_(numbers.c.n == n, first.c.timezone.is_not_distinct_from(timezone))
+                if country is not None:
+                    where = sa.and_(where, first.c.country == country)
+                arms.append((where, sa.literal(moment, when_type)))
+        placed = sa.case(*arms, else_=sa.null())
+        query = (
+            sa.select(
+                sa.literal(subject),
+                sa.case(*[(numbers.c.n == n, sa.literal(s.step)) for n, s in enumerate(steps)]),
+                first.c.telegram_user_id,
+                first.c.response_id,
+                sa.case(
+                    *[
+                        (numbers.c.n == n, sa.literal(s.due_at, reminders.c.due_at.type))
+                        for n, s in enumerate(steps)
+                    ]
+                ),
+                placed,
+                sa.literal(ReminderState.PLANNED.value),
+                sa.literal(now, reminders.c.created_at.type),
+            )
+            .select_from(first.join(numbers, sa.true()))
+            .where(first.c.rank == 1, placed.is_not(None))
+        )
+        result = await self.c.execute(
+            insert_ignore(self.c, reminders).from_select(
+                [
+                    "subject",
+                    "step",
+                    "telegram_user_id",
+                    "response_id",
                     "due_at",
                     "send_at",
                     "state",
@@ -205,3 +302,51 @@ def _invitees(meeting_id: int, invitees: sa.ColumnElement[bool], *columns: Any) 
             invitees,
         )
     )
+
+
+def _party_key(kind: PartyKind) -> sa.ColumnElement[Any]:
+    """The key of a response's party of `kind` (a country's code, a row number as text),
+    NULL for a party of another kind: a CASE, so that no other party's key is ever cast."""
+    prefix = f"{kind.value}:"
+    return sa.case(
+        (
+            sa.func.substr(responses.c.party, 1, len(prefix)) == prefix,
+            sa.func.substr(responses.c.party, len(prefix) + 1),
+        ),
+        else_=sa.null(),
+    )
+
+
+def _owed_answerers(request_id: int) -> sa.CompoundSelect:
+    """(response id, party, Telegram id, time zone, country) of everyone who may give each
+    of a request's answers still owed: active members with an account, named (member
+    parties), of the country or in the team (as storage/roster.py AudienceRepo.answerers)."""
+    owed = sa.and_(
+        responses.c.request_id == request_id,
+        responses.c.status == ResponseStatus.PENDING.value,
+        members.c.status == MemberStatus.ACTIVE.value,
+    )
+    columns = (
+        responses.c.id.label("response_id"),
+        responses.c.party,
+        members.c.telegram_user_id,
+        accounts.c.timezone,
+        members.c.country,
+    )
+    with_account = members.join(accounts, accounts.c.telegram_user_id == members.c.telegram_user_id)
+    named = sa.select(*columns).select_from(
+        responses.join(
+            with_account,
+            members.c.id == sa.cast(_party_key(PartyKind.MEMBER), sa.Integer),
+        )
+    )
+    of_country = sa.select(*columns).select_from(
+        responses.join(with_account, members.c.country == _party_key(PartyKind.COUNTRY))
+    )
+    in_team = sa.select(*columns).select_from(
+        responses.join(
+            team_members,
+            team_members.c.team_id == sa.cast(_party_key(PartyKind.TEAM), sa.Integer),
+        ).join(with_account, members.c.id == team_members.c.member_id)
+    )
+    return sa.union_all(named.where(owed), of_country.where(owed), in_team.where(owed))

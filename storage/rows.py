@@ -137,11 +137,13 @@ class MemberSelection:
     which, from an audience): queuing a broadcast inserts from this selection in the
     database, so that the audience is never held in memory as a list.
 
-    Members of `statuses` that some part picks (a union): everyone, the named teams,
-    countries or members, or the invitees of `invited_to`. `team_roles`, if any, either
+    Members of `statuses` that some part picks (a union): everyone, the named teams (by
+    slug, or by row number in `team_ids`), countries or members, or the invitees of
+    `invited_to`. `team_roles`, if any, either
     select by themselves (`roles_alone`) or narrow the union down to the members holding
     one of them in a team (in the named teams, if any). `not_invited_to` leaves out those
-    already invited to that meeting.
+    already invited to that meeting, `unless` those another selection picks (to split a long
+    list of members into selections that do not overlap).
     """
 
     statuses: tuple[MemberStatus, ...]
@@ -149,10 +151,12 @@ class MemberSelection:
     teams: tuple[str, ...] = ()
     countries: tuple[str, ...] = ()
     member_ids: tuple[int, ...] = ()
+    team_ids: tuple[int, ...] = ()
     invited_to: int | None = None
     team_roles: tuple[str, ...] = ()
     roles_alone: bool = False
     not_invited_to: int | None = None
+    unless: MemberSelection | None = None
 
     def condition(self) -> sa.ColumnElement[bool]:
         """A condition on `members` rows."""
@@ -169,6 +173,13 @@ class MemberSelection:
             parts.append(members.c.country.in_(self.countries))
         if self.member_ids:
             parts.append(members.c.id.in_(self.member_ids))
+        if self.team_ids:
+            parts.append(
+                sa.exists().where(
+                    team_members.c.member_id == members.c.id,
+                    team_members.c.team_id.in_(self.team_ids),
+                )
+            )
         if self.invited_to is not None:
             parts.append(_invited(self.invited_to))
         chosen: sa.ColumnElement[bool] = sa.or_(*parts) if parts else sa.false()
@@ -186,6 +197,8 @@ class MemberSelection:
         conditions = [members.c.status.in_([s.value for s in self.statuses]), chosen]
         if self.not_invited_to is not None:
             conditions.append(sa.not_(_invited(self.not_invited_to)))
+        if self.unless is not None:
+            conditions.append(sa.not_(self.unless.condition()))
         return sa.and_(*conditions)
 
     def select(self, *columns: Any) -> sa.Select[Any]:

@@ -17,13 +17,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.domain.audit import Action, record
-from bot.domain.models import Member, NoticeKind
-from bot.domain.notices import add_recipients
+from bot.domain.models import Member, MemberStatus, NoticeKind
 from bot.domain.reminders import Planner, request_subject
-from bot.domain.request_models import Party, Request, Response, ResponseStatus
+from bot.domain.request_models import Party, PartyKind, Request, Response, ResponseStatus
+from storage.rows import MemberSelection, chunks
 from storage.tx import Tx
 
 LISTED_AFTER_DEADLINE = timedelta(days=90)  # /requests keeps showing what is overdue
+ANSWERING = (MemberStatus.ACTIVE,)  # who may answer: active members only
 
 
 @dataclass(frozen=True)
@@ -162,9 +163,8 @@ async def notify_answerers(
     created_by: int | None = None,
     progress_chat_id: int | None = None,
 ) -> tuple[int, int]:
-    """Queue the request card for everyone who may answer for `parties`; (notice, count)."""
-    answerers = await tx.audience.answerers(parties)
-    people = list({m.id: m for group in answerers.values() for m in group}.values())
+    """Queue the request card for everyone who may answer for `parties`; (notice, count:
+    how many members, each once, whether or not the bot can write to them)."""
     notice_id = await tx.notices.create(
         kind=NoticeKind.REQUEST,
         now=now,
@@ -173,5 +173,43 @@ async def notify_answerers(
         created_by=created_by,
         progress_chat_id=progress_chat_id,
     )
-    await add_recipients(tx, notice_id, people, now)
-    return notice_id, len(people)
+    # Queued by the database (INSERT … SELECT), never loading the answerers: a request to
+    # every country reaches 100,000. Answerers are active members, so none is known to have
+    # blocked the bot and no row is marked unreachable (as when they were queued by name).
+    count = 0
+    for selection in answerer_selections(parties):
+        count += await tx.audience.count(selection)
+        await tx.deliveries.add_selected(notice_id, selection, now)
+    await tx.notices.reopen(notice_id)
+    return notice_id, count
+
+
+def answerer_selections(parties: Iterable[str]) -> list[MemberSelection]:
+    """The members who may answer for `parties` (storage/roster.py AudienceRepo.answerers:
+    active members named, of the countries, in the teams), as selections that do not
+    overlap: the member parties of a team's members can be many, and are split into
+    chunks small enough for the database's bound parameters."""
+    member_ids: list[int] = []
+    countries: list[str] = []
+    team_ids: list[int] = []
+    for text in dict.fromkeys(parties):
+        party = Party.parse(text)
+        if party is None:
+            continue
+        if party.kind is PartyKind.MEMBER:
+            member_ids.append(party.id)
+        elif party.kind is PartyKind.COUNTRY:
+            countries.append(party.key)
+        elif party.kind is PartyKind.TEAM:
+            team_ids.append(party.id)
+    groups = list(chunks(member_ids)) or [()]
+    first = MemberSelection(
+        statuses=ANSWERING,
+        countries=tuple(countries),
+        team_ids=tuple(team_ids),
+        member_ids=tuple(groups[0]),
+    )
+    return [first] + [
+        MemberSelection(statuses=ANSWERING, member_ids=tuple(group), unless=first)
+        for group in groups[1:]
+    ]

@@ -22,7 +22,6 @@ from bot.domain.models import (
     DeliveryCounts,
     Invitation,
     Meeting,
-    Member,
     MemberStatus,
     Notice,
     NoticeKind,
@@ -87,16 +86,6 @@ async def select_members(tx: Tx, audience: Audience) -> MemberSelection:
         team_roles=team_roles,
         roles_alone=only_roles or audience.everyone,
     )
-
-
-async def add_recipients(tx: Tx, notice_id: int, members: list[Member], now: datetime) -> None:
-    """Queue the notice for a few members known by name (a request's answerers)."""
-    rows = [
-        (m.telegram_user_id, m.chat_id, m.status is MemberStatus.ACTIVE)
-        for m in members
-        if m.chat_id is not None
-    ]
-    await _queue(tx, notice_id, rows, now)
 
 
 async def add_selected(tx: Tx, notice_id: int, selection: MemberSelection, now: datetime) -> int:

@@ -53,6 +53,7 @@ from bot.domain.request_models import Party, PartyKind, Request, RequestStatus, 
 from bot.domain.schedule import QuietHours, is_day_off, place
 from bot.i18n import zone
 from storage.db import Database
+from storage.reminders import PlacedStep
 from storage.tx import Tx
 
 logger = logging.getLogger(__name__)
@@ -151,11 +152,12 @@ class Planner:
         self, tx: Tx, request: Request, now: datetime, responses: list[Response] | None = None
     ) -> int:
         """Plan the reminders before the deadline for every answer still owed (or those in
-        `responses`); the ones already planned are kept."""
+        `responses`, one by one: a withdrawn or reopened answer); the ones already planned
+        are kept."""
         if request.status is not RequestStatus.OPEN or request.deadline <= now:
             return 0
         if responses is None:
-            responses = await tx.responses.of_requests([request.id])
+            return await self._plan_answerers(tx, request, now)
         owed = [r for r in responses if r.owed]
         answerers = await tx.audience.answerers([r.party for r in owed])
         offsets = (
@@ -184,6 +186,44 @@ class Planner:
                     if row is not None:
                         rows.append(row)
         return await tx.reminders.plan(rows, now)
+
+    async def _plan_answerers(self, tx: Tx, request: Request, now: datetime) -> int:
+        """plan_request for every answer still owed, set-based: the same rows, but each
+        step's send time is worked out once per place (time zone, and country when days off
+        are skipped) and the rows are inserted by the database from the owed responses
+        joined to their answerers: a request to every country reaches 100,000, and neither
+        they nor their responses are loaded."""
+        offsets = (
+            request.reminder_offsets
+            if request.reminder_offsets is not None
+            else self.config.deadline_offsets
+        )
+        steps = [o for o in offsets if request.deadline - timedelta(seconds=o) > now]
+        if not steps:
+            return 0
+        skip = request.skip_days_off
+        by_country = self.config.skip_days_off if skip is None else skip
+        places = await tx.reminders.answerer_places(request.id, by_country=by_country)
+        placed = []
+        for offset in steps:
+            due = request.deadline - timedelta(seconds=offset)
+            send_at = {}
+            for timezone, country in places:
+                when = self.when(
+                    due,
+                    timezone,
+                    country,
+                    skip_days_off=skip,
+                    not_after=request.deadline,
+                    now=now,
+                )
+                if when is not None:
+                    send_at[timezone, country] = when
+            step = str(ReminderStep(StepKind.BEFORE, request.deadline, offset))
+            placed.append(PlacedStep(step, due, send_at))
+        return await tx.reminders.plan_answerers(
+            request.id, subject=request_subject(request.id), steps=placed, now=now
+        )
 
     async def replan_request(self, tx: Tx, request: Request, now: datetime) -> None:
         """After the deadline moved: forget what was planned for the old one, plan anew."""

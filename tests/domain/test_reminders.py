@@ -255,3 +255,86 @@ async def test_a_meeting_planned_for_all_its_invitees_at_once_gets_the_rows_plan
         (4005, "before"),
         (4006, "before"),
     }  # not 4003 (not attending), nor 4007 (blocked)
+
+
+async def test_a_request_planned_for_all_its_answers_at_once_gets_the_rows_planned_one_by_one(
+    db: Database, clock: FakeClock
+) -> None:
+    """Planning a whole request is set-based (each step placed once per time zone and
+    country, the rows inserted by the database from the owed responses); it plans exactly
+    what planning each response on its own does: in each answerer's zone, outside quiet
+    hours and days off, for member, country and team parties, one row per person (for the
+    first of their parties), none for an answered party nor for a member no longer active."""
+    planner = Planner(ReminderConfig())
+    people = [
+        (5001, "RS", "Europe/Belgrade", None),
+        (5002, "GE", "Asia/Tbilisi", "drafting"),
+        (5003, "MK", None, None),
+        (5004, "AL", "America/New_York", "drafting"),
+        (5005, "RS", "Asia/Tbilisi", None),
+        (5006, "HR", "Europe/Zagreb", None),  # Croatia: 25 December is a holiday
+        (5007, "HR", "Europe/Zagreb", "drafting"),  # revoked below
+        (5008, "AL", "Europe/Tirane", None),  # Albania's answer is given below
+    ]
+    deadline = datetime(2026, 12, 28, 12, 0, tzinfo=BELGRADE)  # a Monday
+    async with db.transaction() as tx:
+        await tx.teams.create("drafting", "Drafting group", clock.now())
+        ids = {
+            user: await insert_member(
+                tx, user, f"M{user}", country, clock.now(), timezone=zone_name, team_slug=team
+            )
+            for user, country, zone_name, team in people
+        }
+    request_id, _, _ = await Requests(db, clock, planner).create(
+        RequestSpec(
+            title="Comments on the draft",
+            body="",
+            deadline=deadline.astimezone(UTC),
+            timezone="Europe/Belgrade",
+            audience=Audience(countries=("RS", "HR", "AL"), members=(ids[5002], ids[5003])),
+            answer_kind=AnswerKind.TEXT,
+            options=(),
+            # 3 days before is Christmas (a holiday in Croatia), 1 day before a Sunday, and
+            # 19:00 in Belgrade is 22:00 in Tbilisi (quiet hours).
+            reminder_offsets=(3 * DAY, DAY, 17 * HOUR),
+            skip_days_off=True,
+        ),
+        created_by=None,
+    )
+    async with db.transaction() as tx:
+        team = await tx.teams.by_slug("drafting")
+        assert team is not None
+        # A team as a party, as an action plan's obligation makes it.
+        await tx.responses.add_many(request_id, [f"team:{team.id}"], clock.now())
+        request = await tx.requests.get(request_id)
+        assert request is not None
+        albania = next(
+            r for r in await tx.responses.of_requests([request_id]) if r.party == "country:AL"
+        )
+        await tx.responses.update(albania.id, status="submitted")
+        await tx.members.update(ids[5007], clock.now(), status=MemberStatus.REVOKED.value)
+
+    async def plan(one_by_one: bool) -> set[tuple[int, str, int | None, datetime, datetime]]:
+        async with db.transaction() as tx:
+            await tx.reminders.drop_planned(request_subject(request_id))
+            responses = await tx.responses.of_requests([request_id]) if one_by_one else None
+            await planner.plan_request(tx, request, clock.now(), responses)
+            rows = await tx.reminders.of_subject(request_subject(request_id))
+        return {(r.telegram_user_id, r.step, r.response_id, r.due_at, r.send_at) for r in rows}
+
+    together = await plan(False)
+    assert together == await plan(True)
+    async with db.transaction() as tx:
+        party_of = {r.id: r.party for r in await tx.responses.of_requests([request_id])}
+    reminded = {(user, party_of[response]) for user, _, response, _, _ in together}
+    assert reminded == {
+        (5001, "country:RS"),
+        (5002, f"member:{ids[5002]}"),  # not also as the team's: its own party comes first
+        (5003, f"member:{ids[5003]}"),
+        (5004, f"team:{team.id}"),  # Albania answered, the team has not
+        (5005, "country:RS"),
+        (5006, "country:HR"),
+    }  # not 5007 (revoked), nor 5008 (Albania answered)
+    assert len(together) == 6 * 3
+    croatian = sorted(send for user, _, _, _, send in together if user == 5006)
+    assert croatian[0].astimezone(BELGRADE).date() == datetime(2026, 12, 28).date()
